@@ -1,0 +1,67 @@
+# Vitrine: `make run` starts the product, `make test` runs every test, `make bench` prints figures.
+# Each target first installs what it needs on a fresh Debian machine (see shared/TOOLCHAIN.md).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION := 0.2.130
+BINARYEN_VERSION     := 132.0.0
+
+# cargo-leptos builds the server with these set; plain `cargo test` must see the same values,
+# or every dependency that reads them would be compiled a second time.
+LEPTOS_ENV_VARS := LEPTOS_OUTPUT_NAME=vitrine LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
+	LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=. LEPTOS_BIN_DIR=. \
+	LEPTOS_JS_MINIFY=false LEPTOS_HASH_FILES=false RUSTFLAGS="--cfg erase_components"
+
+.PHONY: run test bench tools browser e2e-deps postgres build test-rust test-e2e clean
+
+run: tools ## Build and start Vitrine at http://127.0.0.1:3000 (SQLite + embedded store under ./data)
+	cargo leptos serve
+
+test: tools browser e2e-deps postgres build test-rust test-e2e ## Every test: unit, integration (SQLite + Postgres), Playwright
+	@echo "make test: all suites passed"
+
+bench: tools ## Benchmarks (later issues add them)
+	@echo "No benchmarks yet."
+
+build:
+	cargo leptos build
+
+test-rust:
+	$(LEPTOS_ENV_VARS) cargo test --no-default-features --features ssr
+
+test-e2e:
+	cd end2end && npx playwright test
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@if ! cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)"; then \
+		echo "installing cargo-leptos $(CARGO_LEPTOS_VERSION) (10-17 min, once)"; \
+		cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked; fi
+	@if ! wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)"; then \
+		echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); fi
+	@# Debian's binaryen (v108) produces a Wasm that fails to hydrate: use npm's.
+	@if ! wasm-opt --version 2>/dev/null | grep -q "version $(firstword $(subst ., ,$(BINARYEN_VERSION)))"; then \
+		npm i -g binaryen@$(BINARYEN_VERSION); fi
+
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+e2e-deps:
+	@cd end2end && { [ -d node_modules/@playwright/test ] || npm ci --no-audit --no-fund; }
+
+# The contract suite runs on PostgreSQL too. In CI a missing Postgres fails the run; elsewhere
+# the tests say they skipped it.
+postgres:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql 2>/dev/null | head -1) main start 2>/dev/null || true; \
+		sleep 2; fi
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then echo "PostgreSQL at 127.0.0.1:5432: tests run on it"; \
+	elif [ "$${CI:-}" = "true" ]; then echo "CI=true and PostgreSQL at 127.0.0.1:5432 is down" >&2; exit 1; \
+	else echo "WARNING: PostgreSQL at 127.0.0.1:5432 is down: Postgres tests will be SKIPPED"; fi
+
+clean:
+	cargo clean

@@ -1,0 +1,56 @@
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use crate::error::AppError;
+use crate::model::CurrentUser;
+
+/// `POST /api/auth/login` `{email, password}` → the user; sets the session cookie.
+#[server(prefix = "/api", endpoint = "auth/login", input = Json)]
+pub async fn login(email: String, password: String) -> Result<CurrentUser, AppError> {
+    use crate::model::Email;
+    use crate::server::{password, session, state::AppState};
+    use secrecy::SecretString;
+
+    let state = AppState::from_context()?;
+    // A malformed email cannot belong to anyone; answer exactly as for a wrong password.
+    let parsed_email = Email::parse(&email).ok();
+    let user = match &parsed_email {
+        Some(email) => state.repo.find_user_by_email(email).await?,
+        None => None,
+    };
+    let verified = password::verify_password(
+        SecretString::from(password),
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "password verification failed to run");
+        AppError::Internal
+    })?;
+    let Some(user) = user.filter(|_| verified) else {
+        tracing::info!(%email, "failed sign-in");
+        return Err(AppError::InvalidCredentials);
+    };
+    let session = session::current_session().await?;
+    session::sign_in(&session, user.id).await?;
+    tracing::info!(email = %user.email, "signed in");
+    Ok(CurrentUser { id: user.id, email: user.email.to_string() })
+}
+
+/// `POST /api/auth/logout` `{}`: ends the session (harmless without one).
+#[server(prefix = "/api", endpoint = "auth/logout", input = Json)]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::server::session;
+    let session = session::current_session().await?;
+    session::sign_out(&session).await
+}
+
+/// `POST /api/auth/me` `{}` → the signed-in user, 401 without a session.
+#[server(prefix = "/api", endpoint = "auth/me", input = Json)]
+pub async fn me() -> Result<CurrentUser, AppError> {
+    crate::server::session::require_user().await
+}
+
+/// Endpoints that answer without a session. Every other server function requires one;
+/// `tests/api/auth.rs` checks that from outside for each registered path.
+pub const PUBLIC_ENDPOINTS: &[&str] = &["/api/auth/login", "/api/auth/logout"];

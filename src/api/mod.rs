@@ -1,0 +1,4 @@
+//! Server functions: the one API used by the UI, the tests and users' scripts.
+//! Each lives at a stable path `/api/<area>/<verb>`, takes JSON and answers JSON.
+
+pub mod auth;

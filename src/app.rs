@@ -1,0 +1,47 @@
+//! The HTML shell and the route table. Each page lives in its own file under `pages/`.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::pages::{
+    collections::CollectionsPage, home::HomePage, library::LibraryPage, login::LoginPage, not_found::NotFound,
+    uploads::UploadsPage,
+};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/vitrine.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Vitrine".to_string() } else { format!("{page} · Vitrine") }/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=HomePage/>
+                <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/library") view=LibraryPage/>
+                <Route path=path!("/uploads") view=UploadsPage/>
+                <Route path=path!("/collections") view=CollectionsPage/>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,4 @@
+//! Reusable views.
+
+pub mod nav;
+pub mod require_user;

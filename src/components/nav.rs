@@ -1,0 +1,31 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use crate::api::auth::Logout;
+use crate::model::CurrentUser;
+
+/// The signed-in header: where you can go, who you are, and the way out.
+#[component]
+pub fn Nav(user: CurrentUser) -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            navigate("/login", Default::default());
+        }
+    });
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/library">"Vitrine"</a>
+            <nav aria-label="Main">
+                <a href="/library">"Library"</a>
+                <a href="/uploads">"Uploads"</a>
+                <a href="/collections">"Collections"</a>
+            </nav>
+            <div class="account">
+                <span class="who">{user.email}</span>
+                <button class="link" on:click=move |_| { logout.dispatch(Logout {}); }>"Sign out"</button>
+            </div>
+        </header>
+    }
+}

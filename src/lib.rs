@@ -1,0 +1,23 @@
+//! Vitrine: a self-hosted media library. The same crate is compiled twice: with `ssr` as the
+//! server binary, with `hydrate` as the Wasm that brings the server-rendered pages to life.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+    // A marker for tests and scripts: from here on, event handlers are live.
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}

@@ -1,0 +1,280 @@
+//! Typed configuration read once from the environment (and an optional `.env`).
+//!
+//! Every variable is optional; the defaults give the zero-config embedded setup. A value that
+//! is present but wrong stops start-up with one line naming the variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use url::Url;
+
+use crate::model::Email;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+fn bad(var: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError { var, reason: reason.into() }
+}
+
+/// The environment exactly as given: `VITRINE_<FIELD>` in upper case. Strings only, so that
+/// parsing (and its error messages) happens in one place below.
+#[derive(Debug, Default, Deserialize)]
+struct RawEnv {
+    database_url: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_bucket: Option<String>,
+    s3_region: Option<String>,
+    s3_access_key_id: Option<String>,
+    s3_secret_access_key: Option<String>,
+    cdn_base_url: Option<String>,
+    public_base_url: Option<String>,
+    admin_email: Option<String>,
+    admin_password: Option<String>,
+    data_dir: Option<String>,
+    store_addr: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub kind: DatabaseKind,
+}
+
+/// Where object bytes live.
+#[derive(Debug, Clone)]
+pub enum StorageConfig {
+    /// An S3-compatible service run by someone else (R2 in production).
+    External {
+        endpoint: Url,
+        bucket: String,
+        region: String,
+        access_key_id: String,
+        secret_access_key: SecretString,
+    },
+    /// The store this process serves itself on loopback; credentials are made on first start.
+    Embedded { addr: SocketAddr, bucket: String, region: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct AdminConfig {
+    pub email: Email,
+    /// `None` only in the embedded setup: a password is then generated and logged once.
+    pub password: Option<SecretString>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub storage: StorageConfig,
+    pub cdn_base_url: Option<Url>,
+    /// `None`: derived from the address the app is bound to.
+    pub public_base_url: Option<Url>,
+    pub admin: AdminConfig,
+    pub data_dir: PathBuf,
+}
+
+pub const DEFAULT_BUCKET: &str = "vitrine";
+pub const DEFAULT_ADMIN_EMAIL: &str = "admin@vitrine.local";
+
+impl Config {
+    /// Reads `.env` (if present) and the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        // A missing .env is the normal case; a malformed one is worth stopping for.
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(bad(".env", e.to_string())),
+        }
+        let raw: RawEnv = envy::prefixed("VITRINE_")
+            .from_env()
+            .map_err(|e| bad("VITRINE_*", e.to_string()))?;
+        Config::from_raw(raw)
+    }
+
+    fn from_raw(raw: RawEnv) -> Result<Config, ConfigError> {
+        let data_dir = PathBuf::from(non_empty(raw.data_dir).unwrap_or_else(|| "./data".into()));
+
+        let database = match non_empty(raw.database_url) {
+            None => DatabaseConfig {
+                url: format!("sqlite://{}/vitrine.db?mode=rwc", data_dir.display()),
+                kind: DatabaseKind::Sqlite,
+            },
+            Some(url) => parse_database_url(url)?,
+        };
+
+        let region = non_empty(raw.s3_region).unwrap_or_else(|| "auto".into());
+        let bucket = non_empty(raw.s3_bucket).unwrap_or_else(|| DEFAULT_BUCKET.into());
+        validate_bucket(&bucket)?;
+
+        let storage = match non_empty(raw.s3_endpoint) {
+            None => {
+                let addr = match non_empty(raw.store_addr) {
+                    None => SocketAddr::from(([127, 0, 0, 1], 9000)),
+                    Some(s) => s.parse().map_err(|_| {
+                        bad("VITRINE_STORE_ADDR", format!("'{s}' is not an address like 127.0.0.1:9000"))
+                    })?,
+                };
+                StorageConfig::Embedded { addr, bucket, region }
+            }
+            Some(endpoint) => {
+                let endpoint = parse_http_url("VITRINE_S3_ENDPOINT", &endpoint)?;
+                let access_key_id = non_empty(raw.s3_access_key_id).ok_or_else(|| {
+                    bad("VITRINE_S3_ACCESS_KEY_ID", "required when VITRINE_S3_ENDPOINT is set")
+                })?;
+                let secret = non_empty(raw.s3_secret_access_key).ok_or_else(|| {
+                    bad("VITRINE_S3_SECRET_ACCESS_KEY", "required when VITRINE_S3_ENDPOINT is set")
+                })?;
+                StorageConfig::External {
+                    endpoint,
+                    bucket,
+                    region,
+                    access_key_id,
+                    secret_access_key: SecretString::from(secret),
+                }
+            }
+        };
+
+        let cdn_base_url = non_empty(raw.cdn_base_url)
+            .map(|s| parse_http_url("VITRINE_CDN_BASE_URL", &s))
+            .transpose()?;
+        let public_base_url = non_empty(raw.public_base_url)
+            .map(|s| parse_http_url("VITRINE_PUBLIC_BASE_URL", &s))
+            .transpose()?;
+
+        let email = match non_empty(raw.admin_email) {
+            None => Email::parse(DEFAULT_ADMIN_EMAIL).expect("the default email is valid"),
+            Some(s) => Email::parse(&s).map_err(|reason| bad("VITRINE_ADMIN_EMAIL", reason))?,
+        };
+        let password = non_empty(raw.admin_password);
+        if let Some(p) = &password {
+            if p.chars().count() < 8 {
+                return Err(bad("VITRINE_ADMIN_PASSWORD", "must be at least 8 characters"));
+            }
+        }
+        // A generated password is only acceptable for a laptop demo; a deployment with its own
+        // bucket is a real one and must say who the admin is.
+        if password.is_none() && matches!(storage, StorageConfig::External { .. }) {
+            return Err(bad("VITRINE_ADMIN_PASSWORD", "required when VITRINE_S3_ENDPOINT is set"));
+        }
+
+        Ok(Config {
+            database,
+            storage,
+            cdn_base_url,
+            public_base_url,
+            admin: AdminConfig { email, password: password.map(SecretString::from) },
+            data_dir,
+        })
+    }
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+fn parse_database_url(url: String) -> Result<DatabaseConfig, ConfigError> {
+    let kind = if url.starts_with("sqlite:") {
+        DatabaseKind::Sqlite
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        DatabaseKind::Postgres
+    } else {
+        return Err(bad(
+            "VITRINE_DATABASE_URL",
+            "must start with sqlite:// or postgres:// (e.g. postgres://user@host/vitrine)",
+        ));
+    };
+    Ok(DatabaseConfig { url, kind })
+}
+
+fn parse_http_url(var: &'static str, value: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(value).map_err(|e| bad(var, format!("'{value}' is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(bad(var, format!("'{value}' must be an http:// or https:// URL")));
+    }
+    Ok(url)
+}
+
+/// S3 bucket naming rules, in the form every provider accepts.
+fn validate_bucket(bucket: &str) -> Result<(), ConfigError> {
+    let ok = (3..=63).contains(&bucket.len())
+        && bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(bad("VITRINE_S3_BUCKET", format!("'{bucket}' is not a valid bucket name (3-63 of a-z 0-9 . -)")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_environment_gives_the_embedded_setup() {
+        let config = Config::from_raw(RawEnv::default()).unwrap();
+        assert!(matches!(config.database.kind, DatabaseKind::Sqlite));
+        assert_eq!(config.database.url, "sqlite://./data/vitrine.db?mode=rwc");
+        match config.storage {
+            StorageConfig::Embedded { addr, bucket, region } => {
+                assert_eq!(addr.to_string(), "127.0.0.1:9000");
+                assert_eq!(bucket, "vitrine");
+                assert_eq!(region, "auto");
+            }
+            other => panic!("expected the embedded store, got {other:?}"),
+        }
+        assert!(config.admin.password.is_none());
+        assert_eq!(config.admin.email.as_str(), DEFAULT_ADMIN_EMAIL);
+    }
+
+    #[test]
+    fn postgres_url_switches_backend() {
+        let raw = RawEnv { database_url: Some("postgres://postgres@127.0.0.1/v".into()), ..Default::default() };
+        assert!(matches!(Config::from_raw(raw).unwrap().database.kind, DatabaseKind::Postgres));
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let cases: Vec<(RawEnv, &str)> = vec![
+            (RawEnv { database_url: Some("mysql://x".into()), ..Default::default() }, "VITRINE_DATABASE_URL"),
+            (RawEnv { store_addr: Some("nine-thousand".into()), ..Default::default() }, "VITRINE_STORE_ADDR"),
+            (RawEnv { cdn_base_url: Some("ftp://cdn".into()), ..Default::default() }, "VITRINE_CDN_BASE_URL"),
+            (RawEnv { s3_bucket: Some("Bad_Bucket".into()), ..Default::default() }, "VITRINE_S3_BUCKET"),
+            (RawEnv { admin_email: Some("nobody".into()), ..Default::default() }, "VITRINE_ADMIN_EMAIL"),
+            (RawEnv { admin_password: Some("short".into()), ..Default::default() }, "VITRINE_ADMIN_PASSWORD"),
+            (
+                RawEnv { s3_endpoint: Some("https://acct.r2.cloudflarestorage.com".into()), ..Default::default() },
+                "VITRINE_S3_ACCESS_KEY_ID",
+            ),
+            (
+                RawEnv {
+                    s3_endpoint: Some("https://acct.r2.cloudflarestorage.com".into()),
+                    s3_access_key_id: Some("k".into()),
+                    s3_secret_access_key: Some("s".into()),
+                    ..Default::default()
+                },
+                "VITRINE_ADMIN_PASSWORD",
+            ),
+        ];
+        for (raw, var) in cases {
+            let err = Config::from_raw(raw).unwrap_err();
+            assert_eq!(err.var, var);
+            let line = err.to_string();
+            assert!(line.starts_with(var) && !line.contains('\n'), "{line}");
+        }
+    }
+}

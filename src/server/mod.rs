@@ -1,0 +1,11 @@
+//! Server-only code: configuration, start-up, state, database, storage, sessions.
+
+pub mod config;
+pub mod db;
+pub mod health;
+pub mod password;
+pub mod session;
+pub mod startup;
+pub mod state;
+pub mod storage;
+pub mod telemetry;

@@ -1,0 +1,233 @@
+//! Builds the whole application from a `Config`: database, store, sessions, router, listener.
+//! Tests use the same entry point with port 0 (see `tests/api/helpers.rs`).
+
+use std::net::SocketAddr;
+
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use secrecy::SecretString;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions::session_store::ExpiredDeletion;
+use url::Url;
+
+use crate::app::{shell, App};
+use crate::server::config::{Config, StorageConfig};
+use crate::server::db::{self, DbError, Repo};
+use crate::server::health::healthz;
+use crate::server::password::{self, PasswordError};
+use crate::server::state::AppState;
+use crate::server::storage::embedded::{EmbeddedStore, EmbeddedStoreError};
+use crate::server::storage::{Storage, StoreEndpoint};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("embedded store: {0}")]
+    Store(#[from] EmbeddedStoreError),
+    #[error("database: {0}")]
+    Database(#[from] DbError),
+    #[error("admin account: {0}")]
+    Password(#[from] PasswordError),
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    store: Option<EmbeddedStore>,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(config: Config, mut leptos_options: LeptosOptions) -> Result<Application, StartupError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+
+        let addr = leptos_options.site_addr;
+        let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
+        let local_addr = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?;
+        leptos_options.site_addr = local_addr;
+        let public_base_url = config
+            .public_base_url
+            .clone()
+            .unwrap_or_else(|| Url::parse(&format!("http://{local_addr}")).expect("an address makes a URL"));
+        let public_origin = public_base_url.origin().ascii_serialization();
+
+        let (storage, store) = match &config.storage {
+            StorageConfig::Embedded { addr, bucket, region } => {
+                let store = EmbeddedStore::bind(&config.data_dir, *addr, bucket, region, &public_origin).await?;
+                tracing::info!(addr = %store.local_addr(), bucket, "embedded S3 store ready");
+                (Storage::new(store.endpoint.clone()), Some(store))
+            }
+            StorageConfig::External { endpoint, bucket, region, access_key_id, secret_access_key } => {
+                use secrecy::ExposeSecret;
+                let storage = Storage::new(StoreEndpoint {
+                    endpoint: endpoint.clone(),
+                    bucket: bucket.clone(),
+                    region: region.clone(),
+                    access_key_id: access_key_id.clone(),
+                    secret_access_key: secret_access_key.expose_secret().to_string(),
+                });
+                (storage, None)
+            }
+        };
+
+        let database = db::connect(&config.database).await?;
+        tracing::info!(backend = ?database.repo.backend(), "database ready");
+        ensure_admin(database.repo.as_ref(), &config).await?;
+
+        let sessions = database.sessions.clone();
+        tokio::spawn(sessions.clone().continuously_delete_expired(tokio::time::Duration::from_secs(3600)));
+        let session_layer = SessionManagerLayer::new(sessions)
+            .with_name("vitrine_session")
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(public_base_url.scheme() == "https")
+            .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
+
+        let state = AppState {
+            leptos_options: leptos_options.clone(),
+            repo: database.repo,
+            storage,
+            public_base_url,
+            cdn_base_url: config.cdn_base_url.clone(),
+        };
+
+        let routes = generate_route_list(App);
+        let router = Router::new()
+            .route("/healthz", get(healthz))
+            .leptos_routes_with_context(
+                &state,
+                routes,
+                {
+                    let state = state.clone();
+                    move || provide_context(state.clone())
+                },
+                {
+                    let options = leptos_options.clone();
+                    move || shell(options.clone())
+                },
+            )
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            .layer(session_layer)
+            .layer(TraceLayer::new_for_http())
+            .with_state(state.clone());
+
+        Ok(Application { listener, router, store, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    /// The embedded store's address, when this instance runs one.
+    pub fn store_addr(&self) -> Option<SocketAddr> {
+        self.store.as_ref().map(|s| s.local_addr())
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT/SIGTERM, or until `stop` fires (tests), then drains in-flight requests.
+    pub async fn run_until(self, mut stop: watch::Receiver<bool>) -> std::io::Result<()> {
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = shutdown_signal() => {}
+                _ = stop.wait_for(|v| *v) => {}
+            }
+            let _ = shutdown_tx.send(true);
+        });
+        let wait = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|v| *v).await;
+        };
+        tracing::info!(addr = %self.local_addr(), "Vitrine listening");
+        let app = axum::serve(self.listener, self.router).with_graceful_shutdown(wait(shutdown_rx.clone()));
+        match self.store {
+            Some(store) => {
+                let (a, b) = tokio::join!(app, store.serve(wait(shutdown_rx)));
+                a.and(b)
+            }
+            None => app.await,
+        }
+    }
+
+    pub async fn run(self) -> std::io::Result<()> {
+        let (_keep, stop) = watch::channel(false);
+        self.run_until(stop).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// The admin account from config. A configured password always wins (so it is also the way to
+/// reset a forgotten one); without one, the embedded setup generates a password and logs it
+/// the one time the account is created.
+async fn ensure_admin(repo: &dyn Repo, config: &Config) -> Result<(), StartupError> {
+    let email = &config.admin.email;
+    match &config.admin.password {
+        Some(password) => {
+            let hash = password::hash_password(password.clone()).await?;
+            let (user, created) = repo.create_user_if_absent(email, &hash).await?;
+            if !created
+                && !password::verify_password(password.clone(), Some(user.password_hash.clone())).await?
+            {
+                repo.set_user_password(user.id, &hash).await?;
+                tracing::info!(%email, "admin password updated from VITRINE_ADMIN_PASSWORD");
+            }
+        }
+        None => {
+            if repo.find_user_by_email(email).await?.is_some() {
+                return Ok(());
+            }
+            let generated = password::generate_password();
+            let hash = password::hash_password(SecretString::from(generated.clone())).await?;
+            let (_, created) = repo.create_user_if_absent(email, &hash).await?;
+            if created {
+                tracing::warn!(
+                    %email,
+                    password = %generated,
+                    "created the admin account with a generated password (shown only this once; \
+                     set VITRINE_ADMIN_PASSWORD to choose one)"
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,37 @@
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use url::Url;
+
+use crate::error::AppError;
+use crate::server::db::Repo;
+use crate::server::storage::Storage;
+
+/// Everything a request handler or server function may need, built once at start-up and
+/// handed to server functions through Leptos context.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub repo: Arc<dyn Repo>,
+    pub storage: Storage,
+    /// Where people reach the app (links, cookies' Secure flag, CORS origin of the store).
+    pub public_base_url: Url,
+    pub cdn_base_url: Option<Url>,
+}
+
+impl AppState {
+    /// The state inside a server function.
+    pub fn from_context() -> Result<AppState, AppError> {
+        leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("AppState missing from the server function context");
+            AppError::Internal
+        })
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

@@ -1,0 +1,135 @@
+//! The object store, seen from the app: one S3 client that presigns URLs for the browser and
+//! makes the few calls the server itself needs. The same code talks to R2 in production and
+//! to the embedded store by default: nothing here knows which one it is.
+
+pub mod embedded;
+
+use std::time::Duration;
+
+use aws_sdk_s3::config::{Credentials, Region};
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::Client;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// How long the browser may use an upload URL.
+pub const UPLOAD_URL_TTL: Duration = Duration::from_secs(60 * 60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("could not presign: {0}")]
+    Presign(String),
+    #[error("store request failed: {0}")]
+    Request(String),
+}
+
+/// Everything the browser needs to PUT one object: the URL and the headers that were signed into it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresignedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// Connection settings of an S3-compatible store.
+#[derive(Debug, Clone)]
+pub struct StoreEndpoint {
+    pub endpoint: Url,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Storage {
+    client: Client,
+    bucket: String,
+    endpoint: Url,
+}
+
+impl Storage {
+    pub fn new(store: StoreEndpoint) -> Self {
+        let credentials =
+            Credentials::new(store.access_key_id, store.secret_access_key, None, None, "vitrine-config");
+        let http_client = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+            .build_https();
+        let config = aws_sdk_s3::Config::builder()
+            .endpoint_url(store.endpoint.as_str().trim_end_matches('/'))
+            .region(Region::new(store.region))
+            .credentials_provider(credentials)
+            // R2 and the embedded store both take path-style URLs; it also keeps the bucket out
+            // of the host name, so one CORS origin covers every bucket.
+            .force_path_style(true)
+            .http_client(http_client)
+            .build();
+        Storage { client: Client::from_conf(config), bucket: store.bucket, endpoint: store.endpoint }
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// The origin browsers send object bytes to (for CORS and the CSP's connect-src).
+    pub fn origin(&self) -> String {
+        self.endpoint.origin().ascii_serialization()
+    }
+
+    /// A PUT URL with Content-Type and Content-Length signed into it: the store refuses any
+    /// other type or size with 403, so the browser cannot swap the file after we validated it.
+    pub async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        content_length: u64,
+        expires_in: Duration,
+    ) -> Result<PresignedRequest, StorageError> {
+        let length = i64::try_from(content_length).map_err(|_| StorageError::Presign("size too large".into()))?;
+        let presigning = PresigningConfig::expires_in(expires_in).map_err(|e| StorageError::Presign(e.to_string()))?;
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .content_length(length)
+            .presigned(presigning)
+            .await
+            .map_err(|e| StorageError::Presign(e.to_string()))?;
+        // Content-Length is set by the browser from the body; listing it here would make
+        // XHR refuse the request ("unsafe header"), so only the other signed headers are sent.
+        let headers = request
+            .headers()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("content-length"))
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        Ok(PresignedRequest { method: request.method().to_string(), url: request.uri().to_string(), headers })
+    }
+
+    /// A GET URL for one object (tests and, later, the local image origin).
+    pub async fn presign_get(&self, key: &str, expires_in: Duration) -> Result<PresignedRequest, StorageError> {
+        let presigning = PresigningConfig::expires_in(expires_in).map_err(|e| StorageError::Presign(e.to_string()))?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(presigning)
+            .await
+            .map_err(|e| StorageError::Presign(e.to_string()))?;
+        Ok(PresignedRequest { method: request.method().to_string(), url: request.uri().to_string(), headers: vec![] })
+    }
+
+    /// Is the bucket reachable with our credentials? (`/healthz`)
+    pub async fn check(&self) -> Result<(), StorageError> {
+        self.client
+            .head_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StorageError::Request(aws_sdk_s3::error::DisplayErrorContext(e).to_string()))
+    }
+}

@@ -1,0 +1,8 @@
+use tracing_subscriber::{fmt, EnvFilter};
+
+/// Structured logs to stdout; `RUST_LOG` overrides the default level.
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,vitrine=info,tower_http=info,sqlx=warn,s3s=warn"));
+    let _ = fmt().with_env_filter(filter).with_target(true).try_init();
+}

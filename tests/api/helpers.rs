@@ -1,0 +1,205 @@
+//! `spawn_app()`: the whole application as a user meets it, on ephemeral ports.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use leptos::config::LeptosOptions;
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use tokio::sync::watch;
+use url::Url;
+use vitrine::model::Email;
+use vitrine::server::config::{AdminConfig, Config, DatabaseConfig, DatabaseKind, StorageConfig};
+use vitrine::server::db::{self, Repo};
+use vitrine::server::startup::Application;
+use vitrine::server::storage::Storage;
+
+pub const ADMIN_EMAIL: &str = "admin@example.test";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+/// A database that exists for one test only: a SQLite file in a temp dir, or a fresh Postgres
+/// database that is dropped when the value is dropped.
+pub struct TestDatabase {
+    pub config: DatabaseConfig,
+    pg_name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+impl TestDatabase {
+    pub fn sqlite() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
+        TestDatabase { config: DatabaseConfig { url, kind: DatabaseKind::Sqlite }, pg_name: None, _dir: Some(dir) }
+    }
+
+    /// `None` (and a note on stderr) when Postgres is not running here, except in CI, where a
+    /// missing Postgres is a failure: the contract must be checked on both backends.
+    pub async fn postgres() -> Option<TestDatabase> {
+        use sqlx::Connection;
+        let mut admin = match sqlx::PgConnection::connect(PG_ADMIN_URL).await {
+            Ok(conn) => conn,
+            Err(e) => {
+                if std::env::var("CI").is_ok_and(|v| v == "true") {
+                    panic!("CI=true but PostgreSQL at 127.0.0.1:5432 is unreachable: {e}");
+                }
+                eprintln!("SKIPPED: PostgreSQL at 127.0.0.1:5432 is unreachable ({e}); Postgres half of this test not run");
+                return None;
+            }
+        };
+        let name = format!("vitrine_test_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
+        let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+        Some(TestDatabase {
+            config: DatabaseConfig { url, kind: DatabaseKind::Postgres },
+            pg_name: Some(name),
+            _dir: None,
+        })
+    }
+
+    pub async fn repo(&self) -> std::sync::Arc<dyn Repo> {
+        db::connect(&self.config).await.expect("connect to the test database").repo
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else { return };
+        // Drop runs inside the test's runtime, which cannot be blocked on; a plain thread with
+        // its own small runtime can.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async move {
+                use sqlx::Connection;
+                if let Ok(mut admin) = sqlx::PgConnection::connect(PG_ADMIN_URL).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub struct TestApp {
+    pub address: Url,
+    pub store_addr: Option<SocketAddr>,
+    pub data_dir: PathBuf,
+    pub storage: Storage,
+    pub repo: std::sync::Arc<dyn Repo>,
+    /// Keeps cookies like a browser does.
+    pub client: reqwest::Client,
+    stop: watch::Sender<bool>,
+    _data: tempfile::TempDir,
+    _db: TestDatabase,
+}
+
+pub struct TestAppBuilder {
+    database: Option<TestDatabase>,
+    storage: Option<StorageConfig>,
+    public_base_url: Option<Url>,
+}
+
+impl TestAppBuilder {
+    pub fn database(mut self, db: TestDatabase) -> Self {
+        self.database = Some(db);
+        self
+    }
+
+    pub fn storage(mut self, storage: StorageConfig) -> Self {
+        self.storage = Some(storage);
+        self
+    }
+
+    pub fn public_base_url(mut self, url: &str) -> Self {
+        self.public_base_url = Some(Url::parse(url).unwrap());
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let data = tempfile::tempdir().expect("temp dir");
+        let database = self.database.unwrap_or_else(TestDatabase::sqlite);
+        let config = Config {
+            database: database.config.clone(),
+            storage: self.storage.unwrap_or(StorageConfig::Embedded {
+                addr: "127.0.0.1:0".parse().unwrap(),
+                bucket: "vitrine".into(),
+                region: "auto".into(),
+            }),
+            cdn_base_url: None,
+            public_base_url: self.public_base_url,
+            admin: AdminConfig {
+                email: Email::parse(ADMIN_EMAIL).unwrap(),
+                password: Some(SecretString::from(ADMIN_PASSWORD)),
+            },
+            data_dir: data.path().to_path_buf(),
+        };
+        let leptos = LeptosOptions::builder()
+            .output_name("vitrine")
+            .site_addr("127.0.0.1:0".parse::<SocketAddr>().unwrap())
+            .build();
+        let app = Application::build(config, leptos).await.expect("the app builds");
+        let address = Url::parse(&format!("http://{}", app.local_addr())).unwrap();
+        let store_addr = app.store_addr();
+        let storage = app.state().storage.clone();
+        let repo = app.state().repo.clone();
+        let (stop, stop_rx) = watch::channel(false);
+        tokio::spawn(app.run_until(stop_rx));
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestApp {
+            address,
+            store_addr,
+            data_dir: data.path().to_path_buf(),
+            storage,
+            repo,
+            client,
+            stop,
+            _data: data,
+            _db: database,
+        }
+    }
+}
+
+pub fn test_app() -> TestAppBuilder {
+    TestAppBuilder { database: None, storage: None, public_base_url: None }
+}
+
+/// The default app: SQLite and the embedded store.
+pub async fn spawn_app() -> TestApp {
+    test_app().spawn().await
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        self.address.join(path).unwrap().to_string()
+    }
+
+    pub fn origin(&self) -> String {
+        self.address.origin().ascii_serialization()
+    }
+
+    /// Calls a server function the way scripts do: POST JSON, read JSON.
+    pub async fn api(&self, path: &str, body: Value) -> reqwest::Response {
+        self.client.post(self.url(path)).json(&body).send().await.expect("request reaches the app")
+    }
+
+    pub async fn login(&self) -> reqwest::Response {
+        self.api("/api/auth/login", json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).await
+    }
+
+    pub async fn signed_in(self) -> TestApp {
+        let response = self.login().await;
+        assert_eq!(response.status(), 200, "sign-in works: {:?}", response.text().await);
+        self
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}

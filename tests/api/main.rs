@@ -1,0 +1,10 @@
+//! Integration tests: the real server on port 0, a fresh database per test, the real embedded
+//! S3 store over HTTP. One binary (zero-to-production's layout) so it links once.
+
+mod auth;
+mod config;
+mod health;
+mod helpers;
+mod pages;
+mod repo_contract;
+mod storage;

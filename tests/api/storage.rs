@@ -1,0 +1,136 @@
+//! The embedded store, driven through the app's own presigner with real presigned URLs.
+
+use std::time::Duration;
+
+use crate::helpers::spawn_app;
+
+const PNG_BYTES: &[u8] = b"\x89PNG\r\n\x1a\n pretend image body for the store test";
+
+fn put(client: &reqwest::Client, presigned: &vitrine::server::storage::PresignedRequest, body: Vec<u8>) -> reqwest::RequestBuilder {
+    let mut request = client.put(&presigned.url).body(body);
+    for (name, value) in &presigned.headers {
+        request = request.header(name, value);
+    }
+    request
+}
+
+#[tokio::test]
+async fn a_presigned_put_lands_the_bytes_in_the_store() {
+    let app = spawn_app().await;
+    let key = "media/test/photo.png";
+    let presigned = app
+        .storage
+        .presign_put(key, "image/png", PNG_BYTES.len() as u64, Duration::from_secs(300))
+        .await
+        .unwrap();
+    assert_eq!(presigned.method, "PUT");
+    assert!(presigned.url.contains("X-Amz-Signature="));
+    assert!(presigned.url.contains("content-length%3Bcontent-type%3Bhost"), "length and type are signed: {}", presigned.url);
+
+    let response = put(&app.client, &presigned, PNG_BYTES.to_vec()).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{:?}", response.text().await);
+
+    // The bytes are really there: on disk, and readable back through a presigned GET.
+    let on_disk = std::fs::read(app.data_dir.join("objects/vitrine").join(key)).unwrap();
+    assert_eq!(on_disk, PNG_BYTES);
+    let get = app.storage.presign_get(key, Duration::from_secs(60)).await.unwrap();
+    let fetched = app.client.get(&get.url).send().await.unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.headers()["content-type"], "image/png");
+    assert_eq!(fetched.bytes().await.unwrap().as_ref(), PNG_BYTES);
+}
+
+#[tokio::test]
+async fn puts_that_differ_from_what_was_signed_are_refused() {
+    let app = spawn_app().await;
+    let key = "media/test/refused.png";
+    let len = PNG_BYTES.len() as u64;
+    let presigned = app.storage.presign_put(key, "image/png", len, Duration::from_secs(300)).await.unwrap();
+
+    // Wrong length.
+    let mut longer = PNG_BYTES.to_vec();
+    longer.push(b'!');
+    let response = put(&app.client, &presigned, longer).send().await.unwrap();
+    assert_eq!(response.status(), 403, "wrong length");
+
+    // Wrong content type.
+    let response = app
+        .client
+        .put(&presigned.url)
+        .header("content-type", "application/x-msdownload")
+        .body(PNG_BYTES.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403, "wrong content type");
+
+    // Tampered signature.
+    let tampered_signature = {
+        let (head, signature) = presigned.url.split_once("X-Amz-Signature=").unwrap();
+        let mut sig: Vec<char> = signature.chars().collect();
+        sig[0] = if sig[0] == 'a' { 'b' } else { 'a' };
+        format!("{head}X-Amz-Signature={}", sig.into_iter().collect::<String>())
+    };
+    let mut tampered = presigned.clone();
+    tampered.url = tampered_signature;
+    assert_eq!(put(&app.client, &tampered, PNG_BYTES.to_vec()).send().await.unwrap().status(), 403, "tampered signature");
+
+    // Same signature, another key.
+    let mut other_key = presigned.clone();
+    other_key.url = presigned.url.replace("refused.png", "elsewhere.png");
+    assert_eq!(put(&app.client, &other_key, PNG_BYTES.to_vec()).send().await.unwrap().status(), 403, "tampered key");
+
+    // Nothing was stored by any of them.
+    assert!(!app.data_dir.join("objects/vitrine").join(key).exists());
+    assert!(!app.data_dir.join("objects/vitrine/media/test/elsewhere.png").exists());
+}
+
+#[tokio::test]
+async fn an_expired_put_is_refused() {
+    let app = spawn_app().await;
+    let presigned =
+        app.storage.presign_put("media/test/late.png", "image/png", PNG_BYTES.len() as u64, Duration::from_secs(1)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let response = put(&app.client, &presigned, PNG_BYTES.to_vec()).send().await.unwrap();
+    assert_eq!(response.status(), 403);
+}
+
+#[tokio::test]
+async fn cors_lets_the_app_origin_put_and_read_the_etag() {
+    let app = spawn_app().await;
+    let key = "media/test/cors.png";
+    let presigned = app.storage.presign_put(key, "image/png", PNG_BYTES.len() as u64, Duration::from_secs(300)).await.unwrap();
+
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, &presigned.url)
+        .header("origin", app.origin())
+        .header("access-control-request-method", "PUT")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], app.origin().as_str());
+    let methods = preflight.headers()["access-control-allow-methods"].to_str().unwrap().to_uppercase();
+    assert!(methods.contains("PUT"), "{methods}");
+    let allowed = preflight.headers()["access-control-allow-headers"].to_str().unwrap().to_lowercase();
+    assert!(allowed.contains("content-type"), "{allowed}");
+
+    let response = put(&app.client, &presigned, PNG_BYTES.to_vec()).header("origin", app.origin()).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("etag"));
+    let exposed = response.headers()["access-control-expose-headers"].to_str().unwrap().to_lowercase();
+    assert!(exposed.contains("etag"), "{exposed}");
+
+    // Another site's page gets no CORS grant.
+    let foreign = app
+        .client
+        .request(reqwest::Method::OPTIONS, &presigned.url)
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "PUT")
+        .send()
+        .await
+        .unwrap();
+    assert!(!foreign.headers().contains_key("access-control-allow-origin"));
+}
