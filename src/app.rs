@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use crate::pages::{
     collections::CollectionsPage, home::HomePage, library::LibraryPage, login::LoginPage, not_found::NotFound,
@@ -34,13 +34,15 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/vitrine.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Vitrine".to_string() } else { format!("{page} · Vitrine") }/>
+        // Signed-in pages render in async mode: the session check finishes before the first byte,
+        // so a visitor without a session gets a real 302 to /login, not a client-side hop.
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=HomePage/>
                 <Route path=path!("/login") view=LoginPage/>
-                <Route path=path!("/library") view=LibraryPage/>
-                <Route path=path!("/uploads") view=UploadsPage/>
-                <Route path=path!("/collections") view=CollectionsPage/>
+                <Route path=path!("/library") ssr=SsrMode::Async view=LibraryPage/>
+                <Route path=path!("/uploads") ssr=SsrMode::Async view=UploadsPage/>
+                <Route path=path!("/collections") ssr=SsrMode::Async view=CollectionsPage/>
             </Routes>
         </Router>
     }

@@ -9,8 +9,9 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use leptos::server_fn::Bytes;
 use serde::{Deserialize, Serialize};
 
+/// On the wire: `{"error": "<kind>", "message": "<sentence for people>"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "error", content = "message", rename_all = "snake_case")]
+#[serde(into = "ErrorBody", from = "ErrorBody")]
 pub enum AppError {
     /// No valid session: sign in first.
     #[error("You need to sign in.")]
@@ -62,6 +63,53 @@ impl AppError {
     }
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ErrorBody {
+    error: String,
+    message: String,
+}
+
+impl AppError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Invalid(_) => "invalid",
+            AppError::NotFound(_) => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::RateLimited => "rate_limited",
+            AppError::Unavailable => "unavailable",
+            AppError::Internal => "internal",
+            AppError::Network(_) => "network",
+        }
+    }
+}
+
+impl From<AppError> for ErrorBody {
+    fn from(e: AppError) -> Self {
+        ErrorBody { error: e.kind().to_string(), message: e.to_string() }
+    }
+}
+
+impl From<ErrorBody> for AppError {
+    fn from(body: ErrorBody) -> Self {
+        match body.error.as_str() {
+            "unauthorized" => AppError::Unauthorized,
+            "forbidden" => AppError::Forbidden,
+            "invalid_credentials" => AppError::InvalidCredentials,
+            "invalid" => AppError::Invalid(body.message),
+            // The message was built as "<what> was not found."; keep the <what>.
+            "not_found" => AppError::NotFound(body.message.trim_end_matches(" was not found.").to_string()),
+            "conflict" => AppError::Conflict(body.message),
+            "rate_limited" => AppError::RateLimited,
+            "unavailable" => AppError::Unavailable,
+            "network" => AppError::Network(body.message),
+            _ => AppError::Internal,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
@@ -71,9 +119,13 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
                 AppError::Invalid(format!("Malformed request: {msg}"))
             }
-            ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Deserialization(msg) => {
-                AppError::Network(msg)
-            }
+            // On the server this is a body that is not the expected JSON; in the browser, an
+            // answer that could not be read.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(msg) => AppError::Invalid(format!("Malformed request: {msg}")),
+            #[cfg(not(feature = "ssr"))]
+            ServerFnErrorErr::Deserialization(msg) => AppError::Network(msg),
+            ServerFnErrorErr::Request(msg) => AppError::Network(msg),
             other => {
                 #[cfg(feature = "ssr")]
                 tracing::error!(error = %other, "server function machinery failed");
@@ -92,7 +144,35 @@ impl FromServerFnError for AppError {
         if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             options.set_status(self.status());
         }
-        let json = serde_json::to_vec(self).unwrap_or_else(|_| br#"{"error":"internal"}"#.to_vec());
+        let json = serde_json::to_vec(self).unwrap_or_else(|_| br#"{"error":"internal","message":""}"#.to_vec());
         Bytes::from(json)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_round_trips_through_json_with_a_message() {
+        for e in [
+            AppError::Unauthorized,
+            AppError::InvalidCredentials,
+            AppError::Invalid("Name is empty.".into()),
+            AppError::NotFound("Upload job".into()),
+            AppError::Conflict("Already failed.".into()),
+            AppError::Internal,
+        ] {
+            let json = serde_json::to_value(&e).unwrap();
+            assert_eq!(json["error"], e.kind());
+            assert_eq!(json["message"], e.to_string());
+            assert_eq!(serde_json::from_value::<AppError>(json).unwrap(), e);
+        }
+    }
+
+    #[test]
+    fn internal_errors_carry_no_detail() {
+        let json = serde_json::to_string(&AppError::Internal).unwrap();
+        assert!(!json.contains("sql") && !json.contains('/'), "{json}");
     }
 }

@@ -4,7 +4,7 @@ use crate::helpers::spawn_app;
 async fn signed_in_pages_redirect_to_sign_in_without_a_session() {
     let app = spawn_app().await;
     for path in ["/library", "/uploads", "/collections"] {
-        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let response = app.client.get(app.url(path)).header("accept", "text/html").send().await.unwrap();
         assert_eq!(response.status(), 302, "{path}");
         assert_eq!(response.headers()["location"], "/login", "{path}");
     }

@@ -6,7 +6,7 @@ use crate::helpers::spawn_app;
 
 const PNG_BYTES: &[u8] = b"\x89PNG\r\n\x1a\n pretend image body for the store test";
 
-fn put(client: &reqwest::Client, presigned: &vitrine::server::storage::PresignedRequest, body: Vec<u8>) -> reqwest::RequestBuilder {
+fn put(client: &reqwest::Client, presigned: &vitrine::model::upload::PresignedRequest, body: Vec<u8>) -> reqwest::RequestBuilder {
     let mut request = client.put(&presigned.url).body(body);
     for (name, value) in &presigned.headers {
         request = request.header(name, value);

@@ -83,7 +83,7 @@ impl EmbeddedStore {
 
         let fs = s3s_fs::FileSystem::new(&root).map_err(|e| EmbeddedStoreError::Files {
             path: root.clone(),
-            source: std::io::Error::other(e.to_string()),
+            source: std::io::Error::other(format!("{e:?}")),
         })?;
         let mut builder = S3ServiceBuilder::new(fs);
         builder.set_auth(SimpleAuth::from_single(
@@ -106,7 +106,7 @@ impl EmbeddedStore {
         // What R2 needs as a bucket CORS policy, the embedded store gets as a layer: the app's
         // pages may PUT/GET/HEAD, send the signed Content-Type, and read the ETag back.
         let cors = CorsLayer::new()
-            .allow_origin(AllowOrigin::exact(origin))
+            .allow_origin(AllowOrigin::list([origin]))
             .allow_methods([Method::GET, Method::PUT, Method::HEAD])
             .allow_headers([header::CONTENT_TYPE, header::RANGE])
             .expose_headers([header::ETAG, header::CONTENT_LENGTH])

@@ -10,8 +10,9 @@ use aws_sdk_s3::config::{Credentials, Region};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::Client;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-use serde::{Deserialize, Serialize};
 use url::Url;
+
+use crate::model::upload::PresignedRequest;
 
 /// How long the browser may use an upload URL.
 pub const UPLOAD_URL_TTL: Duration = Duration::from_secs(60 * 60);
@@ -22,14 +23,6 @@ pub enum StorageError {
     Presign(String),
     #[error("store request failed: {0}")]
     Request(String),
-}
-
-/// Everything the browser needs to PUT one object: the URL and the headers that were signed into it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PresignedRequest {
-    pub method: String,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
 }
 
 /// Connection settings of an S3-compatible store.
@@ -105,7 +98,12 @@ impl Storage {
             .filter(|(name, _)| !name.eq_ignore_ascii_case("content-length"))
             .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
-        Ok(PresignedRequest { method: request.method().to_string(), url: request.uri().to_string(), headers })
+        Ok(PresignedRequest {
+            method: request.method().to_string(),
+            url: request.uri().to_string(),
+            headers,
+            expires_at: expiry_time(expires_in),
+        })
     }
 
     /// A GET URL for one object (tests and, later, the local image origin).
@@ -119,7 +117,12 @@ impl Storage {
             .presigned(presigning)
             .await
             .map_err(|e| StorageError::Presign(e.to_string()))?;
-        Ok(PresignedRequest { method: request.method().to_string(), url: request.uri().to_string(), headers: vec![] })
+        Ok(PresignedRequest {
+            method: request.method().to_string(),
+            url: request.uri().to_string(),
+            headers: vec![],
+            expires_at: expiry_time(expires_in),
+        })
     }
 
     /// Is the bucket reachable with our credentials? (`/healthz`)
@@ -132,4 +135,8 @@ impl Storage {
             .map(|_| ())
             .map_err(|e| StorageError::Request(aws_sdk_s3::error::DisplayErrorContext(e).to_string()))
     }
+}
+
+fn expiry_time(expires_in: Duration) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() + chrono::Duration::from_std(expires_in).unwrap_or(chrono::Duration::hours(1))
 }
