@@ -66,6 +66,7 @@ CREATE INDEX upload_jobs_created_idx ON upload_jobs (created_at DESC, id DESC);
 CREATE TABLE upload_files (
     id                UUID PRIMARY KEY,
     job_id            UUID NOT NULL REFERENCES upload_jobs (id) ON DELETE CASCADE,
+    position          INTEGER NOT NULL CHECK (position >= 0),
     media_id          UUID REFERENCES media (id) ON DELETE SET NULL,
     object_key        TEXT NOT NULL,
     original_filename TEXT NOT NULL,
@@ -81,5 +82,5 @@ CREATE TABLE upload_files (
     completed_at      TIMESTAMPTZ,
     CONSTRAINT upload_files_object_key_key UNIQUE (object_key)
 );
-CREATE INDEX upload_files_job_idx ON upload_files (job_id);
+CREATE INDEX upload_files_job_idx ON upload_files (job_id, position);
 CREATE INDEX upload_files_open_idx ON upload_files (status, url_expires_at);

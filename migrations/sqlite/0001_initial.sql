@@ -1,8 +1,8 @@
--- Vitrine's first schema (SQLite). UUIDs are stored as TEXT, times as RFC 3339 TEXT (UTC).
+-- Vitrine's first schema (SQLite). UUIDs are stored as 16-byte BLOBs (sqlx's encoding), times as RFC 3339 TEXT (UTC).
 -- Foreign keys are enforced: the pool turns on PRAGMA foreign_keys for every connection.
 
 CREATE TABLE users (
-    id            TEXT PRIMARY KEY NOT NULL,
+    id            BLOB PRIMARY KEY NOT NULL,
     email         TEXT NOT NULL,
     password_hash TEXT NOT NULL,
     created_at    TEXT NOT NULL,
@@ -11,7 +11,7 @@ CREATE TABLE users (
 
 -- One row per stored object.
 CREATE TABLE media (
-    id                TEXT PRIMARY KEY NOT NULL,
+    id                BLOB PRIMARY KEY NOT NULL,
     object_key        TEXT NOT NULL,
     original_filename TEXT NOT NULL,
     content_type      TEXT NOT NULL,
@@ -26,20 +26,20 @@ CREATE TABLE media (
 CREATE INDEX media_created_idx ON media (created_at DESC, id DESC);
 
 CREATE TABLE collections (
-    id             TEXT PRIMARY KEY NOT NULL,
+    id             BLOB PRIMARY KEY NOT NULL,
     title          TEXT NOT NULL,
     slug           TEXT NOT NULL,
     description    TEXT NOT NULL DEFAULT '',
     published      INTEGER NOT NULL DEFAULT 0 CHECK (published IN (0, 1)),
-    cover_media_id TEXT REFERENCES media (id) ON DELETE SET NULL,
+    cover_media_id BLOB REFERENCES media (id) ON DELETE SET NULL,
     created_at     TEXT NOT NULL,
     updated_at     TEXT NOT NULL,
     CONSTRAINT collections_slug_key UNIQUE (slug)
 );
 
 CREATE TABLE collection_media (
-    collection_id TEXT NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
-    media_id      TEXT NOT NULL REFERENCES media (id) ON DELETE CASCADE,
+    collection_id BLOB NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
+    media_id      BLOB NOT NULL REFERENCES media (id) ON DELETE CASCADE,
     display_order INTEGER NOT NULL,
     added_at      TEXT NOT NULL,
     PRIMARY KEY (collection_id, media_id)
@@ -49,14 +49,14 @@ CREATE INDEX collection_media_media_idx ON collection_media (media_id);
 
 -- One upload job per batch.
 CREATE TABLE upload_jobs (
-    id              TEXT PRIMARY KEY NOT NULL,
+    id              BLOB PRIMARY KEY NOT NULL,
     status          TEXT NOT NULL DEFAULT 'in_progress'
                     CHECK (status IN ('in_progress', 'completed', 'completed_with_errors', 'failed')),
     total_files     INTEGER NOT NULL CHECK (total_files > 0),
     completed_files INTEGER NOT NULL DEFAULT 0 CHECK (completed_files >= 0),
     failed_files    INTEGER NOT NULL DEFAULT 0 CHECK (failed_files >= 0),
-    collection_id   TEXT REFERENCES collections (id) ON DELETE SET NULL,
-    created_by      TEXT REFERENCES users (id) ON DELETE SET NULL,
+    collection_id   BLOB REFERENCES collections (id) ON DELETE SET NULL,
+    created_by      BLOB REFERENCES users (id) ON DELETE SET NULL,
     created_at      TEXT NOT NULL,
     updated_at      TEXT NOT NULL,
     CHECK (completed_files + failed_files <= total_files)
@@ -65,9 +65,10 @@ CREATE INDEX upload_jobs_created_idx ON upload_jobs (created_at DESC, id DESC);
 
 -- One upload file per file of a batch: pending -> uploading -> completed | failed.
 CREATE TABLE upload_files (
-    id                TEXT PRIMARY KEY NOT NULL,
-    job_id            TEXT NOT NULL REFERENCES upload_jobs (id) ON DELETE CASCADE,
-    media_id          TEXT REFERENCES media (id) ON DELETE SET NULL,
+    id                BLOB PRIMARY KEY NOT NULL,
+    job_id            BLOB NOT NULL REFERENCES upload_jobs (id) ON DELETE CASCADE,
+    position          INTEGER NOT NULL CHECK (position >= 0),
+    media_id          BLOB REFERENCES media (id) ON DELETE SET NULL,
     object_key        TEXT NOT NULL,
     original_filename TEXT NOT NULL,
     size_bytes        INTEGER NOT NULL CHECK (size_bytes >= 0),
@@ -82,5 +83,5 @@ CREATE TABLE upload_files (
     completed_at      TEXT,
     CONSTRAINT upload_files_object_key_key UNIQUE (object_key)
 );
-CREATE INDEX upload_files_job_idx ON upload_files (job_id);
+CREATE INDEX upload_files_job_idx ON upload_files (job_id, position);
 CREATE INDEX upload_files_open_idx ON upload_files (status, url_expires_at);

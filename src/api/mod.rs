@@ -2,3 +2,5 @@
 //! Each lives at a stable path `/api/<area>/<verb>`, takes JSON and answers JSON.
 
 pub mod auth;
+pub mod media;
+pub mod uploads;

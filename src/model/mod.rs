@@ -1,6 +1,7 @@
 //! Types shared by the server and the browser. No I/O, no sqlx: the server maps rows into these.
 
 mod email;
+pub mod media;
 pub mod upload;
 
 pub use email::Email;

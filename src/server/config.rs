@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -39,6 +40,12 @@ struct RawEnv {
     admin_password: Option<String>,
     data_dir: Option<String>,
     store_addr: Option<String>,
+    upload_allowed_types: Option<String>,
+    upload_max_bytes: Option<String>,
+    upload_max_files: Option<String>,
+    upload_url_ttl_secs: Option<String>,
+    upload_sweep_interval_secs: Option<String>,
+    upload_sweep_grace_secs: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +82,52 @@ pub struct AdminConfig {
     pub password: Option<SecretString>,
 }
 
+/// What may be uploaded, and how long an upload may take.
+#[derive(Debug, Clone)]
+pub struct UploadConfig {
+    /// Exact MIME types (lower case) a file may declare.
+    pub allowed_types: Vec<String>,
+    /// Largest single file. 5 GiB is also the most one S3 PUT may carry.
+    pub max_bytes: u64,
+    /// Most files in one batch.
+    pub max_files: usize,
+    /// How long a presigned upload URL stays valid.
+    pub url_ttl: Duration,
+    /// How often the sweeper looks for uploads whose URL expired.
+    pub sweep_interval: Duration,
+    /// How long after its URL expired an unfinished file is given up on. A PUT that started
+    /// just before expiry may still be running (S3 checks the signature when a request starts).
+    pub sweep_grace: Duration,
+}
+
+pub const DEFAULT_ALLOWED_TYPES: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/avif",
+    "image/heic",
+    "image/heif",
+    "image/tiff",
+    "video/mp4",
+    "video/webm",
+    "video/quicktime",
+    "video/ogg",
+];
+
+impl Default for UploadConfig {
+    fn default() -> Self {
+        UploadConfig {
+            allowed_types: DEFAULT_ALLOWED_TYPES.iter().map(|t| t.to_string()).collect(),
+            max_bytes: 5 * 1024 * 1024 * 1024,
+            max_files: 1000,
+            url_ttl: Duration::from_secs(3600),
+            sweep_interval: Duration::from_secs(60),
+            sweep_grace: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database: DatabaseConfig,
@@ -84,6 +137,7 @@ pub struct Config {
     pub public_base_url: Option<Url>,
     pub admin: AdminConfig,
     pub data_dir: PathBuf,
+    pub uploads: UploadConfig,
 }
 
 pub const DEFAULT_BUCKET: &str = "vitrine";
@@ -105,6 +159,14 @@ impl Config {
     }
 
     fn from_raw(raw: RawEnv) -> Result<Config, ConfigError> {
+        let raw_uploads = RawUploads {
+            allowed_types: raw.upload_allowed_types.clone(),
+            max_bytes: raw.upload_max_bytes.clone(),
+            max_files: raw.upload_max_files.clone(),
+            url_ttl_secs: raw.upload_url_ttl_secs.clone(),
+            sweep_interval_secs: raw.upload_sweep_interval_secs.clone(),
+            sweep_grace_secs: raw.upload_sweep_grace_secs.clone(),
+        };
         let data_dir = PathBuf::from(non_empty(raw.data_dir).unwrap_or_else(|| "./data".into()));
 
         let database = match non_empty(raw.database_url) {
@@ -170,7 +232,10 @@ impl Config {
             return Err(bad("VITRINE_ADMIN_PASSWORD", "required when VITRINE_S3_ENDPOINT is set"));
         }
 
+        let uploads = parse_upload_config(&raw_uploads)?;
+
         Ok(Config {
+            uploads,
             database,
             storage,
             cdn_base_url,
@@ -179,6 +244,64 @@ impl Config {
             data_dir,
         })
     }
+}
+
+struct RawUploads {
+    allowed_types: Option<String>,
+    max_bytes: Option<String>,
+    max_files: Option<String>,
+    url_ttl_secs: Option<String>,
+    sweep_interval_secs: Option<String>,
+    sweep_grace_secs: Option<String>,
+}
+
+fn parse_upload_config(raw: &RawUploads) -> Result<UploadConfig, ConfigError> {
+    let defaults = UploadConfig::default();
+    let allowed_types = match non_empty(raw.allowed_types.clone()) {
+        None => defaults.allowed_types,
+        Some(list) => {
+            let types: Vec<String> = list.split(',').map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty()).collect();
+            if let Some(bad_type) = types.iter().find(|t| !is_mime_type(t)) {
+                return Err(bad("VITRINE_UPLOAD_ALLOWED_TYPES", format!("'{bad_type}' is not a MIME type like image/png")));
+            }
+            if types.is_empty() {
+                return Err(bad("VITRINE_UPLOAD_ALLOWED_TYPES", "lists no type"));
+            }
+            types
+        }
+    };
+    let number = |var: &'static str, value: &Option<String>, min: u64, max: u64| -> Result<Option<u64>, ConfigError> {
+        match non_empty(value.clone()) {
+            None => Ok(None),
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+                _ => Err(bad(var, format!("'{v}' is not a whole number from {min} to {max}"))),
+            },
+        }
+    };
+    const FIVE_GIB: u64 = 5 * 1024 * 1024 * 1024;
+    Ok(UploadConfig {
+        allowed_types,
+        max_bytes: number("VITRINE_UPLOAD_MAX_BYTES", &raw.max_bytes, 1, FIVE_GIB)?.unwrap_or(defaults.max_bytes),
+        max_files: number("VITRINE_UPLOAD_MAX_FILES", &raw.max_files, 1, 10_000)?
+            .map(|n| n as usize)
+            .unwrap_or(defaults.max_files),
+        url_ttl: number("VITRINE_UPLOAD_URL_TTL_SECS", &raw.url_ttl_secs, 1, 7 * 24 * 3600)?
+            .map(Duration::from_secs)
+            .unwrap_or(defaults.url_ttl),
+        sweep_interval: number("VITRINE_UPLOAD_SWEEP_INTERVAL_SECS", &raw.sweep_interval_secs, 1, 24 * 3600)?
+            .map(Duration::from_secs)
+            .unwrap_or(defaults.sweep_interval),
+        sweep_grace: number("VITRINE_UPLOAD_SWEEP_GRACE_SECS", &raw.sweep_grace_secs, 0, 7 * 24 * 3600)?
+            .map(Duration::from_secs)
+            .unwrap_or(defaults.sweep_grace),
+    })
+}
+
+/// `type/subtype` of token characters, as in RFC 6838.
+fn is_mime_type(value: &str) -> bool {
+    let token = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c));
+    matches!(value.split_once('/'), Some((top, sub)) if token(top) && token(sub))
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
@@ -242,6 +365,25 @@ mod tests {
     }
 
     #[test]
+    fn upload_limits_have_sane_defaults_and_can_be_set() {
+        let defaults = Config::from_raw(RawEnv::default()).unwrap().uploads;
+        assert_eq!(defaults.max_bytes, 5 * 1024 * 1024 * 1024);
+        assert!(defaults.allowed_types.contains(&"image/jpeg".to_string()));
+        assert!(defaults.allowed_types.contains(&"video/mp4".to_string()));
+        assert!(!defaults.allowed_types.iter().any(|t| t.contains("svg")), "SVG can carry scripts");
+        let raw = RawEnv {
+            upload_allowed_types: Some(" Image/PNG ,video/mp4".into()),
+            upload_max_bytes: Some("1048576".into()),
+            upload_url_ttl_secs: Some("5".into()),
+            ..Default::default()
+        };
+        let set = Config::from_raw(raw).unwrap().uploads;
+        assert_eq!(set.allowed_types, vec!["image/png".to_string(), "video/mp4".to_string()]);
+        assert_eq!(set.max_bytes, 1_048_576);
+        assert_eq!(set.url_ttl, Duration::from_secs(5));
+    }
+
+    #[test]
     fn postgres_url_switches_backend() {
         let raw = RawEnv { database_url: Some("postgres://postgres@127.0.0.1/v".into()), ..Default::default() };
         assert!(matches!(Config::from_raw(raw).unwrap().database.kind, DatabaseKind::Postgres));
@@ -256,6 +398,10 @@ mod tests {
             (RawEnv { s3_bucket: Some("Bad_Bucket".into()), ..Default::default() }, "VITRINE_S3_BUCKET"),
             (RawEnv { admin_email: Some("nobody".into()), ..Default::default() }, "VITRINE_ADMIN_EMAIL"),
             (RawEnv { admin_password: Some("short".into()), ..Default::default() }, "VITRINE_ADMIN_PASSWORD"),
+            (RawEnv { upload_allowed_types: Some("image/png, nonsense".into()), ..Default::default() }, "VITRINE_UPLOAD_ALLOWED_TYPES"),
+            (RawEnv { upload_max_bytes: Some("-5".into()), ..Default::default() }, "VITRINE_UPLOAD_MAX_BYTES"),
+            (RawEnv { upload_max_bytes: Some("6000000000".into()), ..Default::default() }, "VITRINE_UPLOAD_MAX_BYTES"),
+            (RawEnv { upload_max_files: Some("0".into()), ..Default::default() }, "VITRINE_UPLOAD_MAX_FILES"),
             (
                 RawEnv { s3_endpoint: Some("https://acct.r2.cloudflarestorage.com".into()), ..Default::default() },
                 "VITRINE_S3_ACCESS_KEY_ID",

@@ -3,9 +3,11 @@
 pub mod config;
 pub mod db;
 pub mod health;
+pub mod media;
 pub mod password;
 pub mod session;
 pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod uploads;

@@ -49,3 +49,23 @@ fn session_failed(e: tower_sessions::session::Error) -> AppError {
     tracing::error!(error = %e, "session store failed");
     AppError::Unavailable
 }
+
+/// Middleware in front of every server function: without a signed-in session, anything but the
+/// public endpoints answers 401 before its body is even read, so no admin endpoint can forget
+/// the check or leak a validation message to a stranger. (Each function still calls
+/// `require_user` for the user it acts for.)
+pub async fn guard_api(session: Session, request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = request.uri().path();
+    if path.starts_with("/api/") && !crate::api::auth::PUBLIC_ENDPOINTS.contains(&path) {
+        let refused = match session.get::<Uuid>(USER_ID_KEY).await {
+            Ok(Some(_)) => None,
+            Ok(None) => Some(AppError::Unauthorized),
+            Err(e) => Some(session_failed(e)),
+        };
+        if let Some(error) = refused {
+            return (error.status(), axum::Json(error)).into_response();
+        }
+    }
+    next.run(request).await
+}

@@ -102,7 +102,9 @@ impl Application {
             storage,
             public_base_url,
             cdn_base_url: config.cdn_base_url.clone(),
+            uploads: config.uploads.clone(),
         };
+
 
         let routes = generate_route_list(App);
         let router = Router::new()
@@ -120,6 +122,7 @@ impl Application {
                 },
             )
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            .layer(axum::middleware::from_fn(crate::server::session::guard_api))
             .layer(session_layer)
             .layer(TraceLayer::new_for_http())
             .with_state(state.clone());
@@ -157,6 +160,7 @@ impl Application {
         let wait = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|v| *v).await;
         };
+        tokio::spawn(crate::server::uploads::run_sweeper(self.state.clone(), shutdown_rx.clone()));
         tracing::info!(addr = %self.local_addr(), "Vitrine listening");
         let app = axum::serve(self.listener, self.router).with_graceful_shutdown(wait(shutdown_rx.clone()));
         match self.store {

@@ -5,6 +5,7 @@ use leptos::config::LeptosOptions;
 use url::Url;
 
 use crate::error::AppError;
+use crate::server::config::UploadConfig;
 use crate::server::db::Repo;
 use crate::server::storage::Storage;
 
@@ -18,6 +19,7 @@ pub struct AppState {
     /// Where people reach the app (links, cookies' Secure flag, CORS origin of the store).
     pub public_base_url: Url,
     pub cdn_base_url: Option<Url>,
+    pub uploads: UploadConfig,
 }
 
 impl AppState {

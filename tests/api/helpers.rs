@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 use url::Url;
 use vitrine::model::Email;
-use vitrine::server::config::{AdminConfig, Config, DatabaseConfig, DatabaseKind, StorageConfig};
+use vitrine::server::config::{AdminConfig, Config, DatabaseConfig, DatabaseKind, StorageConfig, UploadConfig};
 use vitrine::server::db::{self, Repo};
 use vitrine::server::startup::Application;
 use vitrine::server::storage::Storage;
@@ -83,10 +83,10 @@ impl Drop for TestDatabase {
 
 pub struct TestApp {
     pub address: Url,
-    pub store_addr: Option<SocketAddr>,
     pub data_dir: PathBuf,
     pub storage: Storage,
     pub repo: std::sync::Arc<dyn Repo>,
+    pub state: vitrine::server::state::AppState,
     /// Keeps cookies like a browser does.
     pub client: reqwest::Client,
     stop: watch::Sender<bool>,
@@ -95,6 +95,7 @@ pub struct TestApp {
 }
 
 pub struct TestAppBuilder {
+    uploads: UploadConfig,
     database: Option<TestDatabase>,
     storage: Option<StorageConfig>,
     public_base_url: Option<Url>,
@@ -103,6 +104,11 @@ pub struct TestAppBuilder {
 impl TestAppBuilder {
     pub fn database(mut self, db: TestDatabase) -> Self {
         self.database = Some(db);
+        self
+    }
+
+    pub fn uploads(mut self, change: impl FnOnce(&mut UploadConfig)) -> Self {
+        change(&mut self.uploads);
         self
     }
 
@@ -133,6 +139,7 @@ impl TestAppBuilder {
                 password: Some(SecretString::from(ADMIN_PASSWORD)),
             },
             data_dir: data.path().to_path_buf(),
+            uploads: self.uploads,
         };
         let leptos = LeptosOptions::builder()
             .output_name("vitrine")
@@ -140,9 +147,9 @@ impl TestAppBuilder {
             .build();
         let app = Application::build(config, leptos).await.expect("the app builds");
         let address = Url::parse(&format!("http://{}", app.local_addr())).unwrap();
-        let store_addr = app.store_addr();
         let storage = app.state().storage.clone();
         let repo = app.state().repo.clone();
+        let state = app.state().clone();
         let (stop, stop_rx) = watch::channel(false);
         tokio::spawn(app.run_until(stop_rx));
         let client = reqwest::Client::builder()
@@ -152,10 +159,10 @@ impl TestAppBuilder {
             .unwrap();
         TestApp {
             address,
-            store_addr,
             data_dir: data.path().to_path_buf(),
             storage,
             repo,
+            state,
             client,
             stop,
             _data: data,
@@ -165,7 +172,7 @@ impl TestAppBuilder {
 }
 
 pub fn test_app() -> TestAppBuilder {
-    TestAppBuilder { database: None, storage: None, public_base_url: None }
+    TestAppBuilder { uploads: UploadConfig::default(), database: None, storage: None, public_base_url: None }
 }
 
 /// The default app: SQLite and the embedded store.

@@ -8,3 +8,4 @@ mod helpers;
 mod pages;
 mod repo_contract;
 mod storage;
+mod uploads;

@@ -3,6 +3,8 @@
 //! Each backend has its own `migrations/<backend>/` (their SQL differs in types, not in
 //! meaning) and both must pass the same contract suite in `tests/api/repo_contract.rs`.
 
+#[macro_use]
+mod queries;
 mod postgres;
 mod session_store;
 mod sqlite;
@@ -13,6 +15,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::model::media::Media;
+use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile};
 use crate::model::Email;
 use crate::server::config::{DatabaseConfig, DatabaseKind};
 
@@ -63,6 +67,41 @@ pub struct UserRecord {
     pub created_at: DateTime<Utc>,
 }
 
+/// A new batch: the job and its files, written together in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewUploadJob {
+    pub id: Uuid,
+    pub created_by: Option<Uuid>,
+    pub collection_id: Option<Uuid>,
+    pub files: Vec<NewUploadFile>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUploadFile {
+    pub id: Uuid,
+    pub object_key: String,
+    pub original_filename: String,
+    pub size: u64,
+    pub content_type: String,
+    pub url_expires_at: DateTime<Utc>,
+}
+
+/// The media row a completion creates.
+#[derive(Debug, Clone)]
+pub struct NewMedia {
+    pub id: Uuid,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+/// What a state change did: `changed` is false when the file was already past that point
+/// (a repeated or concurrent request), and `outcome` is the file and job as they now are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub changed: bool,
+    pub outcome: FileOutcome,
+}
+
 /// Which backend a repo talks to (for logs and `/healthz`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -86,6 +125,45 @@ pub trait Repo: Send + Sync + 'static {
     async fn find_user_by_email(&self, email: &Email) -> Result<Option<UserRecord>, DbError>;
 
     async fn find_user(&self, id: Uuid) -> Result<Option<UserRecord>, DbError>;
+
+    // --- uploads ---
+
+    /// Writes the job and all its files in one transaction: all or nothing.
+    async fn create_upload_job(&self, job: &NewUploadJob) -> Result<JobWithFiles, DbError>;
+
+    async fn find_upload_file(&self, id: Uuid) -> Result<Option<UploadFile>, DbError>;
+
+    async fn find_upload_job(&self, id: Uuid) -> Result<Option<JobWithFiles>, DbError>;
+
+    /// Newest first, at most `limit`, older than the job `before` when given. Two queries in all.
+    async fn list_upload_jobs(&self, limit: u32, before: Option<Uuid>) -> Result<Vec<JobWithFiles>, DbError>;
+
+    /// pending -> uploading. Other states are left alone. `None` if there is no such file.
+    async fn mark_file_uploading(&self, id: Uuid) -> Result<Option<Transition>, DbError>;
+
+    /// pending|uploading -> completed, creating the media row and counting the file on its job,
+    /// in one transaction. A file already completed or failed is left alone (`changed = false`).
+    async fn complete_upload_file(&self, id: Uuid, etag: Option<&str>, media: &NewMedia)
+        -> Result<Option<Transition>, DbError>;
+
+    /// pending|uploading -> failed with `reason`, counted once on the job.
+    async fn fail_upload_file(&self, id: Uuid, reason: &str) -> Result<Option<Transition>, DbError>;
+
+    /// Gives a file that is not completed a new upload window: failed|pending|uploading -> pending,
+    /// uncounting a failure. A completed file is left alone.
+    async fn reopen_upload_file(&self, id: Uuid, url_expires_at: DateTime<Utc>) -> Result<Option<Transition>, DbError>;
+
+    /// Files still pending/uploading whose upload URL expired before `expired_before`.
+    async fn list_expired_upload_files(&self, expired_before: DateTime<Utc>, limit: u32) -> Result<Vec<UploadFile>, DbError>;
+
+    // --- collections ---
+
+    async fn collection_exists(&self, id: Uuid) -> Result<bool, DbError>;
+
+    // --- media ---
+
+    /// Newest first, keyset-paginated on (created_at, id).
+    async fn list_media(&self, limit: u32, before: Option<Uuid>) -> Result<Vec<Media>, DbError>;
 }
 
 /// A connected database: the repo, and the session store living in the same database.

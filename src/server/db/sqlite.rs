@@ -1,13 +1,15 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
-use super::{Backend, DbError, Repo, UserRecord};
+use super::queries::*;
+use super::{Backend, DbError, NewMedia, NewUploadJob, Transition, UserRecord};
+use crate::model::media::Media;
+use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile, UploadJob};
 use crate::model::Email;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -43,6 +45,12 @@ impl SqliteRepo {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+
+    /// A transaction that takes SQLite's write lock at BEGIN, so two writers queue on the busy
+    /// timeout instead of one failing when it upgrades a read lock.
+    pub(super) async fn begin_write(&self) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
 }
 
 /// The directory a `sqlite://path/file.db?…` URL points into, so it can be created first.
@@ -55,68 +63,7 @@ fn sqlite_parent_dir(url: &str) -> Option<std::path::PathBuf> {
     std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()).map(|p| p.to_path_buf())
 }
 
-type UserRow = (Uuid, String, String, DateTime<Utc>);
-
-fn user_from_row((id, email, password_hash, created_at): UserRow) -> Result<UserRecord, DbError> {
-    let email = Email::parse(&email).map_err(|e| DbError::Sqlx(sqlx::Error::Decode(e.into())))?;
-    Ok(UserRecord { id, email, password_hash, created_at })
-}
-
-#[async_trait]
-impl Repo for SqliteRepo {
-    fn backend(&self) -> Backend {
-        Backend::Sqlite
-    }
-
-    async fn ping(&self) -> Result<(), DbError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(DbError::Unavailable)?;
-        Ok(())
-    }
-
-    async fn create_user_if_absent(&self, email: &Email, password_hash: &str) -> Result<(UserRecord, bool), DbError> {
-        let inserted = sqlx::query(
-            "INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (email) DO NOTHING",
-        )
-        .bind(Uuid::new_v4())
-        .bind(email.as_str())
-        .bind(password_hash)
-        .bind(Utc::now())
-        .execute(&self.pool)
-        .await?
-        .rows_affected()
-            == 1;
-        let user = self.find_user_by_email(email).await?.ok_or(DbError::Sqlx(sqlx::Error::RowNotFound))?;
-        Ok((user, inserted))
-    }
-
-    async fn set_user_password(&self, id: Uuid, password_hash: &str) -> Result<(), DbError> {
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
-            .bind(password_hash)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn find_user_by_email(&self, email: &Email) -> Result<Option<UserRecord>, DbError> {
-        let row: Option<UserRow> =
-            sqlx::query_as("SELECT id, email, password_hash, created_at FROM users WHERE email = ?")
-                .bind(email.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(user_from_row).transpose()
-    }
-
-    async fn find_user(&self, id: Uuid) -> Result<Option<UserRecord>, DbError> {
-        let row: Option<UserRow> =
-            sqlx::query_as("SELECT id, email, password_hash, created_at FROM users WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(user_from_row).transpose()
-    }
-}
+impl_repo!(SqliteRepo, Backend::Sqlite);
 
 #[cfg(test)]
 mod tests {

@@ -35,6 +35,20 @@ pub struct StoreEndpoint {
     pub secret_access_key: String,
 }
 
+/// The facts of a stored object that a completion is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectHead {
+    pub size: u64,
+    pub content_type: Option<String>,
+    pub etag: Option<String>,
+}
+
+/// ETags arrive quoted from S3 (`"abc"`) and sometimes unquoted from browsers or scripts.
+pub fn same_etag(a: &str, b: &str) -> bool {
+    let bare = |s: &str| s.trim().trim_start_matches("W/").trim_matches('"').to_ascii_lowercase();
+    bare(a) == bare(b)
+}
+
 #[derive(Debug, Clone)]
 pub struct Storage {
     client: Client,
@@ -125,6 +139,19 @@ impl Storage {
         })
     }
 
+    /// What the store holds at `key`, or `None` when nothing is there.
+    pub async fn head(&self, key: &str) -> Result<Option<ObjectHead>, StorageError> {
+        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+            Ok(head) => Ok(Some(ObjectHead {
+                size: head.content_length().and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+                content_type: head.content_type().map(str::to_string),
+                etag: head.e_tag().map(str::to_string),
+            })),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(None),
+            Err(e) => Err(StorageError::Request(aws_sdk_s3::error::DisplayErrorContext(e).to_string())),
+        }
+    }
+
     /// Is the bucket reachable with our credentials? (`/healthz`)
     pub async fn check(&self) -> Result<(), StorageError> {
         self.client
@@ -139,4 +166,15 @@ impl Storage {
 
 fn expiry_time(expires_in: Duration) -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now() + chrono::Duration::from_std(expires_in).unwrap_or(chrono::Duration::hours(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_etag;
+
+    #[test]
+    fn etags_compare_without_quotes_or_case() {
+        assert!(same_etag("\"9b2cf535f27731c974343645a3985328\"", "9B2CF535F27731C974343645A3985328"));
+        assert!(!same_etag("\"abc\"", "\"abd\""));
+    }
 }

@@ -1,0 +1,69 @@
+//! `/api/uploads/*`: start a batch, report each file's progress, see the books.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::model::upload::{FileOutcome, JobWithFiles, StartedFile, StartedJob, UploadFileSpec};
+
+/// `POST /api/uploads/start` `{files: [{name, size, content_type}], collection_id?}` → the job and,
+/// per file, a presigned PUT (`upload: {method, url, headers, expires_at}`).
+#[server(prefix = "/api", endpoint = "uploads/start", input = Json)]
+pub async fn start_upload(files: Vec<UploadFileSpec>, #[server(default)] collection_id: Option<Uuid>) -> Result<StartedJob, AppError> {
+    let user = crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::uploads::start_job(&state, user.id, &files, collection_id).await
+}
+
+/// `POST /api/uploads/begin` `{file_id}`: the browser starts the PUT (pending → uploading).
+#[server(prefix = "/api", endpoint = "uploads/begin", input = Json)]
+pub async fn begin_upload(file_id: Uuid) -> Result<FileOutcome, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::uploads::mark_uploading(&state, file_id).await
+}
+
+/// `POST /api/uploads/complete` `{file_id, etag?}`: verified against the store, then recorded once.
+#[server(prefix = "/api", endpoint = "uploads/complete", input = Json)]
+pub async fn complete_upload(file_id: Uuid, #[server(default)] etag: Option<String>) -> Result<FileOutcome, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::uploads::complete_file(&state, file_id, etag.as_deref()).await
+}
+
+/// `POST /api/uploads/fail` `{file_id, reason}`: the file failed in the browser; counted once.
+#[server(prefix = "/api", endpoint = "uploads/fail", input = Json)]
+pub async fn fail_upload(file_id: Uuid, reason: String) -> Result<FileOutcome, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::uploads::fail_file(&state, file_id, &reason).await
+}
+
+/// `POST /api/uploads/retry` `{file_id}` → a fresh presigned PUT for a file not yet completed.
+#[server(prefix = "/api", endpoint = "uploads/retry", input = Json)]
+pub async fn retry_upload(file_id: Uuid) -> Result<StartedFile, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::uploads::retry_file(&state, file_id).await
+}
+
+/// `POST /api/uploads/get` `{job_id}` → the job, its counters and its files.
+#[server(prefix = "/api", endpoint = "uploads/get", input = Json)]
+pub async fn get_upload(job_id: Uuid) -> Result<JobWithFiles, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    state.repo.find_upload_job(job_id).await?.ok_or_else(|| AppError::NotFound("The upload job".into()))
+}
+
+/// `POST /api/uploads/list` `{before?, limit?}` → jobs newest first, each with its files.
+#[server(prefix = "/api", endpoint = "uploads/list", input = Json)]
+pub async fn list_uploads(
+    #[server(default)] before: Option<Uuid>,
+    #[server(default)] limit: Option<u32>,
+) -> Result<Vec<JobWithFiles>, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    let limit = limit.unwrap_or(20).clamp(1, 100);
+    Ok(state.repo.list_upload_jobs(limit, before).await?)
+}

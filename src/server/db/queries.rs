@@ -1,0 +1,516 @@
+//! The SQL both backends share. The schema is the same on both (see `migrations/`), and the
+//! statements below are written in the common dialect: `$n` placeholders (sqlx binds SQLite's
+//! `$NNN` parameters by their number, as Postgres does), `ON CONFLICT`, `RETURNING`, row-value
+//! comparisons. `impl_repo!` stamps out one `Repo` implementation per
+//! backend from them, so each backend is concrete code with concrete types, and the contract
+//! suite checks both.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{DbError, UserRecord};
+use crate::model::media::Media;
+use crate::model::upload::{UploadFile, UploadFileStatus, UploadJob, UploadJobStatus};
+use crate::model::Email;
+
+pub(super) const USER_COLUMNS: &str = "id, email, password_hash, created_at";
+pub(super) const JOB_COLUMNS: &str =
+    "id, status, total_files, completed_files, failed_files, collection_id, created_at, updated_at";
+pub(super) const FILE_COLUMNS: &str = "id, job_id, media_id, object_key, original_filename, size_bytes, content_type, \
+     status, etag, error, url_expires_at, created_at, updated_at, completed_at";
+pub(super) const MEDIA_COLUMNS: &str =
+    "id, object_key, original_filename, content_type, size_bytes, width, height, title, alt_text, created_at";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct UserRow {
+    pub(super) id: Uuid,
+    pub(super) email: String,
+    pub(super) password_hash: String,
+    pub(super) created_at: DateTime<Utc>,
+}
+
+impl TryFrom<UserRow> for UserRecord {
+    type Error = DbError;
+    fn try_from(row: UserRow) -> Result<Self, DbError> {
+        Ok(UserRecord {
+            id: row.id,
+            email: Email::parse(&row.email).map_err(corrupt)?,
+            password_hash: row.password_hash,
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct JobRow {
+    pub(super) id: Uuid,
+    pub(super) status: String,
+    pub(super) total_files: i32,
+    pub(super) completed_files: i32,
+    pub(super) failed_files: i32,
+    pub(super) collection_id: Option<Uuid>,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<JobRow> for UploadJob {
+    type Error = DbError;
+    fn try_from(row: JobRow) -> Result<Self, DbError> {
+        Ok(UploadJob {
+            id: row.id,
+            status: UploadJobStatus::parse(&row.status).ok_or_else(|| corrupt(format!("job status {}", row.status)))?,
+            total_files: count(row.total_files)?,
+            completed_files: count(row.completed_files)?,
+            failed_files: count(row.failed_files)?,
+            collection_id: row.collection_id,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct FileRow {
+    pub(super) id: Uuid,
+    pub(super) job_id: Uuid,
+    pub(super) media_id: Option<Uuid>,
+    pub(super) object_key: String,
+    pub(super) original_filename: String,
+    pub(super) size_bytes: i64,
+    pub(super) content_type: String,
+    pub(super) status: String,
+    pub(super) etag: Option<String>,
+    pub(super) error: Option<String>,
+    pub(super) url_expires_at: DateTime<Utc>,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) updated_at: DateTime<Utc>,
+    pub(super) completed_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<FileRow> for UploadFile {
+    type Error = DbError;
+    fn try_from(row: FileRow) -> Result<Self, DbError> {
+        Ok(UploadFile {
+            id: row.id,
+            job_id: row.job_id,
+            media_id: row.media_id,
+            object_key: row.object_key,
+            original_filename: row.original_filename,
+            size: u64::try_from(row.size_bytes).map_err(corrupt)?,
+            content_type: row.content_type,
+            status: UploadFileStatus::parse(&row.status).ok_or_else(|| corrupt(format!("file status {}", row.status)))?,
+            etag: row.etag,
+            error: row.error,
+            url_expires_at: row.url_expires_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            completed_at: row.completed_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct MediaRow {
+    pub(super) id: Uuid,
+    pub(super) object_key: String,
+    pub(super) original_filename: String,
+    pub(super) content_type: String,
+    pub(super) size_bytes: i64,
+    pub(super) width: Option<i32>,
+    pub(super) height: Option<i32>,
+    pub(super) title: String,
+    pub(super) alt_text: String,
+    pub(super) created_at: DateTime<Utc>,
+}
+
+impl TryFrom<MediaRow> for Media {
+    type Error = DbError;
+    fn try_from(row: MediaRow) -> Result<Self, DbError> {
+        Ok(Media {
+            id: row.id,
+            object_key: row.object_key,
+            original_filename: row.original_filename,
+            content_type: row.content_type,
+            size: u64::try_from(row.size_bytes).map_err(corrupt)?,
+            width: row.width.map(u32::try_from).transpose().map_err(corrupt)?,
+            height: row.height.map(u32::try_from).transpose().map_err(corrupt)?,
+            title: row.title,
+            alt_text: row.alt_text,
+            created_at: row.created_at,
+        })
+    }
+}
+
+fn count(n: i32) -> Result<u32, DbError> {
+    u32::try_from(n).map_err(corrupt)
+}
+
+/// A row that breaks an invariant the schema should have kept.
+pub(super) fn corrupt(e: impl ToString) -> DbError {
+    DbError::Sqlx(sqlx::Error::Decode(e.to_string().into()))
+}
+
+pub(super) fn convert<R, T: TryFrom<R, Error = DbError>>(rows: Vec<R>) -> Result<Vec<T>, DbError> {
+    rows.into_iter().map(T::try_from).collect()
+}
+
+pub(super) fn to_i64(n: u64) -> Result<i64, DbError> {
+    i64::try_from(n).map_err(corrupt)
+}
+
+pub(super) fn to_i32(n: u32) -> Result<i32, DbError> {
+    i32::try_from(n).map_err(corrupt)
+}
+
+/// One `Repo` implementation for `$repo`, whose inherent methods `pool()` and `begin_write()`
+/// give its pool and a write transaction.
+macro_rules! impl_repo {
+    ($repo:ty, $backend:expr) => {
+        #[async_trait::async_trait]
+        impl $crate::server::db::Repo for $repo {
+            fn backend(&self) -> $crate::server::db::Backend {
+                $backend
+            }
+
+            async fn ping(&self) -> Result<(), DbError> {
+                sqlx::query("SELECT 1").execute(self.pool()).await.map_err(DbError::Unavailable)?;
+                Ok(())
+            }
+
+            async fn create_user_if_absent(
+                &self,
+                email: &Email,
+                password_hash: &str,
+            ) -> Result<(UserRecord, bool), DbError> {
+                let inserted = sqlx::query(
+                    "INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (email) DO NOTHING",
+                )
+                .bind(Uuid::new_v4())
+                .bind(email.as_str())
+                .bind(password_hash)
+                .bind(Utc::now())
+                .execute(self.pool())
+                .await?
+                .rows_affected()
+                    == 1;
+                let user =
+                    self.find_user_by_email(email).await?.ok_or(DbError::Sqlx(sqlx::Error::RowNotFound))?;
+                Ok((user, inserted))
+            }
+
+            async fn set_user_password(&self, id: Uuid, password_hash: &str) -> Result<(), DbError> {
+                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(password_hash)
+                    .bind(id)
+                    .execute(self.pool())
+                    .await?;
+                Ok(())
+            }
+
+            async fn find_user_by_email(&self, email: &Email) -> Result<Option<UserRecord>, DbError> {
+                let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
+                let row: Option<UserRow> = sqlx::query_as(&sql).bind(email.as_str()).fetch_optional(self.pool()).await?;
+                row.map(UserRecord::try_from).transpose()
+            }
+
+            async fn find_user(&self, id: Uuid) -> Result<Option<UserRecord>, DbError> {
+                let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+                let row: Option<UserRow> = sqlx::query_as(&sql).bind(id).fetch_optional(self.pool()).await?;
+                row.map(UserRecord::try_from).transpose()
+            }
+
+            async fn create_upload_job(&self, job: &NewUploadJob) -> Result<JobWithFiles, DbError> {
+                let now = Utc::now();
+                let total = i32::try_from(job.files.len()).map_err(corrupt)?;
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO upload_jobs (id, status, total_files, completed_files, failed_files,
+                         collection_id, created_by, created_at, updated_at)
+                     VALUES ($1, 'in_progress', $2, 0, 0, $3, $4, $5, $5)",
+                )
+                .bind(job.id)
+                .bind(total)
+                .bind(job.collection_id)
+                .bind(job.created_by)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                for (position, file) in job.files.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO upload_files (id, job_id, position, object_key, original_filename, size_bytes,
+                             content_type, status, url_expires_at, created_at, updated_at)
+                         VALUES ($1, $2, $9, $3, $4, $5, $6, 'pending', $7, $8, $8)",
+                    )
+                    .bind(file.id)
+                    .bind(job.id)
+                    .bind(&file.object_key)
+                    .bind(&file.original_filename)
+                    .bind(to_i64(file.size)?)
+                    .bind(&file.content_type)
+                    .bind(file.url_expires_at)
+                    .bind(now)
+                    .bind(i32::try_from(position).map_err(corrupt)?)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                self.find_upload_job(job.id).await?.ok_or(DbError::Sqlx(sqlx::Error::RowNotFound))
+            }
+
+            async fn find_upload_file(&self, id: Uuid) -> Result<Option<UploadFile>, DbError> {
+                let sql = format!("SELECT {FILE_COLUMNS} FROM upload_files WHERE id = $1");
+                let row: Option<FileRow> = sqlx::query_as(&sql).bind(id).fetch_optional(self.pool()).await?;
+                row.map(UploadFile::try_from).transpose()
+            }
+
+            async fn find_upload_job(&self, id: Uuid) -> Result<Option<JobWithFiles>, DbError> {
+                let sql = format!("SELECT {JOB_COLUMNS} FROM upload_jobs WHERE id = $1");
+                let Some(job): Option<JobRow> = sqlx::query_as(&sql).bind(id).fetch_optional(self.pool()).await?
+                else {
+                    return Ok(None);
+                };
+                let sql = format!(
+                    "SELECT {FILE_COLUMNS} FROM upload_files WHERE job_id = $1 ORDER BY position"
+                );
+                let files: Vec<FileRow> = sqlx::query_as(&sql).bind(id).fetch_all(self.pool()).await?;
+                Ok(Some(JobWithFiles { job: UploadJob::try_from(job)?, files: convert(files)? }))
+            }
+
+            async fn list_upload_jobs(&self, limit: u32, before: Option<Uuid>) -> Result<Vec<JobWithFiles>, DbError> {
+                // "older than `before`" as a row-value comparison on the (created_at, id) index.
+                let page = "SELECT id FROM upload_jobs
+                     WHERE $2 IS NULL OR (created_at, id) < (SELECT created_at, id FROM upload_jobs WHERE id = $2)
+                     ORDER BY created_at DESC, id DESC LIMIT $1";
+                let sql = format!("SELECT {JOB_COLUMNS} FROM upload_jobs WHERE id IN ({page}) ORDER BY created_at DESC, id DESC");
+                let jobs: Vec<JobRow> =
+                    sqlx::query_as(&sql).bind(i64::from(limit)).bind(before).fetch_all(self.pool()).await?;
+                let sql = format!(
+                    "SELECT {FILE_COLUMNS} FROM upload_files WHERE job_id IN ({page})
+                     ORDER BY position"
+                );
+                let files: Vec<FileRow> =
+                    sqlx::query_as(&sql).bind(i64::from(limit)).bind(before).fetch_all(self.pool()).await?;
+                let mut files: Vec<UploadFile> = convert(files)?;
+                let mut out = Vec::with_capacity(jobs.len());
+                for job in jobs {
+                    let job = UploadJob::try_from(job)?;
+                    let (mine, rest): (Vec<_>, Vec<_>) = files.into_iter().partition(|f| f.job_id == job.id);
+                    files = rest;
+                    out.push(JobWithFiles { job, files: mine });
+                }
+                Ok(out)
+            }
+
+            async fn mark_file_uploading(&self, id: Uuid) -> Result<Option<Transition>, DbError> {
+                let changed = sqlx::query(
+                    "UPDATE upload_files SET status = 'uploading', updated_at = $2
+                     WHERE id = $1 AND status = 'pending'",
+                )
+                .bind(id)
+                .bind(Utc::now())
+                .execute(self.pool())
+                .await?
+                .rows_affected()
+                    == 1;
+                self.transition(id, changed).await
+            }
+
+            async fn complete_upload_file(
+                &self,
+                id: Uuid,
+                etag: Option<&str>,
+                media: &NewMedia,
+            ) -> Result<Option<Transition>, DbError> {
+                let now = Utc::now();
+                let mut tx = self.begin_write().await?;
+                // The guarded UPDATE is the judge: of two requests completing the same file, the
+                // second finds it no longer open (Postgres re-checks the WHERE after the first
+                // commits; SQLite runs write transactions one at a time).
+                let claimed: Option<FileRow> = sqlx::query_as(&format!(
+                    "UPDATE upload_files SET status = 'completed', etag = $2, error = NULL, completed_at = $3, updated_at = $3
+                     WHERE id = $1 AND status IN ('pending', 'uploading')
+                     RETURNING {FILE_COLUMNS}"
+                ))
+                .bind(id)
+                .bind(etag)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(file) = claimed else {
+                    tx.rollback().await?;
+                    return self.transition(id, false).await;
+                };
+                sqlx::query(
+                    "INSERT INTO media (id, object_key, original_filename, content_type, size_bytes, width, height,
+                         title, alt_text, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, '', '', $8)",
+                )
+                .bind(media.id)
+                .bind(&file.object_key)
+                .bind(&file.original_filename)
+                .bind(&file.content_type)
+                .bind(file.size_bytes)
+                .bind(media.width.map(to_i32).transpose()?)
+                .bind(media.height.map(to_i32).transpose()?)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE upload_files SET media_id = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(media.id)
+                    .execute(&mut *tx)
+                    .await?;
+                // A batch started for a collection appends each file to it as it completes.
+                sqlx::query(
+                    "INSERT INTO collection_media (collection_id, media_id, display_order, added_at)
+                     SELECT j.collection_id, $2,
+                            COALESCE((SELECT MAX(display_order) + 1 FROM collection_media WHERE collection_id = j.collection_id), 0),
+                            $3
+                     FROM upload_jobs j WHERE j.id = $1 AND j.collection_id IS NOT NULL
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(file.job_id)
+                .bind(media.id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE upload_jobs SET
+                         completed_files = completed_files + 1,
+                         status = CASE WHEN completed_files + 1 + failed_files >= total_files
+                                       THEN CASE WHEN failed_files > 0 THEN 'completed_with_errors' ELSE 'completed' END
+                                       ELSE 'in_progress' END,
+                         updated_at = $2
+                     WHERE id = $1",
+                )
+                .bind(file.job_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                self.transition(id, true).await
+            }
+
+            async fn fail_upload_file(&self, id: Uuid, reason: &str) -> Result<Option<Transition>, DbError> {
+                let now = Utc::now();
+                let mut tx = self.begin_write().await?;
+                let job_id: Option<Uuid> = sqlx::query_scalar(
+                    "UPDATE upload_files SET status = 'failed', error = $2, updated_at = $3
+                     WHERE id = $1 AND status IN ('pending', 'uploading')
+                     RETURNING job_id",
+                )
+                .bind(id)
+                .bind(reason)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(job_id) = job_id else {
+                    tx.rollback().await?;
+                    return self.transition(id, false).await;
+                };
+                sqlx::query(
+                    "UPDATE upload_jobs SET
+                         failed_files = failed_files + 1,
+                         status = CASE WHEN completed_files + failed_files + 1 >= total_files
+                                       THEN 'completed_with_errors' ELSE 'in_progress' END,
+                         updated_at = $2
+                     WHERE id = $1",
+                )
+                .bind(job_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                self.transition(id, true).await
+            }
+
+            async fn reopen_upload_file(
+                &self,
+                id: Uuid,
+                url_expires_at: DateTime<Utc>,
+            ) -> Result<Option<Transition>, DbError> {
+                let now = Utc::now();
+                let mut tx = self.begin_write().await?;
+                let previous: Option<(Uuid, String)> = sqlx::query_as(
+                    "SELECT job_id, status FROM upload_files WHERE id = $1 AND status <> 'completed'",
+                )
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((job_id, previous_status)) = previous else {
+                    tx.rollback().await?;
+                    return self.transition(id, false).await;
+                };
+                let reopened = sqlx::query(
+                    "UPDATE upload_files SET status = 'pending', error = NULL, etag = NULL, url_expires_at = $2, updated_at = $3
+                     WHERE id = $1 AND status = $4",
+                )
+                .bind(id)
+                .bind(url_expires_at)
+                .bind(now)
+                .bind(&previous_status)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1;
+                if reopened && previous_status == "failed" {
+                    sqlx::query(
+                        "UPDATE upload_jobs SET failed_files = failed_files - 1, status = 'in_progress', updated_at = $2
+                         WHERE id = $1",
+                    )
+                    .bind(job_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                self.transition(id, reopened).await
+            }
+
+            async fn list_expired_upload_files(
+                &self,
+                expired_before: DateTime<Utc>,
+                limit: u32,
+            ) -> Result<Vec<UploadFile>, DbError> {
+                let sql = format!(
+                    "SELECT {FILE_COLUMNS} FROM upload_files
+                     WHERE status IN ('pending', 'uploading') AND url_expires_at < $1
+                     ORDER BY url_expires_at LIMIT $2"
+                );
+                let rows: Vec<FileRow> =
+                    sqlx::query_as(&sql).bind(expired_before).bind(i64::from(limit)).fetch_all(self.pool()).await?;
+                convert(rows)
+            }
+
+            async fn collection_exists(&self, id: Uuid) -> Result<bool, DbError> {
+                let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM collections WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(self.pool())
+                    .await?;
+                Ok(found.is_some())
+            }
+
+            async fn list_media(&self, limit: u32, before: Option<Uuid>) -> Result<Vec<Media>, DbError> {
+                let sql = format!(
+                    "SELECT {MEDIA_COLUMNS} FROM media
+                     WHERE $2 IS NULL OR (created_at, id) < (SELECT created_at, id FROM media WHERE id = $2)
+                     ORDER BY created_at DESC, id DESC LIMIT $1"
+                );
+                let rows: Vec<MediaRow> =
+                    sqlx::query_as(&sql).bind(i64::from(limit)).bind(before).fetch_all(self.pool()).await?;
+                convert(rows)
+            }
+        }
+
+        impl $repo {
+            /// The file and its job as they are now, after a state change (or a refusal to make one).
+            async fn transition(&self, id: Uuid, changed: bool) -> Result<Option<Transition>, DbError> {
+                let Some(file) = $crate::server::db::Repo::find_upload_file(self, id).await? else { return Ok(None) };
+                let sql = format!("SELECT {JOB_COLUMNS} FROM upload_jobs WHERE id = $1");
+                let job: JobRow = sqlx::query_as(&sql).bind(file.job_id).fetch_one(self.pool()).await?;
+                Ok(Some(Transition { changed, outcome: FileOutcome { file, job: UploadJob::try_from(job)? } }))
+            }
+        }
+    };
+}

@@ -1,0 +1,387 @@
+//! The upload books: validating a batch, choosing keys, verifying completions against the
+//! store, and the sweeper that gives up on uploads whose URL expired.
+
+use chrono::Utc;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::model::upload::{FileName, FileOutcome, StartedFile, StartedJob, UploadFile, UploadFileSpec, UploadFileStatus};
+use crate::server::config::UploadConfig;
+use crate::server::db::{NewMedia, NewUploadFile, NewUploadJob, Transition};
+use crate::server::state::AppState;
+use crate::server::storage::{same_etag, StorageError};
+
+/// A file of a batch that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidFile {
+    pub name: FileName,
+    pub size: u64,
+    pub content_type: String,
+}
+
+/// Checks a whole batch; the first bad file refuses it, with its name and the reason.
+pub fn validate_batch(specs: &[UploadFileSpec], config: &UploadConfig) -> Result<Vec<ValidFile>, AppError> {
+    if specs.is_empty() {
+        return Err(AppError::invalid("The batch has no files."));
+    }
+    if specs.len() > config.max_files {
+        return Err(AppError::invalid(format!(
+            "The batch has {} files; at most {} can be uploaded at once.",
+            specs.len(),
+            config.max_files
+        )));
+    }
+    specs
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let shown = display_name(&spec.name, i);
+            let name = FileName::parse(&spec.name).map_err(|reason| AppError::invalid(format!("{shown}: {reason}.")))?;
+            let content_type = spec.content_type.trim().to_ascii_lowercase();
+            if !config.allowed_types.iter().any(|t| *t == content_type) {
+                return Err(AppError::invalid(format!(
+                    "{shown}: the type \"{}\" is not accepted (accepted: {}).",
+                    spec.content_type.chars().take(100).collect::<String>(),
+                    config.allowed_types.join(", ")
+                )));
+            }
+            if spec.size == 0 {
+                return Err(AppError::invalid(format!("{shown}: the file is empty.")));
+            }
+            if spec.size > config.max_bytes {
+                return Err(AppError::invalid(format!(
+                    "{shown}: the file is {} bytes; the largest accepted is {} bytes.",
+                    spec.size, config.max_bytes
+                )));
+            }
+            Ok(ValidFile { name, size: spec.size, content_type })
+        })
+        .collect()
+}
+
+/// A name safe to echo in an error message, even when the name itself is the problem.
+fn display_name(raw: &str, index: usize) -> String {
+    let printable: String = raw.chars().filter(|c| !c.is_control()).take(80).collect();
+    if printable.trim().is_empty() {
+        format!("File {}", index + 1)
+    } else {
+        format!("\"{printable}\"")
+    }
+}
+
+/// `media/<uuid>/<ascii-slug>.<ext>`: chosen by us, unique by construction, readable in a
+/// bucket listing, and free of anything a path or a URL could trip on.
+pub fn object_key(id: Uuid, name: &FileName) -> String {
+    let raw = name.as_str();
+    let (stem, ext) = match raw.rsplit_once('.') {
+        Some((stem, ext)) if !stem.trim_matches('.').is_empty() => (stem, ext),
+        _ => (raw, ""),
+    };
+    let mut stem = slug::slugify(stem);
+    if stem.len() > 100 {
+        stem.truncate(100);
+        stem = stem.trim_end_matches('-').to_string();
+    }
+    if stem.is_empty() {
+        stem = "file".into();
+    }
+    let ext: String = ext.chars().filter(|c| c.is_ascii_alphanumeric()).take(10).collect::<String>().to_ascii_lowercase();
+    if ext.is_empty() {
+        format!("media/{id}/{stem}")
+    } else {
+        format!("media/{id}/{stem}.{ext}")
+    }
+}
+
+/// Creates the job and signs one PUT per file.
+pub async fn start_job(
+    state: &AppState,
+    user_id: Uuid,
+    specs: &[UploadFileSpec],
+    collection_id: Option<Uuid>,
+) -> Result<StartedJob, AppError> {
+    let files = validate_batch(specs, &state.uploads)?;
+    if let Some(collection_id) = collection_id {
+        if !state.repo.collection_exists(collection_id).await? {
+            return Err(AppError::NotFound("The collection".into()));
+        }
+    }
+    let expires_at = Utc::now() + chrono::Duration::from_std(state.uploads.url_ttl).unwrap_or(chrono::Duration::hours(1));
+    let new_job = NewUploadJob {
+        id: Uuid::new_v4(),
+        created_by: Some(user_id),
+        collection_id,
+        files: files
+            .iter()
+            .map(|f| {
+                let id = Uuid::new_v4();
+                NewUploadFile {
+                    id,
+                    object_key: object_key(id, &f.name),
+                    original_filename: f.name.as_str().to_string(),
+                    size: f.size,
+                    content_type: f.content_type.clone(),
+                    url_expires_at: expires_at,
+                }
+            })
+            .collect(),
+    };
+    let created = state.repo.create_upload_job(&new_job).await?;
+    let mut started = Vec::with_capacity(created.files.len());
+    for file in created.files {
+        let upload = presign(state, &file).await?;
+        started.push(StartedFile { file, upload });
+    }
+    Ok(StartedJob { job: created.job, files: started })
+}
+
+async fn presign(state: &AppState, file: &UploadFile) -> Result<crate::model::upload::PresignedRequest, AppError> {
+    state
+        .storage
+        .presign_put(&file.object_key, &file.content_type, file.size, state.uploads.url_ttl)
+        .await
+        .map_err(storage_failed)
+}
+
+/// A fresh upload URL for a file that is not completed (after a failure, a cancel, or expiry).
+pub async fn retry_file(state: &AppState, file_id: Uuid) -> Result<StartedFile, AppError> {
+    let expires_at = Utc::now() + chrono::Duration::from_std(state.uploads.url_ttl).unwrap_or(chrono::Duration::hours(1));
+    let transition = state.repo.reopen_upload_file(file_id, expires_at).await?.ok_or_else(file_not_found)?;
+    let file = transition.outcome.file;
+    if file.status == UploadFileStatus::Completed {
+        return Err(AppError::Conflict("This file is already uploaded.".into()));
+    }
+    let upload = presign(state, &file).await?;
+    Ok(StartedFile { file, upload })
+}
+
+pub async fn mark_uploading(state: &AppState, file_id: Uuid) -> Result<FileOutcome, AppError> {
+    let transition = state.repo.mark_file_uploading(file_id).await?.ok_or_else(file_not_found)?;
+    Ok(transition.outcome)
+}
+
+/// Verifies the object against what was promised, then records the completion. Repeating it
+/// (or racing it) changes nothing and answers the same.
+pub async fn complete_file(state: &AppState, file_id: Uuid, etag: Option<&str>) -> Result<FileOutcome, AppError> {
+    let file = state.repo.find_upload_file(file_id).await?.ok_or_else(file_not_found)?;
+    match file.status {
+        UploadFileStatus::Completed => return current(state, file_id).await,
+        UploadFileStatus::Failed => return Err(already_failed(&file)),
+        UploadFileStatus::Pending | UploadFileStatus::Uploading => {}
+    }
+    let head = state.storage.head(&file.object_key).await.map_err(storage_failed)?;
+    let Some(head) = head else {
+        return Err(AppError::Conflict(format!(
+            "\"{}\" has not arrived in storage: nothing is stored for it yet.",
+            file.original_filename
+        )));
+    };
+    if head.size != file.size {
+        return Err(AppError::Conflict(format!(
+            "\"{}\": the stored object is {} bytes, but {} were announced.",
+            file.original_filename, head.size, file.size
+        )));
+    }
+    if head.content_type.as_deref().map(str::to_ascii_lowercase).as_deref() != Some(file.content_type.as_str()) {
+        return Err(AppError::Conflict(format!(
+            "\"{}\": the stored object is not of the announced type {}.",
+            file.original_filename, file.content_type
+        )));
+    }
+    if let (Some(claimed), Some(stored)) = (etag, head.etag.as_deref()) {
+        if !same_etag(claimed, stored) {
+            return Err(AppError::Conflict(format!(
+                "\"{}\": the ETag does not match the stored object.",
+                file.original_filename
+            )));
+        }
+    }
+    record_completion(state, &file, head.etag.as_deref()).await
+}
+
+async fn record_completion(state: &AppState, file: &UploadFile, etag: Option<&str>) -> Result<FileOutcome, AppError> {
+    let media = NewMedia { id: Uuid::new_v4(), width: None, height: None };
+    let Transition { outcome, .. } =
+        state.repo.complete_upload_file(file.id, etag, &media).await?.ok_or_else(file_not_found)?;
+    if outcome.file.status == UploadFileStatus::Failed {
+        // The sweeper or a `fail` got there first.
+        return Err(already_failed(&outcome.file));
+    }
+    Ok(outcome)
+}
+
+pub async fn fail_file(state: &AppState, file_id: Uuid, reason: &str) -> Result<FileOutcome, AppError> {
+    let reason = clean_reason(reason);
+    let transition = state.repo.fail_upload_file(file_id, &reason).await?.ok_or_else(file_not_found)?;
+    if transition.outcome.file.status == UploadFileStatus::Completed {
+        return Err(AppError::Conflict("This file is already uploaded; it cannot fail now.".into()));
+    }
+    Ok(transition.outcome)
+}
+
+/// What the browser says went wrong, made fit to store and show: one line, at most 300 characters.
+fn clean_reason(reason: &str) -> String {
+    let one_line: String = reason.chars().map(|c| if c.is_control() { ' ' } else { c }).take(300).collect();
+    let trimmed = one_line.trim();
+    if trimmed.is_empty() {
+        "failed in the browser".into()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+async fn current(state: &AppState, file_id: Uuid) -> Result<FileOutcome, AppError> {
+    // `mark_file_uploading` changes nothing on a completed file and answers its state.
+    Ok(state.repo.mark_file_uploading(file_id).await?.ok_or_else(file_not_found)?.outcome)
+}
+
+fn file_not_found() -> AppError {
+    AppError::NotFound("The upload file".into())
+}
+
+fn already_failed(file: &UploadFile) -> AppError {
+    AppError::Conflict(format!(
+        "\"{}\" was marked failed ({}); retry it to upload again.",
+        file.original_filename,
+        file.error.as_deref().unwrap_or("no reason given")
+    ))
+}
+
+fn storage_failed(e: StorageError) -> AppError {
+    tracing::error!(error = %e, "store request failed");
+    AppError::Unavailable
+}
+
+/// How many files one sweep looks at; the next sweep takes the rest.
+const SWEEP_BATCH: u32 = 500;
+
+/// One pass: every file still open whose URL expired more than the grace period ago is
+/// adopted if its object did arrive (the completion call was lost), and failed as "expired"
+/// otherwise. Each decision is one guarded transaction, so instances sweeping together, or a
+/// late completion racing the sweep, count every file exactly once.
+pub async fn sweep_expired(state: &AppState) -> Result<SweepReport, AppError> {
+    let grace = chrono::Duration::from_std(state.uploads.sweep_grace).unwrap_or_default();
+    let expired = state.repo.list_expired_upload_files(Utc::now() - grace, SWEEP_BATCH).await?;
+    let mut report = SweepReport::default();
+    for file in expired {
+        let arrived = match state.storage.head(&file.object_key).await {
+            Ok(Some(head)) => head.size == file.size,
+            Ok(None) => false,
+            // The store is unreachable: decide nothing now, the next sweep will.
+            Err(e) => {
+                tracing::warn!(error = %e, "sweeper could not reach the store");
+                return Ok(report);
+            }
+        };
+        if arrived {
+            let head = state.storage.head(&file.object_key).await.ok().flatten();
+            if record_completion(state, &file, head.and_then(|h| h.etag).as_deref()).await.is_ok() {
+                report.adopted += 1;
+            }
+        } else if let Some(t) = state.repo.fail_upload_file(file.id, "expired").await? {
+            report.expired += usize::from(t.changed);
+        }
+    }
+    Ok(report)
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    pub expired: usize,
+    pub adopted: usize,
+}
+
+/// Sweeps every `sweep_interval` until shutdown. State lives only in the database, so a
+/// restart just picks up where the last sweep stopped.
+pub async fn run_sweeper(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(state.uploads.sweep_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+        match sweep_expired(&state).await {
+            Ok(report) if report != SweepReport::default() => {
+                tracing::info!(expired = report.expired, adopted = report.adopted, "upload sweep")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "upload sweep failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &str, size: u64, content_type: &str) -> UploadFileSpec {
+        UploadFileSpec { name: name.into(), size, content_type: content_type.into() }
+    }
+
+    #[test]
+    fn keys_are_ours_and_safe_whatever_the_name() {
+        let id = Uuid::nil();
+        let key = |name: &str| object_key(id, &FileName::parse(name).unwrap());
+        assert_eq!(key("Café Zürich 2024.JPG"), format!("media/{id}/cafe-zurich-2024.jpg"));
+        assert_eq!(key("photo"), format!("media/{id}/photo"));
+        assert_eq!(key(".hidden.png"), format!("media/{id}/hidden.png"));
+        assert_eq!(key("🎉🎉.png"), format!("media/{id}/tada-tada.png"));
+        assert_eq!(key("___.png"), format!("media/{id}/file.png"));
+        assert_eq!(key("a.b.c.tar.gz"), format!("media/{id}/a-b-c-tar.gz"));
+        let long = key(&format!("{}.png", "x".repeat(240)));
+        assert!(long.len() < 160, "{long}");
+        for name in ["..weird..name..", "%2e%2e.png", "x?y#z.png", "名前.png"] {
+            let k = key(name);
+            assert!(k.starts_with(&format!("media/{id}/")));
+            let tail = &k[format!("media/{id}/").len()..];
+            assert!(tail.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'), "{k}");
+            assert!(!tail.contains(".."), "{k}");
+        }
+    }
+
+    #[test]
+    fn a_batch_with_one_bad_file_is_refused_naming_it() {
+        let config = UploadConfig::default();
+        let err = validate_batch(
+            &[spec("ok.jpg", 10, "image/jpeg"), spec("tool.exe", 10, "application/x-msdownload")],
+            &config,
+        )
+        .unwrap_err();
+        let AppError::Invalid(message) = err else { panic!("expected Invalid") };
+        assert!(message.contains("\"tool.exe\"") && message.contains("not accepted"), "{message}");
+
+        let err = validate_batch(&[spec("big.mp4", config.max_bytes + 1, "video/mp4")], &config).unwrap_err();
+        assert!(err.to_string().contains("big.mp4") && err.to_string().contains("largest"), "{err}");
+
+        let err = validate_batch(&[spec("../../etc/passwd", 10, "image/png")], &config).unwrap_err();
+        assert!(err.to_string().contains("path separator"), "{err}");
+
+        let err = validate_batch(&[spec("a\u{0}b.png", 10, "image/png")], &config).unwrap_err();
+        assert!(err.to_string().contains("\"ab.png\"") && err.to_string().contains("U+0000"), "{err}");
+
+        assert!(validate_batch(&[], &config).is_err());
+        assert!(validate_batch(&[spec("empty.png", 0, "image/png")], &config).is_err());
+    }
+
+    #[test]
+    fn batch_size_is_capped() {
+        let config = UploadConfig { max_files: 3, ..UploadConfig::default() };
+        let specs: Vec<_> = (0..4).map(|i| spec(&format!("{i}.png"), 1, "image/png")).collect();
+        assert!(validate_batch(&specs, &config).unwrap_err().to_string().contains("at most 3"));
+    }
+
+    #[test]
+    fn content_type_is_matched_case_insensitively() {
+        let files = validate_batch(&[spec("a.PNG", 5, "Image/PNG")], &UploadConfig::default()).unwrap();
+        assert_eq!(files[0].content_type, "image/png");
+    }
+
+    #[test]
+    fn reasons_are_one_short_line() {
+        assert_eq!(clean_reason("network\nerror"), "network error");
+        assert_eq!(clean_reason("   "), "failed in the browser");
+        assert_eq!(clean_reason(&"x".repeat(1000)).len(), 300);
+    }
+}
