@@ -2,3 +2,4 @@
 
 pub mod nav;
 pub mod require_user;
+pub mod uploader;

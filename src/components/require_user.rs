@@ -5,28 +5,26 @@ use crate::api::auth::me;
 use crate::components::nav::Nav;
 use crate::error::AppError;
 
-/// Wraps a signed-in page: renders it under the nav for a signed-in user, sends everyone else
-/// to the sign-in page (a 302 when rendered on the server).
+/// Wraps a signed-in page: the nav for a signed-in user, a redirect to the sign-in page for
+/// everyone else (a 302 when rendered on the server).
+///
+/// The page itself is rendered once, outside the session check's Suspense: resources created
+/// inside a re-running `Suspend` would be created twice on the server, and hydration would then
+/// pair the page's resources with the wrong serialized values. Its own server calls are
+/// refused with 401 without a session, so nothing leaks before the redirect.
 #[component]
-pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
+pub fn RequireUser(children: Children) -> impl IntoView {
     let user = Resource::new(|| (), |_| me());
-    let children = StoredValue::new(children);
     view! {
-        <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <header class="topbar"><span class="brand">"Vitrine"</span></header> }>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(user) => {
-                        provide_context(user.clone());
-                        view! {
-                            <Nav user/>
-                            <main class="page">{children.with_value(|c| c())}</main>
-                        }
-                            .into_any()
-                    }
+                    Ok(user) => view! { <Nav user/> }.into_any(),
                     Err(AppError::Unauthorized) => view! { <Redirect path="/login"/> }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
         </Suspense>
+        <main class="page">{children()}</main>
     }
 }

@@ -1,0 +1,238 @@
+//! The browser side of a batch: ask the server for a job and URLs, then PUT the files at most
+//! `MAX_IN_FLIGHT` at a time, reporting each file's start, completion or failure.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use uuid::Uuid;
+use web_sys::{File, XmlHttpRequest};
+
+use super::xhr::{put_file, PutError};
+use super::{Phase, UploadItem, UploaderState, MAX_IN_FLIGHT};
+use crate::api::uploads::{begin_upload, complete_upload, fail_upload, retry_upload, start_upload};
+use crate::model::upload::{PresignedRequest, UploadFileSpec};
+
+struct Entry {
+    item: UploadItem,
+    file: File,
+    upload: Option<PresignedRequest>,
+    xhr: Option<XmlHttpRequest>,
+}
+
+#[derive(Default)]
+struct Inner {
+    waiting: VecDeque<u64>,
+    in_flight: usize,
+    entries: HashMap<u64, Entry>,
+    next_key: u64,
+}
+
+#[derive(Clone)]
+pub struct Queue {
+    state: UploaderState,
+    collection_id: Option<Uuid>,
+    inner: Rc<RefCell<Inner>>,
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+impl Queue {
+    pub fn new(state: UploaderState, collection_id: Option<Uuid>) -> Queue {
+        Queue { state, collection_id, inner: Rc::new(RefCell::new(Inner::default())) }
+    }
+
+    /// One batch: one job on the server, one row per file here.
+    pub fn add_files(&self, files: Vec<File>) {
+        let queue = self.clone();
+        spawn_local(async move {
+            let specs: Vec<UploadFileSpec> = files
+                .iter()
+                .map(|f| UploadFileSpec { name: f.name(), size: f.size() as u64, content_type: f.type_() })
+                .collect();
+            queue.state.banner.set(None);
+            let started = match start_upload(specs, queue.collection_id).await {
+                Ok(started) => started,
+                Err(e) => {
+                    queue.state.banner.set(Some(e.to_string()));
+                    return;
+                }
+            };
+            if queue.state.started_at.get_untracked().is_none() || !queue.any_active() {
+                queue.state.started_at.set(Some(now_ms()));
+            }
+            // The server answers the files in the order they were sent.
+            for (file, started_file) in files.into_iter().zip(started.files) {
+                let key = {
+                    let mut inner = queue.inner.borrow_mut();
+                    inner.next_key += 1;
+                    inner.next_key
+                };
+                let item = UploadItem {
+                    key,
+                    name: StoredValue::new(started_file.file.original_filename.clone()),
+                    size: started_file.file.size,
+                    file_id: RwSignal::new(Some(started_file.file.id)),
+                    loaded: RwSignal::new(0),
+                    phase: RwSignal::new(Phase::Queued),
+                    error: RwSignal::new(None),
+                };
+                queue.state.items.update(|items| items.push(item));
+                let mut inner = queue.inner.borrow_mut();
+                inner.entries.insert(key, Entry { item, file, upload: Some(started_file.upload), xhr: None });
+                inner.waiting.push_back(key);
+            }
+            queue.pump();
+        });
+    }
+
+    fn any_active(&self) -> bool {
+        self.state.items.with_untracked(|items| items.iter().any(|i| i.phase.get_untracked().is_active()))
+    }
+
+    /// Starts waiting files while fewer than `MAX_IN_FLIGHT` are sending.
+    fn pump(&self) {
+        loop {
+            let key = {
+                let mut inner = self.inner.borrow_mut();
+                if inner.in_flight >= MAX_IN_FLIGHT {
+                    return;
+                }
+                let Some(key) = inner.waiting.pop_front() else { return };
+                inner.in_flight += 1;
+                key
+            };
+            let queue = self.clone();
+            spawn_local(async move {
+                queue.send(key).await;
+                queue.inner.borrow_mut().in_flight -= 1;
+                queue.state.settled.update(|n| *n += 1);
+                queue.pump();
+            });
+        }
+    }
+
+    async fn send(&self, key: u64) {
+        let Some((item, upload, file)) = ({
+            let inner = self.inner.borrow();
+            inner.entries.get(&key).and_then(|e| Some((e.item, e.upload.clone()?, e.file.clone())))
+        }) else {
+            return;
+        };
+        // Cancelled while it waited.
+        if item.phase.get_untracked() != Phase::Queued {
+            return;
+        }
+        let Some(file_id) = item.file_id.get_untracked() else { return };
+        item.phase.set(Phase::Uploading);
+        item.loaded.set(0);
+        item.error.set(None);
+        // Telling the server first is only bookkeeping: a failure here must not stop the bytes.
+        let _ = begin_upload(file_id).await;
+
+        let state = self.state;
+        let put = put_file(&upload, &file, move |sent| {
+            item.loaded.set(sent);
+            state.now.set(now_ms());
+        });
+        let put = match put {
+            Ok(put) => put,
+            Err(e) => return self.failed(item, file_id, format!("the browser could not start the upload ({e:?})")).await,
+        };
+        if let Some(entry) = self.inner.borrow_mut().entries.get_mut(&key) {
+            entry.xhr = Some(put.abort_handle());
+            entry.upload = None; // one URL, one attempt: a retry asks for a fresh one
+        }
+        let result = put.wait().await;
+        if let Some(entry) = self.inner.borrow_mut().entries.get_mut(&key) {
+            entry.xhr = None;
+        }
+        self.state.now.set(now_ms());
+        match result {
+            Ok(response) if (200..300).contains(&response.status) => {
+                item.loaded.set(item.size);
+                item.phase.set(Phase::Verifying);
+                match complete_upload(file_id, response.etag).await {
+                    Ok(_) => item.phase.set(Phase::Done),
+                    Err(e) => {
+                        item.error.set(Some(e.to_string()));
+                        item.phase.set(Phase::Failed);
+                    }
+                }
+            }
+            Ok(response) => {
+                let reason = match response.status {
+                    403 => "storage refused the upload (HTTP 403: the link expired or did not match the file)".to_string(),
+                    status => format!("storage answered HTTP {status}"),
+                };
+                self.failed(item, file_id, reason).await
+            }
+            Err(PutError::Aborted) => {
+                let _ = fail_upload(file_id, "cancelled".into()).await;
+                item.phase.set(Phase::Cancelled);
+            }
+            Err(PutError::Network) => {
+                self.failed(item, file_id, "network error: the connection to storage was lost".into()).await
+            }
+            Err(PutError::Refused(detail)) => self.failed(item, file_id, format!("the browser refused the upload ({detail})")).await,
+        }
+    }
+
+    async fn failed(&self, item: UploadItem, file_id: Uuid, reason: String) {
+        item.error.set(Some(reason.clone()));
+        item.phase.set(Phase::Failed);
+        // Best effort: when offline this fails too, and the sweeper settles the file later.
+        let _ = fail_upload(file_id, reason).await;
+    }
+
+    pub fn cancel(&self, key: u64) {
+        let inner = self.inner.borrow();
+        let Some(entry) = inner.entries.get(&key) else { return };
+        match &entry.xhr {
+            // The abort handler reports the cancel.
+            Some(xhr) => {
+                let _ = xhr.abort();
+            }
+            None => {
+                let item = entry.item;
+                if item.phase.get_untracked() == Phase::Queued {
+                    item.phase.set(Phase::Cancelled);
+                    if let Some(file_id) = item.file_id.get_untracked() {
+                        spawn_local(async move {
+                            let _ = fail_upload(file_id, "cancelled".into()).await;
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// A fresh URL from the server, then back in the queue.
+    pub fn retry(&self, key: u64) {
+        let Some(item) = self.inner.borrow().entries.get(&key).map(|e| e.item) else { return };
+        let Some(file_id) = item.file_id.get_untracked() else { return };
+        let queue = self.clone();
+        spawn_local(async move {
+            item.error.set(None);
+            match retry_upload(file_id).await {
+                Ok(started) => {
+                    if let Some(entry) = queue.inner.borrow_mut().entries.get_mut(&key) {
+                        entry.upload = Some(started.upload);
+                    }
+                    if !queue.any_active() {
+                        queue.state.started_at.set(Some(now_ms()));
+                    }
+                    item.loaded.set(0);
+                    item.phase.set(Phase::Queued);
+                    queue.inner.borrow_mut().waiting.push_back(key);
+                    queue.pump();
+                }
+                Err(e) => item.error.set(Some(e.to_string())),
+            }
+        });
+    }
+}
