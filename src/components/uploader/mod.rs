@@ -260,7 +260,7 @@ fn percent(loaded: u64, total: u64) -> u64 {
     if total == 0 {
         100
     } else {
-        (loaded.saturating_mul(100) / total).min(100)
+        ((u128::from(loaded) * 100 / u128::from(total)).min(100)) as u64
     }
 }
 
