@@ -23,8 +23,8 @@ run: tools ## Build and start Vitrine at http://127.0.0.1:3000 (SQLite + embedde
 test: tools browser e2e-deps postgres build test-rust test-e2e ## Every test: unit, integration (SQLite + Postgres), Playwright
 	@echo "make test: all suites passed"
 
-bench: tools ## Benchmarks (later issues add them)
-	@echo "No benchmarks yet."
+bench: tools postgres ## Benchmarks: print figures (release build)
+	$(LEPTOS_ENV_VARS) cargo bench --no-default-features --features ssr --bench uploads
 
 build:
 	cargo leptos build

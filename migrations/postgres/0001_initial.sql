@@ -67,7 +67,9 @@ CREATE TABLE upload_files (
     id                UUID PRIMARY KEY,
     job_id            UUID NOT NULL REFERENCES upload_jobs (id) ON DELETE CASCADE,
     position          INTEGER NOT NULL CHECK (position >= 0),
-    media_id          UUID REFERENCES media (id) ON DELETE SET NULL,
+    media_id          UUID REFERENCES media (id) ON DELETE SET NULL
+                      -- checked at commit: a completion sets it before inserting the media row
+                      DEFERRABLE INITIALLY DEFERRED,
     object_key        TEXT NOT NULL,
     original_filename TEXT NOT NULL,
     size_bytes        BIGINT NOT NULL CHECK (size_bytes >= 0),

@@ -68,7 +68,9 @@ CREATE TABLE upload_files (
     id                BLOB PRIMARY KEY NOT NULL,
     job_id            BLOB NOT NULL REFERENCES upload_jobs (id) ON DELETE CASCADE,
     position          INTEGER NOT NULL CHECK (position >= 0),
-    media_id          BLOB REFERENCES media (id) ON DELETE SET NULL,
+    media_id          BLOB REFERENCES media (id) ON DELETE SET NULL
+                      -- checked at commit: a completion sets it before inserting the media row
+                      DEFERRABLE INITIALLY DEFERRED,
     object_key        TEXT NOT NULL,
     original_filename TEXT NOT NULL,
     size_bytes        INTEGER NOT NULL CHECK (size_bytes >= 0),

@@ -10,7 +10,7 @@ use crate::model::upload::{FileName, FileOutcome, StartedFile, StartedJob, Uploa
 use crate::server::config::UploadConfig;
 use crate::server::db::{NewMedia, NewUploadFile, NewUploadJob, Transition};
 use crate::server::state::AppState;
-use crate::server::storage::{same_etag, StorageError};
+use crate::server::storage::{same_etag, ObjectHead, StorageError};
 
 /// A file of a batch that passed every check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,13 +127,19 @@ pub async fn start_job(
             })
             .collect(),
     };
-    let created = state.repo.create_upload_job(&new_job).await?;
-    let mut started = Vec::with_capacity(created.files.len());
-    for file in created.files {
-        let upload = presign(state, &file).await?;
-        started.push(StartedFile { file, upload });
+    // Sign every URL before writing anything: a store problem then leaves no job behind.
+    let mut uploads = Vec::with_capacity(new_job.files.len());
+    for file in &new_job.files {
+        let upload = state
+            .storage
+            .presign_put(&file.object_key, &file.content_type, file.size, state.uploads.url_ttl)
+            .await
+            .map_err(storage_failed)?;
+        uploads.push(upload);
     }
-    Ok(StartedJob { job: created.job, files: started })
+    let created = state.repo.create_upload_job(&new_job).await?;
+    let files = created.files.into_iter().zip(uploads).map(|(file, upload)| StartedFile { file, upload }).collect();
+    Ok(StartedJob { job: created.job, files })
 }
 
 async fn presign(state: &AppState, file: &UploadFile) -> Result<crate::model::upload::PresignedRequest, AppError> {
@@ -151,6 +157,10 @@ pub async fn retry_file(state: &AppState, file_id: Uuid) -> Result<StartedFile, 
     let file = transition.outcome.file;
     if file.status == UploadFileStatus::Completed {
         return Err(AppError::Conflict("This file is already uploaded.".into()));
+    }
+    if !transition.changed {
+        // Its state moved under us (a completion or the sweeper); the caller can look again.
+        return Err(AppError::Conflict("This file changed while being retried; try again.".into()));
     }
     let upload = presign(state, &file).await?;
     Ok(StartedFile { file, upload })
@@ -171,6 +181,12 @@ pub async fn complete_file(state: &AppState, file_id: Uuid, etag: Option<&str>) 
         UploadFileStatus::Pending | UploadFileStatus::Uploading => {}
     }
     let head = state.storage.head(&file.object_key).await.map_err(storage_failed)?;
+    let etag = check_stored_object(&file, head.as_ref(), etag)?;
+    record_completion(state, &file, etag.as_deref()).await
+}
+
+/// Is the object at the file's key what was announced? Returns the store's ETag.
+fn check_stored_object(file: &UploadFile, head: Option<&ObjectHead>, etag: Option<&str>) -> Result<Option<String>, AppError> {
     let Some(head) = head else {
         return Err(AppError::Conflict(format!(
             "\"{}\" has not arrived in storage: nothing is stored for it yet.",
@@ -197,7 +213,7 @@ pub async fn complete_file(state: &AppState, file_id: Uuid, etag: Option<&str>) 
             )));
         }
     }
-    record_completion(state, &file, head.etag.as_deref()).await
+    Ok(head.etag.clone())
 }
 
 async fn record_completion(state: &AppState, file: &UploadFile, etag: Option<&str>) -> Result<FileOutcome, AppError> {
@@ -256,30 +272,52 @@ fn storage_failed(e: StorageError) -> AppError {
 /// How many files one sweep looks at; the next sweep takes the rest.
 const SWEEP_BATCH: u32 = 500;
 
+/// A PUT that started before its URL expired may still be sending: the store checks the
+/// signature when a request starts. A file already `uploading` is given time for its bytes at
+/// this slow but real rate before it is given up on.
+const SLOWEST_EXPECTED_BYTES_PER_SEC: u64 = 256 * 1024;
+
+/// After this many store errors in a row the sweep stops; the next one tries again.
+const MAX_STORE_ERRORS: usize = 5;
+
 /// One pass: every file still open whose URL expired more than the grace period ago is
-/// adopted if its object did arrive (the completion call was lost), and failed as "expired"
-/// otherwise. Each decision is one guarded transaction, so instances sweeping together, or a
-/// late completion racing the sweep, count every file exactly once.
+/// adopted if its object arrived as announced (the completion call was lost), and failed as
+/// "expired" otherwise. Each decision is one guarded transaction, so instances sweeping
+/// together, a late completion, or a retry racing the sweep leave every file counted once.
 pub async fn sweep_expired(state: &AppState) -> Result<SweepReport, AppError> {
+    let now = Utc::now();
     let grace = chrono::Duration::from_std(state.uploads.sweep_grace).unwrap_or_default();
-    let expired = state.repo.list_expired_upload_files(Utc::now() - grace, SWEEP_BATCH).await?;
+    let cutoff = now - grace;
+    let expired = state.repo.list_expired_upload_files(cutoff, SWEEP_BATCH).await?;
     let mut report = SweepReport::default();
+    let mut store_errors = 0;
     for file in expired {
-        let arrived = match state.storage.head(&file.object_key).await {
-            Ok(Some(head)) => head.size == file.size,
-            Ok(None) => false,
-            // The store is unreachable: decide nothing now, the next sweep will.
+        if file.status == UploadFileStatus::Uploading {
+            let transfer = chrono::Duration::seconds((file.size / SLOWEST_EXPECTED_BYTES_PER_SEC) as i64);
+            if file.url_expires_at + grace + transfer > now {
+                continue;
+            }
+        }
+        let head = match state.storage.head(&file.object_key).await {
+            Ok(head) => {
+                store_errors = 0;
+                head
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "sweeper could not reach the store");
-                return Ok(report);
+                tracing::warn!(error = %e, key = %file.object_key, "sweeper could not reach the store");
+                store_errors += 1;
+                if store_errors >= MAX_STORE_ERRORS {
+                    break;
+                }
+                continue;
             }
         };
-        if arrived {
-            let head = state.storage.head(&file.object_key).await.ok().flatten();
-            if record_completion(state, &file, head.and_then(|h| h.etag).as_deref()).await.is_ok() {
-                report.adopted += 1;
+        if let Ok(etag) = check_stored_object(&file, head.as_ref(), None) {
+            let media = NewMedia { id: Uuid::new_v4(), width: None, height: None };
+            if let Some(t) = state.repo.complete_upload_file(file.id, etag.as_deref(), &media).await? {
+                report.adopted += usize::from(t.changed);
             }
-        } else if let Some(t) = state.repo.fail_upload_file(file.id, "expired").await? {
+        } else if let Some(t) = state.repo.expire_upload_file(file.id, cutoff).await? {
             report.expired += usize::from(t.changed);
         }
     }

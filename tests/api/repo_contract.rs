@@ -46,6 +46,7 @@ contract!(
     completion_counts_once_and_creates_one_media_row,
     failure_counts_once_and_reopen_uncounts_it,
     expired_files_are_listed_until_settled,
+    expiry_spares_a_file_given_a_new_url,
     jobs_and_media_list_newest_first_with_a_cursor,
     upload_jobs_cannot_point_at_missing_collections,
 );
@@ -275,4 +276,20 @@ async fn upload_jobs_cannot_point_at_missing_collections(db: &TestDatabase) {
     let mut job = new_job(&["a.png"], Duration::hours(1));
     job.collection_id = Some(collection);
     assert!(repo.create_upload_job(&job).await.is_err(), "foreign keys are enforced");
+}
+
+async fn expiry_spares_a_file_given_a_new_url(db: &TestDatabase) {
+    let repo = db.repo().await;
+    let job = new_job(&["a.png", "b.png"], Duration::minutes(-5));
+    repo.create_upload_job(&job).await.unwrap();
+    let cutoff = Utc::now();
+    // The sweeper listed both; meanwhile the user retried b, which got a fresh URL.
+    repo.reopen_upload_file(job.files[1].id, Utc::now() + Duration::hours(1)).await.unwrap();
+    let a = repo.expire_upload_file(job.files[0].id, cutoff).await.unwrap().unwrap();
+    assert!(a.changed);
+    assert_eq!(a.outcome.file.error.as_deref(), Some("expired"));
+    let b = repo.expire_upload_file(job.files[1].id, cutoff).await.unwrap().unwrap();
+    assert!(!b.changed, "a file with a new URL is not expired");
+    assert_eq!(b.outcome.file.status, UploadFileStatus::Pending);
+    assert_eq!(b.outcome.job.failed_files, 1);
 }

@@ -229,7 +229,11 @@ async fn an_expired_url_is_refused_by_the_store_and_the_sweeper_fails_the_file()
         .signed_in()
         .await;
     let started = app.start_ok(json!([{"name": "late.png", "size": 100, "content_type": "image/png"},
-                                     {"name": "adopted.png", "size": 100, "content_type": "image/png"}])).await;
+                                     {"name": "adopted.png", "size": 100, "content_type": "image/png"},
+                                     {"name": "still-sending.mp4", "size": 500_000_000, "content_type": "video/mp4"}])).await;
+    // A big file whose PUT started in time is still being sent: it must not be given up on yet.
+    let begun = app.api("/api/uploads/begin", json!({"file_id": started["files"][2]["file"]["id"]})).await;
+    assert_eq!(begun.status(), 200);
     // The second one lands in time but its completion never comes.
     assert_eq!(app.put_object(&started["files"][1]["upload"], png_bytes(100)).await.status(), 200);
     tokio::time::sleep(Duration::from_millis(2100)).await;
@@ -244,9 +248,13 @@ async fn an_expired_url_is_refused_by_the_store_and_the_sweeper_fails_the_file()
     let late = job["files"].as_array().unwrap().iter().find(|f| f["original_filename"] == "late.png").unwrap();
     assert_eq!(late["status"], "failed");
     assert_eq!(late["error"], "expired");
+    let sending = job["files"].as_array().unwrap().iter().find(|f| f["original_filename"] == "still-sending.mp4").unwrap();
+    assert_eq!(sending["status"], "uploading");
     assert_eq!(job["job"]["failed_files"], 1);
     assert_eq!(job["job"]["completed_files"], 1);
-    assert_eq!(job["job"]["status"], "completed_with_errors");
+    assert_eq!(job["job"]["status"], "in_progress");
+    // The big one fails (as the browser would report), and the job is settled.
+    app.api("/api/uploads/fail", json!({"file_id": sending["id"], "reason": "cancelled"})).await;
 
     // A second sweep (another instance, or after a restart) finds nothing more to do.
     let again = vitrine::server::uploads::sweep_expired(&state).await.unwrap();
@@ -260,8 +268,8 @@ async fn an_expired_url_is_refused_by_the_store_and_the_sweeper_fails_the_file()
     let put = app.put_object(&retried["upload"], png_bytes(100)).await;
     assert_eq!(put.status(), 200);
     let done: Value = app.complete(&late["id"], Some(&etag_of(&put))).await.json().await.unwrap();
-    assert_eq!(done["job"]["status"], "completed");
-    assert_eq!(done["job"]["failed_files"], 0);
+    assert_eq!(done["job"]["status"], "completed_with_errors");
+    assert_eq!(done["job"]["failed_files"], 1);
     assert_eq!(done["job"]["completed_files"], 2);
 }
 

@@ -20,6 +20,8 @@ pub enum Phase {
     Verifying,
     Done,
     Failed,
+    /// Cancel requested; waiting for the server to record it before a retry is offered.
+    Cancelling,
     Cancelled,
 }
 
@@ -31,6 +33,7 @@ impl Phase {
             Phase::Verifying => "verifying",
             Phase::Done => "completed",
             Phase::Failed => "failed",
+            Phase::Cancelling => "cancelling",
             Phase::Cancelled => "cancelled",
         }
     }
@@ -136,7 +139,8 @@ pub fn Uploader(
 
     let totals = Memo::new(move |_| {
         state.items.with(|items| {
-            let active: Vec<_> = items.iter().filter(|i| i.phase.get() != Phase::Cancelled).collect();
+            let active: Vec<_> =
+                items.iter().filter(|i| !matches!(i.phase.get(), Phase::Cancelled | Phase::Cancelling)).collect();
             let total: u64 = active.iter().map(|i| i.size).sum();
             let loaded: u64 = active
                 .iter()

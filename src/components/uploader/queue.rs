@@ -133,6 +133,10 @@ impl Queue {
         item.error.set(None);
         // Telling the server first is only bookkeeping: a failure here must not stop the bytes.
         let _ = begin_upload(file_id).await;
+        // Cancelled while the server was being told.
+        if item.phase.get_untracked() != Phase::Uploading {
+            return;
+        }
 
         let state = self.state;
         let put = put_file(&upload, &file, move |sent| {
@@ -156,8 +160,8 @@ impl Queue {
             Ok(response) if (200..300).contains(&response.status) => {
                 item.loaded.set(item.size);
                 item.phase.set(Phase::Verifying);
-                match complete_upload(file_id, response.etag).await {
-                    Ok(_) => item.phase.set(Phase::Done),
+                match complete_with_retries(file_id, response.etag).await {
+                    Ok(()) => item.phase.set(Phase::Done),
                     Err(e) => {
                         item.error.set(Some(e.to_string()));
                         item.phase.set(Phase::Failed);
@@ -197,13 +201,16 @@ impl Queue {
             Some(xhr) => {
                 let _ = xhr.abort();
             }
+            // Waiting in the queue, or telling the server it starts: stop it here, and offer a
+            // retry only once the server has recorded the cancel (else the two could cross).
             None => {
                 let item = entry.item;
-                if item.phase.get_untracked() == Phase::Queued {
-                    item.phase.set(Phase::Cancelled);
+                if item.phase.get_untracked().can_cancel() {
+                    item.phase.set(Phase::Cancelling);
                     if let Some(file_id) = item.file_id.get_untracked() {
                         spawn_local(async move {
                             let _ = fail_upload(file_id, "cancelled".into()).await;
+                            item.phase.set(Phase::Cancelled);
                         });
                     }
                 }
@@ -215,6 +222,12 @@ impl Queue {
     pub fn retry(&self, key: u64) {
         let Some(item) = self.inner.borrow().entries.get(&key).map(|e| e.item) else { return };
         let Some(file_id) = item.file_id.get_untracked() else { return };
+        // One retry at a time: a second click finds the phase no longer retryable.
+        if !item.phase.get_untracked().can_retry() {
+            return;
+        }
+        let previous = item.phase.get_untracked();
+        item.phase.set(Phase::Verifying);
         let queue = self.clone();
         spawn_local(async move {
             item.error.set(None);
@@ -231,8 +244,40 @@ impl Queue {
                     queue.inner.borrow_mut().waiting.push_back(key);
                     queue.pump();
                 }
-                Err(e) => item.error.set(Some(e.to_string())),
+                Err(e) => {
+                    item.error.set(Some(e.to_string()));
+                    item.phase.set(previous);
+                }
             }
         });
     }
+}
+
+/// The bytes are in the store; only the bookkeeping call is left. It is retried with backoff
+/// while the app is unreachable or overloaded (a restart, a deploy), so a finished upload is
+/// not reported as failed for a passing outage.
+async fn complete_with_retries(file_id: Uuid, etag: Option<String>) -> Result<(), crate::error::AppError> {
+    use crate::error::AppError;
+    let mut delay_ms = 500;
+    let mut attempts = 0;
+    loop {
+        match complete_upload(file_id, etag.clone()).await {
+            Ok(_) => return Ok(()),
+            Err(AppError::Network(_) | AppError::Unavailable | AppError::Internal) if attempts < 10 => {
+                attempts += 1;
+                sleep_ms(delay_ms).await;
+                delay_ms = (delay_ms * 2).min(8000);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

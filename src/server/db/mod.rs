@@ -153,6 +153,10 @@ pub trait Repo: Send + Sync + 'static {
     /// uncounting a failure. A completed file is left alone.
     async fn reopen_upload_file(&self, id: Uuid, url_expires_at: DateTime<Utc>) -> Result<Option<Transition>, DbError>;
 
+    /// pending|uploading -> failed "expired", only if its URL still expired before `expired_before`
+    /// (a retry since the sweeper looked gave it a new URL, and then it is left alone).
+    async fn expire_upload_file(&self, id: Uuid, expired_before: DateTime<Utc>) -> Result<Option<Transition>, DbError>;
+
     /// Files still pending/uploading whose upload URL expired before `expired_before`.
     async fn list_expired_upload_files(&self, expired_before: DateTime<Utc>, limit: u32) -> Result<Vec<UploadFile>, DbError>;
 

@@ -326,15 +326,18 @@ macro_rules! impl_repo {
                 let mut tx = self.begin_write().await?;
                 // The guarded UPDATE is the judge: of two requests completing the same file, the
                 // second finds it no longer open (Postgres re-checks the WHERE after the first
-                // commits; SQLite runs write transactions one at a time).
+                // commits; SQLite runs write transactions one at a time). `media_id` is checked
+                // at commit, so it can be set here, before the media row exists.
                 let claimed: Option<FileRow> = sqlx::query_as(&format!(
-                    "UPDATE upload_files SET status = 'completed', etag = $2, error = NULL, completed_at = $3, updated_at = $3
+                    "UPDATE upload_files SET status = 'completed', etag = $2, error = NULL, media_id = $4,
+                         completed_at = $3, updated_at = $3
                      WHERE id = $1 AND status IN ('pending', 'uploading')
                      RETURNING {FILE_COLUMNS}"
                 ))
                 .bind(id)
                 .bind(etag)
                 .bind(now)
+                .bind(media.id)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(file) = claimed else {
@@ -356,73 +359,60 @@ macro_rules! impl_repo {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("UPDATE upload_files SET media_id = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(media.id)
-                    .execute(&mut *tx)
-                    .await?;
-                // A batch started for a collection appends each file to it as it completes.
-                sqlx::query(
-                    "INSERT INTO collection_media (collection_id, media_id, display_order, added_at)
-                     SELECT j.collection_id, $2,
-                            COALESCE((SELECT MAX(display_order) + 1 FROM collection_media WHERE collection_id = j.collection_id), 0),
-                            $3
-                     FROM upload_jobs j WHERE j.id = $1 AND j.collection_id IS NOT NULL
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(file.job_id)
-                .bind(media.id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
+                let job: JobRow = sqlx::query_as(&format!(
                     "UPDATE upload_jobs SET
                          completed_files = completed_files + 1,
                          status = CASE WHEN completed_files + 1 + failed_files >= total_files
                                        THEN CASE WHEN failed_files > 0 THEN 'completed_with_errors' ELSE 'completed' END
                                        ELSE 'in_progress' END,
                          updated_at = $2
-                     WHERE id = $1",
-                )
+                     WHERE id = $1
+                     RETURNING {JOB_COLUMNS}"
+                ))
                 .bind(file.job_id)
                 .bind(now)
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
+                if let Some(collection_id) = job.collection_id {
+                    // A batch started for a collection appends each file to it as it completes.
+                    // Touching the collection row first serialises appends to one collection (a
+                    // row lock on Postgres; SQLite writers are serial anyway), so two never read
+                    // the same MAX.
+                    sqlx::query("UPDATE collections SET updated_at = $2 WHERE id = $1")
+                        .bind(collection_id)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "INSERT INTO collection_media (collection_id, media_id, display_order, added_at)
+                         VALUES ($1, $2,
+                                 COALESCE((SELECT MAX(display_order) + 1 FROM collection_media WHERE collection_id = $1), 0),
+                                 $3)
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(collection_id)
+                    .bind(media.id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 tx.commit().await?;
-                self.transition(id, true).await
+                Ok(Some(Transition {
+                    changed: true,
+                    outcome: FileOutcome { file: UploadFile::try_from(file)?, job: UploadJob::try_from(job)? },
+                }))
             }
 
             async fn fail_upload_file(&self, id: Uuid, reason: &str) -> Result<Option<Transition>, DbError> {
-                let now = Utc::now();
-                let mut tx = self.begin_write().await?;
-                let job_id: Option<Uuid> = sqlx::query_scalar(
-                    "UPDATE upload_files SET status = 'failed', error = $2, updated_at = $3
-                     WHERE id = $1 AND status IN ('pending', 'uploading')
-                     RETURNING job_id",
-                )
-                .bind(id)
-                .bind(reason)
-                .bind(now)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(job_id) = job_id else {
-                    tx.rollback().await?;
-                    return self.transition(id, false).await;
-                };
-                sqlx::query(
-                    "UPDATE upload_jobs SET
-                         failed_files = failed_files + 1,
-                         status = CASE WHEN completed_files + failed_files + 1 >= total_files
-                                       THEN 'completed_with_errors' ELSE 'in_progress' END,
-                         updated_at = $2
-                     WHERE id = $1",
-                )
-                .bind(job_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                self.transition(id, true).await
+                self.settle_as_failed(id, reason, None).await
+            }
+
+            async fn expire_upload_file(
+                &self,
+                id: Uuid,
+                expired_before: DateTime<Utc>,
+            ) -> Result<Option<Transition>, DbError> {
+                self.settle_as_failed(id, "expired", Some(expired_before)).await
             }
 
             async fn reopen_upload_file(
@@ -504,6 +494,52 @@ macro_rules! impl_repo {
         }
 
         impl $repo {
+            /// pending|uploading -> failed, counted once; with `expired_before`, only while the
+            /// file's URL is still that old.
+            async fn settle_as_failed(
+                &self,
+                id: Uuid,
+                reason: &str,
+                expired_before: Option<DateTime<Utc>>,
+            ) -> Result<Option<Transition>, DbError> {
+                let now = Utc::now();
+                let mut tx = self.begin_write().await?;
+                let failed: Option<FileRow> = sqlx::query_as(&format!(
+                    "UPDATE upload_files SET status = 'failed', error = $2, updated_at = $3
+                     WHERE id = $1 AND status IN ('pending', 'uploading')
+                       AND ($4 IS NULL OR url_expires_at < $4)
+                     RETURNING {FILE_COLUMNS}"
+                ))
+                .bind(id)
+                .bind(reason)
+                .bind(now)
+                .bind(expired_before)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(file) = failed else {
+                    tx.rollback().await?;
+                    return self.transition(id, false).await;
+                };
+                let job: JobRow = sqlx::query_as(&format!(
+                    "UPDATE upload_jobs SET
+                         failed_files = failed_files + 1,
+                         status = CASE WHEN completed_files + failed_files + 1 >= total_files
+                                       THEN 'completed_with_errors' ELSE 'in_progress' END,
+                         updated_at = $2
+                     WHERE id = $1
+                     RETURNING {JOB_COLUMNS}"
+                ))
+                .bind(file.job_id)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Some(Transition {
+                    changed: true,
+                    outcome: FileOutcome { file: UploadFile::try_from(file)?, job: UploadJob::try_from(job)? },
+                }))
+            }
+
             /// The file and its job as they are now, after a state change (or a refusal to make one).
             async fn transition(&self, id: Uuid, changed: bool) -> Result<Option<Transition>, DbError> {
                 let Some(file) = $crate::server::db::Repo::find_upload_file(self, id).await? else { return Ok(None) };

@@ -1,0 +1,294 @@
+//! `make bench`: upload throughput through the full flow vs. straight PUTs to the store, the
+//! bytes the app server receives per uploaded file, and completions per second vs. a bare
+//! single-row UPDATE loop, on SQLite and (when it runs) PostgreSQL. Prints figures; asserts nothing.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use leptos::config::LeptosOptions;
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Semaphore};
+use vitrine::model::Email;
+use vitrine::server::config::{AdminConfig, Config, DatabaseConfig, DatabaseKind, StorageConfig, UploadConfig};
+use vitrine::server::startup::Application;
+
+const EMAIL: &str = "bench@example.test";
+const PASSWORD: &str = "bench-password-123";
+const BIG_FILES: usize = 20;
+const BIG_FILE_BYTES: usize = 50 * 1024 * 1024 + 123;
+const IN_FLIGHT: usize = 3;
+const SMALL_FILES: usize = 2000;
+const CONCURRENCY: usize = 64;
+
+struct Bench {
+    /// The app as the client sees it: through a proxy that counts what the client sends.
+    base: String,
+    received: Arc<AtomicU64>,
+    client: reqwest::Client,
+    state: vitrine::server::state::AppState,
+    db_url: String,
+    _stop: watch::Sender<bool>,
+    _dir: tempfile::TempDir,
+}
+
+async fn spawn(database: DatabaseConfig) -> Bench {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = database.url.clone();
+    let config = Config {
+        database,
+        storage: StorageConfig::Embedded { addr: "127.0.0.1:0".parse().unwrap(), bucket: "vitrine".into(), region: "auto".into() },
+        cdn_base_url: None,
+        public_base_url: None,
+        admin: AdminConfig { email: Email::parse(EMAIL).unwrap(), password: Some(SecretString::from(PASSWORD)) },
+        data_dir: dir.path().to_path_buf(),
+        uploads: UploadConfig { max_files: 10_000, ..UploadConfig::default() },
+    };
+    let leptos = LeptosOptions::builder().output_name("vitrine").site_addr("127.0.0.1:0".parse::<SocketAddr>().unwrap()).build();
+    let app = Application::build(config, leptos).await.expect("app builds");
+    let app_addr = app.local_addr();
+    let state = app.state().clone();
+    let (stop, stop_rx) = watch::channel(false);
+    tokio::spawn(app.run_until(stop_rx));
+
+    let received = Arc::new(AtomicU64::new(0));
+    let proxy = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_addr = proxy.local_addr().unwrap();
+    let counter = received.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = proxy.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let Ok(server) = TcpStream::connect(app_addr).await else { return };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                // Counted as it passes: keep-alive connections stay open past the measurement.
+                let upstream = async {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    let mut buf = vec![0u8; 64 * 1024];
+                    while let Ok(n) = client_read.read(&mut buf).await {
+                        if n == 0 || server_write.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                        counter.fetch_add(n as u64, Ordering::Relaxed);
+                    }
+                    let _ = server_write.shutdown().await;
+                };
+                let downstream = tokio::io::copy(&mut server_read, &mut client_write);
+                let _ = tokio::join!(upstream, downstream);
+            });
+        }
+    });
+
+    let client = reqwest::Client::builder().cookie_store(true).pool_max_idle_per_host(CONCURRENCY).build().unwrap();
+    let base = format!("http://{proxy_addr}");
+    let login = client.post(format!("{base}/api/auth/login")).json(&json!({"email": EMAIL, "password": PASSWORD})).send().await.unwrap();
+    assert!(login.status().is_success());
+    Bench { base, received, client, state, db_url, _stop: stop, _dir: dir }
+}
+
+impl Bench {
+    async fn api(&self, path: &str, body: Value) -> Value {
+        let response = self.client.post(format!("{}{path}", self.base)).json(&body).send().await.unwrap();
+        assert!(response.status().is_success(), "{path}: {}", response.status());
+        response.json().await.unwrap()
+    }
+
+    async fn put(&self, upload: &Value, body: bytes::Bytes) -> String {
+        let mut request = self.client.put(upload["url"].as_str().unwrap()).body(body);
+        for h in upload["headers"].as_array().unwrap() {
+            request = request.header(h[0].as_str().unwrap(), h[1].as_str().unwrap());
+        }
+        let response = request.send().await.unwrap();
+        assert!(response.status().is_success(), "PUT {}", response.status());
+        response.headers()["etag"].to_str().unwrap().to_string()
+    }
+}
+
+fn mib_per_s(bytes: usize, elapsed: Duration) -> f64 {
+    bytes as f64 / 1024.0 / 1024.0 / elapsed.as_secs_f64()
+}
+
+/// 20 × 50 MiB through start → PUT (3 in flight) → complete, and the same bytes PUT straight to
+/// the store with URLs signed outside the app; each twice, alternating, best of two.
+async fn throughput(bench: &Bench) {
+    let data = bytes::Bytes::from((0..BIG_FILE_BYTES).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
+    let total = BIG_FILES * BIG_FILE_BYTES;
+    let mut flow = Duration::MAX;
+    let mut direct = Duration::MAX;
+    let mut received_per_file = 0;
+    for round in 0..2 {
+        direct = direct.min(direct_puts(bench, &data, round).await);
+        let (elapsed, received) = flow_uploads(bench, &data).await;
+        flow = flow.min(elapsed);
+        received_per_file = received / BIG_FILES as u64;
+    }
+    println!("  upload {} MiB as {BIG_FILES} files, {IN_FLIGHT} in flight (best of 2)", total / 1024 / 1024);
+    println!("    full flow (start, PUT, complete): {:>7.2} s  {:>7.1} MiB/s", flow.as_secs_f64(), mib_per_s(total, flow));
+    println!("    straight PUTs to the store:       {:>7.2} s  {:>7.1} MiB/s", direct.as_secs_f64(), mib_per_s(total, direct));
+    println!("    flow / direct throughput:         {:>7.3}  (goal >= 0.95)", direct.as_secs_f64() / flow.as_secs_f64());
+    println!("    bytes the app received per file:  {received_per_file:>7}  (goal <= 4096; all API calls included)");
+}
+
+async fn flow_uploads(bench: &Bench, data: &bytes::Bytes) -> (Duration, u64) {
+    let received_before = bench.received.load(Ordering::Relaxed);
+    let started_at = Instant::now();
+    let specs: Vec<Value> = (0..BIG_FILES)
+        .map(|i| json!({"name": format!("big-{i}.mp4"), "size": BIG_FILE_BYTES, "content_type": "video/mp4"}))
+        .collect();
+    let started = bench.api("/api/uploads/start", json!({"files": specs})).await;
+    let permits = Arc::new(Semaphore::new(IN_FLIGHT));
+    let tasks = started["files"].as_array().unwrap().iter().map(|file| {
+        let permits = permits.clone();
+        let data = data.clone();
+        async move {
+            let _permit = permits.acquire().await.unwrap();
+            let _ = bench.api("/api/uploads/begin", json!({"file_id": file["file"]["id"]})).await;
+            let etag = bench.put(&file["upload"], data).await;
+            bench.api("/api/uploads/complete", json!({"file_id": file["file"]["id"], "etag": etag})).await;
+        }
+    });
+    futures::future::join_all(tasks).await;
+    let flow = started_at.elapsed();
+    (flow, bench.received.load(Ordering::Relaxed) - received_before)
+}
+
+async fn direct_puts(bench: &Bench, data: &bytes::Bytes, round: usize) -> Duration {
+    let started_at = Instant::now();
+    let permits = Arc::new(Semaphore::new(IN_FLIGHT));
+    let tasks = (0..BIG_FILES).map(|i| {
+        let permits = permits.clone();
+        let data = data.clone();
+        async move {
+            let _permit = permits.acquire().await.unwrap();
+            let key = format!("direct/{round}/big-{i}.mp4");
+            let signed = bench.state.storage.presign_put(&key, "video/mp4", BIG_FILE_BYTES as u64, Duration::from_secs(600)).await.unwrap();
+            let upload = json!({"url": signed.url, "headers": signed.headers});
+            bench.put(&upload, data).await;
+        }
+    });
+    futures::future::join_all(tasks).await;
+    started_at.elapsed()
+}
+
+/// Completions per second with 64 requests at a time, against a bare single-row UPDATE
+/// transaction loop at the same concurrency on the same database.
+async fn completions(bench: &Bench, backend: &str) {
+    let body = bytes::Bytes::from_static(b"\x89PNG\r\n\x1a\n0123456789abcdef0123456789abcdef0123456789abcdef01234567");
+    let specs: Vec<Value> = (0..SMALL_FILES)
+        .map(|i| json!({"name": format!("s{i}.png"), "size": body.len(), "content_type": "image/png"}))
+        .collect();
+    let started = bench.api("/api/uploads/start", json!({"files": specs})).await;
+    let files = started["files"].as_array().unwrap().clone();
+    let permits = Arc::new(Semaphore::new(32));
+    let etags = futures::future::join_all(files.iter().map(|f| {
+        let permits = permits.clone();
+        let body = body.clone();
+        async move {
+            let _p = permits.acquire().await.unwrap();
+            bench.put(&f["upload"], body).await
+        }
+    }))
+    .await;
+
+    let permits = Arc::new(Semaphore::new(CONCURRENCY));
+    let started_at = Instant::now();
+    futures::future::join_all(files.iter().zip(etags).map(|(f, etag)| {
+        let permits = permits.clone();
+        async move {
+            let _p = permits.acquire().await.unwrap();
+            bench.api("/api/uploads/complete", json!({"file_id": f["file"]["id"], "etag": etag})).await;
+        }
+    }))
+    .await;
+    let rate = SMALL_FILES as f64 / started_at.elapsed().as_secs_f64();
+
+    let bare = bare_update_rate(&bench.db_url).await;
+    println!("  completions, {CONCURRENCY} at a time, {backend}");
+    println!("    /api/uploads/complete (HTTP, session, HEAD, 1 tx): {rate:>8.0} /s");
+    println!("    bare single-row UPDATE transactions:              {bare:>8.0} /s");
+    println!("    ratio:                                            {:>8.3}  (goal >= 0.5)", rate / bare);
+}
+
+async fn bare_update_rate(url: &str) -> f64 {
+    const N: usize = 5000;
+    if url.starts_with("sqlite") {
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().busy_timeout(Duration::from_secs(15)))
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE IF NOT EXISTS bench_counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)").execute(&pool).await.unwrap();
+        sqlx::query("INSERT OR IGNORE INTO bench_counter VALUES (1, 0)").execute(&pool).await.unwrap();
+        let permits = Arc::new(Semaphore::new(CONCURRENCY));
+        let started = Instant::now();
+        futures::future::join_all((0..N).map(|_| {
+            let (pool, permits) = (pool.clone(), permits.clone());
+            async move {
+                let _p = permits.acquire().await.unwrap();
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+                sqlx::query("UPDATE bench_counter SET n = n + 1 WHERE id = 1").execute(&mut *tx).await.unwrap();
+                tx.commit().await.unwrap();
+            }
+        }))
+        .await;
+        N as f64 / started.elapsed().as_secs_f64()
+    } else {
+        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(16).connect(url).await.unwrap();
+        sqlx::query("CREATE TABLE IF NOT EXISTS bench_counter (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)").execute(&pool).await.unwrap();
+        sqlx::query("INSERT INTO bench_counter VALUES (1, 0) ON CONFLICT DO NOTHING").execute(&pool).await.unwrap();
+        let permits = Arc::new(Semaphore::new(CONCURRENCY));
+        let started = Instant::now();
+        futures::future::join_all((0..N).map(|_| {
+            let (pool, permits) = (pool.clone(), permits.clone());
+            async move {
+                let _p = permits.acquire().await.unwrap();
+                let mut tx = pool.begin().await.unwrap();
+                sqlx::query("UPDATE bench_counter SET n = n + 1 WHERE id = 1").execute(&mut *tx).await.unwrap();
+                tx.commit().await.unwrap();
+            }
+        }))
+        .await;
+        N as f64 / started.elapsed().as_secs_f64()
+    }
+}
+
+async fn postgres_database() -> Option<(String, String)> {
+    use sqlx::Connection;
+    let admin_url = "postgres://postgres@127.0.0.1:5432/postgres";
+    let mut admin = sqlx::PgConnection::connect(admin_url).await.ok()?;
+    let name = format!("vitrine_bench_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.ok()?;
+    Some((format!("postgres://postgres@127.0.0.1:5432/{name}"), name))
+}
+
+#[tokio::main]
+async fn main() {
+    println!("Vitrine upload benchmarks (embedded store on loopback, {} cores)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = DatabaseConfig { url: format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()), kind: DatabaseKind::Sqlite };
+    let bench = spawn(sqlite).await;
+    println!("SQLite");
+    throughput(&bench).await;
+    completions(&bench, "SQLite").await;
+    drop(bench);
+
+    match postgres_database().await {
+        Some((url, name)) => {
+            let bench = spawn(DatabaseConfig { url, kind: DatabaseKind::Postgres }).await;
+            println!("PostgreSQL");
+            completions(&bench, "PostgreSQL").await;
+            drop(bench);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            use sqlx::Connection;
+            if let Ok(mut admin) = sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
+            }
+        }
+        None => println!("PostgreSQL at 127.0.0.1:5432 unreachable: its figures are skipped"),
+    }
+}
