@@ -46,6 +46,7 @@ async fn spawn(database: DatabaseConfig) -> Bench {
         admin: AdminConfig { email: Email::parse(EMAIL).unwrap(), password: Some(SecretString::from(PASSWORD)) },
         data_dir: dir.path().to_path_buf(),
         uploads: UploadConfig { max_files: 10_000, ..UploadConfig::default() },
+        image_widths: vitrine::cdn::DEFAULT_WIDTHS.to_vec(),
     };
     let leptos = LeptosOptions::builder().output_name("vitrine").site_addr("127.0.0.1:0".parse::<SocketAddr>().unwrap()).build();
     let app = Application::build(config, leptos).await.expect("app builds");

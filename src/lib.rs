@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod app;
+pub mod cdn;
 pub mod components;
 pub mod error;
 pub mod model;

@@ -41,8 +41,27 @@ test("dropped images go straight to storage, complete, and appear in the library
     const tile = page.locator(".media-tile").filter({ hasText: name });
     await expect(tile).toBeVisible();
     await expect
-      .poll(() => tile.locator("img").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
-      .toBe(800);
+      .poll(() => tile.locator("img").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0))
+      .toBe(true);
+    // Every srcset candidate loads and is an image of the width it is listed with; none upscaled.
+    const candidates = await tile.locator("img").evaluate(async (img: HTMLImageElement) => {
+      const entries = img.srcset.split(", ").map((entry) => entry.split(" "));
+      return Promise.all(
+        entries.map(
+          ([url, w]) =>
+            new Promise<[string, number]>((resolve) => {
+              const probe = new Image();
+              probe.onload = () => resolve([w, probe.naturalWidth]);
+              probe.onerror = () => resolve([w, -1]);
+              probe.src = url;
+            }),
+        ),
+      );
+    });
+    expect(candidates.map(([w]) => w)).toEqual(["320w", "640w", "800w"]);
+    for (const [listed, actual] of candidates) expect(`${actual}w`).toBe(listed);
+    expect(await tile.locator("img").getAttribute("width")).toBe("800");
+    expect(await tile.locator("img").getAttribute("height")).toBe("600");
   }
 });
 

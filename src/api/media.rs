@@ -13,16 +13,11 @@ pub async fn list_media(
     #[server(default)] before: Option<Uuid>,
     #[server(default)] limit: Option<u32>,
 ) -> Result<MediaPage, AppError> {
-    use crate::model::media::MediaItem;
     crate::server::session::require_user().await?;
     let state = crate::server::state::AppState::from_context()?;
     let limit = limit.unwrap_or(60).clamp(1, 200);
     let media = state.repo.list_media(limit, before).await?;
     let next_cursor = if media.len() == limit as usize { media.last().map(|m| m.id) } else { None };
-    let mut items = Vec::with_capacity(media.len());
-    for media in media {
-        let url = crate::server::media::display_url(&state, &media).await?;
-        items.push(MediaItem { media, url });
-    }
+    let items = media.into_iter().map(|m| crate::server::media::media_item(&state, m)).collect();
     Ok(MediaPage { items, next_cursor })
 }

@@ -37,11 +37,15 @@ impl Media {
     }
 }
 
-/// One page of the library with the URL each item is shown from.
+/// A media item with the URLs it is shown from (built by `cdn`, on the configured CDN or the
+/// local image origin).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaItem {
     pub media: Media,
+    /// The original (videos, downloads) or a mid-size variant (images).
     pub url: String,
+    /// `url 320w, …` for images; empty for anything else.
+    pub srcset: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -82,13 +82,26 @@ fn LibraryView() -> impl IntoView {
 
 #[component]
 fn MediaTile(item: MediaItem) -> impl IntoView {
-    let MediaItem { media, url } = item;
+    let MediaItem { media, url, srcset } = item;
     let name = media.display_name().to_string();
     let alt = if media.alt_text.is_empty() { name.clone() } else { media.alt_text.clone() };
     let preview = if media.is_video() {
         view! { <video src=url preload="metadata" muted></video> }.into_any()
     } else {
-        view! { <img src=url alt=alt loading="lazy" decoding="async"/> }.into_any()
+        // Tiles are at most ~300 CSS px wide; the browser picks the srcset entry for its DPR.
+        view! {
+            <img
+                src=url
+                srcset=srcset
+                sizes="(max-width: 640px) 50vw, 300px"
+                width=media.width
+                height=media.height
+                alt=alt
+                loading="lazy"
+                decoding="async"
+            />
+        }
+        .into_any()
     };
     view! {
         <figure class="media-tile" data-media-id=media.id.to_string()>

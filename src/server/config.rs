@@ -46,6 +46,7 @@ struct RawEnv {
     upload_url_ttl_secs: Option<String>,
     upload_sweep_interval_secs: Option<String>,
     upload_sweep_grace_secs: Option<String>,
+    image_widths: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -138,6 +139,8 @@ pub struct Config {
     pub admin: AdminConfig,
     pub data_dir: PathBuf,
     pub uploads: UploadConfig,
+    /// The srcset width ladder.
+    pub image_widths: Vec<u32>,
 }
 
 pub const DEFAULT_BUCKET: &str = "vitrine";
@@ -233,9 +236,28 @@ impl Config {
         }
 
         let uploads = parse_upload_config(&raw_uploads)?;
+        let image_widths = match non_empty(raw.image_widths.clone()) {
+            None => crate::cdn::DEFAULT_WIDTHS.to_vec(),
+            Some(list) => {
+                let mut widths = Vec::new();
+                for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    match part.parse::<u32>() {
+                        Ok(w) if (16..=crate::cdn::MAX_DIMENSION).contains(&w) => widths.push(w),
+                        _ => return Err(bad("VITRINE_IMAGE_WIDTHS", format!("'{part}' is not a width from 16 to 8192"))),
+                    }
+                }
+                if widths.is_empty() {
+                    return Err(bad("VITRINE_IMAGE_WIDTHS", "lists no width"));
+                }
+                widths.sort_unstable();
+                widths.dedup();
+                widths
+            }
+        };
 
         Ok(Config {
             uploads,
+            image_widths,
             database,
             storage,
             cdn_base_url,

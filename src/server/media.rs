@@ -1,19 +1,21 @@
-//! Where media are shown from.
+//! How media are shown: URLs from the one builder in `cdn`.
 
-use std::time::Duration;
-
-use crate::error::AppError;
-use crate::model::media::Media;
+use crate::cdn::{self, Transform};
+use crate::model::media::{Media, MediaItem};
 use crate::server::state::AppState;
 
-/// How long a library page's links stay usable.
-const DISPLAY_URL_TTL: Duration = Duration::from_secs(6 * 3600);
+/// The width of `src` for browsers that ignore `srcset`.
+const FALLBACK_WIDTH: u32 = 640;
 
-/// The URL an item of the library is shown from. For now the original, through a short-lived
-/// presigned GET straight from the store (the CDN/local image origin builds on this).
-pub async fn display_url(state: &AppState, media: &Media) -> Result<String, AppError> {
-    state.storage.presign_get(&media.object_key, DISPLAY_URL_TTL).await.map(|r| r.url).map_err(|e| {
-        tracing::error!(error = %e, "cannot presign a display URL");
-        AppError::Internal
-    })
+pub fn media_item(state: &AppState, media: Media) -> MediaItem {
+    let base = state.image_base();
+    if media.is_image() {
+        let fallback = media.width.map_or(FALLBACK_WIDTH, |w| w.min(FALLBACK_WIDTH));
+        let url = cdn::image_url(&base, &media.object_key, &Transform::width(fallback));
+        let srcset = cdn::srcset(&base, &media.object_key, &state.image_widths, media.width);
+        MediaItem { media, url, srcset }
+    } else {
+        let url = cdn::image_url(&base, &media.object_key, &Transform::default());
+        MediaItem { media, url, srcset: String::new() }
+    }
 }

@@ -3,6 +3,7 @@
 pub mod config;
 pub mod db;
 pub mod health;
+pub mod images;
 pub mod media;
 pub mod password;
 pub mod session;

@@ -103,12 +103,15 @@ impl Application {
             public_base_url,
             cdn_base_url: config.cdn_base_url.clone(),
             uploads: config.uploads.clone(),
+            data_dir: config.data_dir.clone(),
+            image_widths: config.image_widths.clone(),
         };
 
 
         let routes = generate_route_list(App);
         let router = Router::new()
             .route("/healthz", get(healthz))
+            .route("/cdn/{*key}", get(crate::server::images::serve))
             .leptos_routes_with_context(
                 &state,
                 routes,

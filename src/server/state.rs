@@ -20,9 +20,21 @@ pub struct AppState {
     pub public_base_url: Url,
     pub cdn_base_url: Option<Url>,
     pub uploads: UploadConfig,
+    /// Where the local image origin keeps its variants (`<data>/cache`).
+    pub data_dir: std::path::PathBuf,
+    /// Widths offered in every srcset.
+    pub image_widths: Vec<u32>,
 }
 
 impl AppState {
+    /// Where image URLs point: the configured CDN, or this app's own `/cdn` origin.
+    pub fn image_base(&self) -> String {
+        match &self.cdn_base_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_string(),
+            None => format!("{}cdn", self.public_base_url.as_str()),
+        }
+    }
+
     /// The state inside a server function.
     pub fn from_context() -> Result<AppState, AppError> {
         leptos::prelude::use_context::<AppState>().ok_or_else(|| {

@@ -216,8 +216,31 @@ fn check_stored_object(file: &UploadFile, head: Option<&ObjectHead>, etag: Optio
     Ok(head.etag.clone())
 }
 
+/// Enough of an image's first bytes to hold its dimensions in every common format (JPEG
+/// headers can carry large EXIF blocks before the size).
+const HEADER_PREFIX_BYTES: u64 = 256 * 1024;
+
+/// The media row for a completed file: for an image, its width and height read from the first
+/// bytes of the object (one Range GET), never the whole file.
+async fn new_media(state: &AppState, file: &UploadFile) -> NewMedia {
+    let mut media = NewMedia { id: Uuid::new_v4(), width: None, height: None };
+    if file.content_type.starts_with("image/") {
+        match state.storage.get_prefix(&file.object_key, HEADER_PREFIX_BYTES).await {
+            Ok(Some(prefix)) => {
+                if let Some((w, h)) = crate::server::images::dimensions_from_prefix(&prefix) {
+                    media.width = Some(w);
+                    media.height = Some(h);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, key = %file.object_key, "could not read image dimensions"),
+        }
+    }
+    media
+}
+
 async fn record_completion(state: &AppState, file: &UploadFile, etag: Option<&str>) -> Result<FileOutcome, AppError> {
-    let media = NewMedia { id: Uuid::new_v4(), width: None, height: None };
+    let media = new_media(state, file).await;
     let Transition { outcome, .. } =
         state.repo.complete_upload_file(file.id, etag, &media).await?.ok_or_else(file_not_found)?;
     if outcome.file.status == UploadFileStatus::Failed {
@@ -313,7 +336,7 @@ pub async fn sweep_expired(state: &AppState) -> Result<SweepReport, AppError> {
             }
         };
         if let Ok(etag) = check_stored_object(&file, head.as_ref(), None) {
-            let media = NewMedia { id: Uuid::new_v4(), width: None, height: None };
+            let media = new_media(state, &file).await;
             if let Some(t) = state.repo.complete_upload_file(file.id, etag.as_deref(), &media).await? {
                 report.adopted += usize::from(t.changed);
             }

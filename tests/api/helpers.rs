@@ -140,6 +140,7 @@ impl TestAppBuilder {
             },
             data_dir: data.path().to_path_buf(),
             uploads: self.uploads,
+            image_widths: vitrine::cdn::DEFAULT_WIDTHS.to_vec(),
         };
         let leptos = LeptosOptions::builder()
             .output_name("vitrine")

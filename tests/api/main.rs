@@ -5,6 +5,7 @@ mod auth;
 mod config;
 mod health;
 mod helpers;
+mod images;
 mod pages;
 mod repo_contract;
 mod storage;

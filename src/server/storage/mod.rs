@@ -43,6 +43,19 @@ pub struct ObjectHead {
     pub etag: Option<String>,
 }
 
+/// An object streamed from the store.
+pub struct StoredObject {
+    pub content_type: Option<String>,
+    pub content_length: Option<u64>,
+    pub content_range: Option<String>,
+    pub etag: Option<String>,
+    pub body: axum::body::Body,
+}
+
+fn is_not_found<E>(e: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> bool {
+    e.raw_response().is_some_and(|r| r.status().as_u16() == 404)
+}
+
 /// ETags arrive quoted from S3 (`"abc"`) and sometimes unquoted from browsers or scripts.
 pub fn same_etag(a: &str, b: &str) -> bool {
     let bare = |s: &str| s.trim().trim_start_matches("W/").trim_matches('"').to_ascii_lowercase();
@@ -147,7 +160,51 @@ impl Storage {
                 content_type: head.content_type().map(str::to_string),
                 etag: head.e_tag().map(str::to_string),
             })),
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(None),
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(StorageError::Request(aws_sdk_s3::error::DisplayErrorContext(e).to_string())),
+        }
+    }
+
+    /// The whole object in memory (the image origin's originals, which it caps in size).
+    pub async fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        match self.client.get_object().bucket(&self.bucket).key(key).send().await {
+            Ok(object) => {
+                let bytes = object.body.collect().await.map_err(|e| StorageError::Request(e.to_string()))?;
+                Ok(Some(bytes.into_bytes().to_vec()))
+            }
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(StorageError::Request(aws_sdk_s3::error::DisplayErrorContext(e).to_string())),
+        }
+    }
+
+    /// At most the first `len` bytes of an object (a Range GET): enough to read an image header.
+    pub async fn get_prefix(&self, key: &str, len: u64) -> Result<Option<Vec<u8>>, StorageError> {
+        let range = format!("bytes=0-{}", len.saturating_sub(1));
+        match self.client.get_object().bucket(&self.bucket).key(key).range(range).send().await {
+            Ok(object) => {
+                let bytes = object.body.collect().await.map_err(|e| StorageError::Request(e.to_string()))?;
+                Ok(Some(bytes.into_bytes().to_vec()))
+            }
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(StorageError::Request(aws_sdk_s3::error::DisplayErrorContext(e).to_string())),
+        }
+    }
+
+    /// The object as a stream, honouring an HTTP `Range` header, for serving as it is.
+    pub async fn get_stream(&self, key: &str, range: Option<&str>) -> Result<Option<StoredObject>, StorageError> {
+        let mut request = self.client.get_object().bucket(&self.bucket).key(key);
+        if let Some(range) = range {
+            request = request.range(range);
+        }
+        match request.send().await {
+            Ok(object) => Ok(Some(StoredObject {
+                content_type: object.content_type().map(str::to_string),
+                content_length: object.content_length().and_then(|n| u64::try_from(n).ok()),
+                content_range: object.content_range().map(str::to_string),
+                etag: object.e_tag().map(str::to_string),
+                body: axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(object.body.into_async_read())),
+            })),
+            Err(e) if is_not_found(&e) => Ok(None),
             Err(e) => Err(StorageError::Request(aws_sdk_s3::error::DisplayErrorContext(e).to_string())),
         }
     }

@@ -1,0 +1,393 @@
+//! The one image URL builder, shared by the server and the browser so both render the same
+//! `src`/`srcset`. URLs speak Bunny Optimizer's query parameters; the local image origin
+//! (`/cdn/<key>`) parses the same parameters with `Transform::parse_query`.
+
+use std::fmt::Write;
+
+use serde::{Deserialize, Serialize};
+
+/// Widths offered in a `srcset` unless configured otherwise.
+pub const DEFAULT_WIDTHS: &[u32] = &[320, 640, 960, 1280, 1920, 2560];
+
+/// Largest width or height a variant may ask for.
+pub const MAX_DIMENSION: u32 = 8192;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Format {
+    Jpeg,
+    Png,
+    Webp,
+    /// WebP when the browser says it accepts it, the original's format otherwise.
+    Auto,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Jpeg => "jpeg",
+            Format::Png => "png",
+            Format::Webp => "webp",
+            Format::Auto => "auto",
+        }
+    }
+
+    fn parse(value: &str) -> Option<Format> {
+        Some(match value {
+            "jpeg" | "jpg" => Format::Jpeg,
+            "png" => Format::Png,
+            "webp" => Format::Webp,
+            "auto" => Format::Auto,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Gravity {
+    Center,
+    North,
+    South,
+    East,
+    West,
+    NorthEast,
+    NorthWest,
+    SouthEast,
+    SouthWest,
+}
+
+impl Gravity {
+    pub const ALL: [Gravity; 9] = [
+        Gravity::Center,
+        Gravity::North,
+        Gravity::South,
+        Gravity::East,
+        Gravity::West,
+        Gravity::NorthEast,
+        Gravity::NorthWest,
+        Gravity::SouthEast,
+        Gravity::SouthWest,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gravity::Center => "center",
+            Gravity::North => "north",
+            Gravity::South => "south",
+            Gravity::East => "east",
+            Gravity::West => "west",
+            Gravity::NorthEast => "northeast",
+            Gravity::NorthWest => "northwest",
+            Gravity::SouthEast => "southeast",
+            Gravity::SouthWest => "southwest",
+        }
+    }
+
+    /// Where the crop window sits, as fractions (0 = left/top, 1 = right/bottom).
+    pub fn anchor(self) -> (f64, f64) {
+        match self {
+            Gravity::Center => (0.5, 0.5),
+            Gravity::North => (0.5, 0.0),
+            Gravity::South => (0.5, 1.0),
+            Gravity::East => (1.0, 0.5),
+            Gravity::West => (0.0, 0.5),
+            Gravity::NorthEast => (1.0, 0.0),
+            Gravity::NorthWest => (0.0, 0.0),
+            Gravity::SouthEast => (1.0, 1.0),
+            Gravity::SouthWest => (0.0, 1.0),
+        }
+    }
+}
+
+/// A focal-point crop: a `width`×`height` window centred on (x, y) where possible.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FocusCrop {
+    pub width: u32,
+    pub height: u32,
+    pub x: FocusCoordinate,
+    pub y: FocusCoordinate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum FocusCoordinate {
+    Pixels(u32),
+    /// 0.0 ..= 1.0 of the image's size.
+    Relative(f64),
+}
+
+/// The transformations one image URL asks for. Empty = the original.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Transform {
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// `(w, h)` of `aspect_ratio=w:h`.
+    pub aspect_ratio: Option<(u32, u32)>,
+    pub quality: Option<u8>,
+    pub format: Option<Format>,
+    pub crop_gravity: Option<Gravity>,
+    pub focus_crop: Option<FocusCrop>,
+}
+
+impl Transform {
+    pub fn width(width: u32) -> Transform {
+        Transform { width: Some(width), ..Transform::default() }
+    }
+
+    pub fn is_identity(&self) -> bool {
+        *self == Transform::default()
+    }
+
+    /// The query string, parameters in one fixed order (so equal transforms give equal URLs
+    /// and one cache entry).
+    pub fn query(&self) -> String {
+        let mut q = String::new();
+        let mut add = |name: &str, value: &dyn std::fmt::Display| {
+            let _ = write!(q, "{}{name}={value}", if q.is_empty() { "" } else { "&" });
+        };
+        if let Some(w) = self.width {
+            add("width", &w);
+        }
+        if let Some(h) = self.height {
+            add("height", &h);
+        }
+        if let Some((w, h)) = self.aspect_ratio {
+            add("aspect_ratio", &format!("{w}:{h}"));
+        }
+        if let Some(quality) = self.quality {
+            add("quality", &quality);
+        }
+        if let Some(format) = self.format {
+            add("format", &format.as_str());
+        }
+        if let Some(gravity) = self.crop_gravity {
+            add("crop_gravity", &gravity.as_str());
+        }
+        if let Some(f) = self.focus_crop {
+            let coordinate = |c: FocusCoordinate| match c {
+                FocusCoordinate::Pixels(p) => p.to_string(),
+                FocusCoordinate::Relative(r) => format!("{r:.4}").trim_end_matches('0').to_string(),
+            };
+            add("focus_crop", &format!("{},{},{},{}", f.width, f.height, coordinate(f.x), coordinate(f.y)));
+        }
+        q
+    }
+
+    /// Parses a query string of Bunny parameters. Unknown parameters, repeated ones and values
+    /// out of range are refused with a reason (the local origin answers 400 with it).
+    pub fn parse_query(query: &str) -> Result<Transform, String> {
+        let mut t = Transform::default();
+        let mut seen: Vec<&str> = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if seen.contains(&name) {
+                return Err(format!("parameter {name} is given twice"));
+            }
+            seen.push(name);
+            match name {
+                "width" => t.width = Some(dimension(name, value)?),
+                "height" => t.height = Some(dimension(name, value)?),
+                "aspect_ratio" => {
+                    let bad = || format!("aspect_ratio must look like 16:9, not {value:?}");
+                    let (w, h) = value.split_once(':').ok_or_else(bad)?;
+                    let (w, h) = (w.parse::<u32>().map_err(|_| bad())?, h.parse::<u32>().map_err(|_| bad())?);
+                    if !(1..=100).contains(&w) || !(1..=100).contains(&h) {
+                        return Err("aspect_ratio terms must be 1 to 100".into());
+                    }
+                    t.aspect_ratio = Some((w, h));
+                }
+                "quality" => match value.parse::<u8>() {
+                    Ok(q) if (1..=100).contains(&q) => t.quality = Some(q),
+                    _ => return Err(format!("quality must be 1 to 100, not {value:?}")),
+                },
+                "format" => {
+                    t.format = Some(Format::parse(value).ok_or_else(|| {
+                        format!("format must be one of jpeg, png, webp, auto, not {value:?}")
+                    })?)
+                }
+                "crop_gravity" => {
+                    t.crop_gravity = Some(Gravity::ALL.into_iter().find(|g| g.as_str() == value).ok_or_else(|| {
+                        format!("crop_gravity must be a compass point (center, north, …, southwest), not {value:?}")
+                    })?)
+                }
+                "focus_crop" => t.focus_crop = Some(parse_focus_crop(value)?),
+                other => {
+                    return Err(format!(
+                        "unknown parameter {:?} (known: width, height, aspect_ratio, quality, format, crop_gravity, focus_crop)",
+                        other.chars().take(40).collect::<String>()
+                    ))
+                }
+            }
+        }
+        Ok(t)
+    }
+}
+
+fn dimension(name: &str, value: &str) -> Result<u32, String> {
+    match value.parse::<u32>() {
+        Ok(n) if (1..=MAX_DIMENSION).contains(&n) => Ok(n),
+        _ => Err(format!("{name} must be a whole number from 1 to {MAX_DIMENSION}, not {value:?}")),
+    }
+}
+
+fn parse_focus_crop(value: &str) -> Result<FocusCrop, String> {
+    let parts: Vec<&str> = value.split(',').collect();
+    let bad = || format!("focus_crop must be width,height,x,y, not {value:?}");
+    if parts.len() != 4 {
+        return Err(bad());
+    }
+    let width = dimension("focus_crop width", parts[0])?;
+    let height = dimension("focus_crop height", parts[1])?;
+    let coordinate = |s: &str| -> Result<FocusCoordinate, String> {
+        // Bunny treats any decimal as a relative offset.
+        if s.contains('.') {
+            match s.parse::<f64>() {
+                Ok(r) if (0.0..=1.0).contains(&r) => Ok(FocusCoordinate::Relative(r)),
+                _ => Err(format!("a relative focus_crop coordinate must be 0.0 to 1.0, not {s:?}")),
+            }
+        } else {
+            s.parse::<u32>().map(FocusCoordinate::Pixels).map_err(|_| bad())
+        }
+    };
+    Ok(FocusCrop { width, height, x: coordinate(parts[2])?, y: coordinate(parts[3])? })
+}
+
+/// Percent-encodes each path segment of an object key (our keys are plain ASCII, but a key
+/// from elsewhere may hold spaces, `#`, `?` or non-ASCII).
+pub fn encode_key(key: &str) -> String {
+    key.split('/')
+        .map(|segment| {
+            let mut out = String::with_capacity(segment.len());
+            for byte in segment.bytes() {
+                if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+                    out.push(byte as char);
+                } else {
+                    let _ = write!(out, "%{byte:02X}");
+                }
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// `<base>/<key>?<transform>`; `base` is the CDN zone, or the app's own `/cdn` origin.
+pub fn image_url(base: &str, key: &str, transform: &Transform) -> String {
+    let mut url = format!("{}/{}", base.trim_end_matches('/'), encode_key(key));
+    let query = transform.query();
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query);
+    }
+    url
+}
+
+/// The widths worth offering for an image `original_width` wide: the ladder's widths below it,
+/// plus the original width itself, so nothing is ever upscaled. Unknown width: the whole ladder.
+pub fn ladder(widths: &[u32], original_width: Option<u32>) -> Vec<u32> {
+    let mut out: Vec<u32> = match original_width {
+        Some(original) => {
+            let mut below: Vec<u32> = widths.iter().copied().filter(|w| *w < original).collect();
+            below.push(original.min(MAX_DIMENSION));
+            below
+        }
+        None => widths.to_vec(),
+    };
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// `url 320w, url 640w, …` over the ladder.
+pub fn srcset(base: &str, key: &str, widths: &[u32], original_width: Option<u32>) -> String {
+    ladder(widths, original_width)
+        .into_iter()
+        .map(|w| format!("{} {w}w", image_url(base, key, &Transform::width(w))))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "https://zone.b-cdn.net";
+
+    #[test]
+    fn every_parameter_is_spelled_as_bunny_spells_it() {
+        let t = Transform {
+            width: Some(640),
+            height: Some(480),
+            aspect_ratio: Some((16, 9)),
+            quality: Some(80),
+            format: Some(Format::Webp),
+            crop_gravity: Some(Gravity::NorthEast),
+            focus_crop: Some(FocusCrop {
+                width: 400,
+                height: 300,
+                x: FocusCoordinate::Relative(0.25),
+                y: FocusCoordinate::Pixels(120),
+            }),
+        };
+        assert_eq!(
+            image_url(BASE, "media/a/b.jpg", &t),
+            "https://zone.b-cdn.net/media/a/b.jpg?width=640&height=480&aspect_ratio=16:9&quality=80&format=webp\
+             &crop_gravity=northeast&focus_crop=400,300,0.25,120"
+        );
+        assert_eq!(Transform::parse_query(&t.query()).unwrap(), t, "the origin reads what the builder writes");
+    }
+
+    #[test]
+    fn the_original_has_no_query() {
+        assert_eq!(image_url("http://127.0.0.1:3000/cdn/", "media/x.png", &Transform::default()), "http://127.0.0.1:3000/cdn/media/x.png");
+    }
+
+    #[test]
+    fn odd_keys_are_escaped_per_segment() {
+        assert_eq!(encode_key("media/a b/ü?#%.png"), "media/a%20b/%C3%BC%3F%23%25.png");
+        assert_eq!(image_url(BASE, "media/a b.png", &Transform::width(320)), "https://zone.b-cdn.net/media/a%20b.png?width=320");
+    }
+
+    #[test]
+    fn the_ladder_never_upscales() {
+        assert_eq!(ladder(DEFAULT_WIDTHS, Some(1000)), vec![320, 640, 960, 1000]);
+        assert_eq!(ladder(DEFAULT_WIDTHS, Some(640)), vec![320, 640]);
+        assert_eq!(ladder(DEFAULT_WIDTHS, Some(200)), vec![200]);
+        assert_eq!(ladder(DEFAULT_WIDTHS, Some(6000)), vec![320, 640, 960, 1280, 1920, 2560, 6000]);
+        assert_eq!(ladder(DEFAULT_WIDTHS, None), DEFAULT_WIDTHS.to_vec());
+        assert_eq!(ladder(&[640, 320, 640], Some(5000)), vec![320, 640, 5000]);
+    }
+
+    #[test]
+    fn srcset_lists_each_width_once() {
+        assert_eq!(
+            srcset(BASE, "k.jpg", &[320, 640], Some(500)),
+            "https://zone.b-cdn.net/k.jpg?width=320 320w, https://zone.b-cdn.net/k.jpg?width=500 500w"
+        );
+    }
+
+    #[test]
+    fn bad_queries_are_refused_with_a_reason() {
+        for (query, needle) in [
+            ("width=0", "width"),
+            ("width=99999", "width"),
+            ("width=-5", "width"),
+            ("width=abc", "width"),
+            ("height=1.5", "height"),
+            ("quality=0", "quality"),
+            ("quality=101", "quality"),
+            ("format=gif", "format"),
+            ("aspect_ratio=16x9", "aspect_ratio"),
+            ("aspect_ratio=0:9", "aspect_ratio"),
+            ("crop_gravity=up", "crop_gravity"),
+            ("focus_crop=1,2,3", "focus_crop"),
+            ("focus_crop=100,100,1.5,0.5", "relative"),
+            ("blur=10", "unknown parameter"),
+            ("width=10&width=20", "twice"),
+        ] {
+            let err = Transform::parse_query(query).unwrap_err();
+            assert!(err.contains(needle), "{query}: {err}");
+        }
+        assert!(Transform::parse_query("").unwrap().is_identity());
+        assert_eq!(Transform::parse_query("width=640").unwrap(), Transform::width(640));
+        assert_eq!(Transform::parse_query("format=jpg").unwrap().format, Some(Format::Jpeg));
+    }
+}
