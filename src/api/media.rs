@@ -2,22 +2,66 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::model::media::MediaPage;
+use crate::model::media::{MediaDetail, MediaItem, MediaPage, MediaQuery};
 
-/// `POST /api/media/list` `{before?, limit?}` → newest first, `next_cursor` for the next page.
+/// Items per page unless asked otherwise.
+pub const PAGE_SIZE: u32 = 60;
+
+/// `POST /api/media/list` `{query: {kind?, search?, sort?, cursor?, limit?}}` → a page and the
+/// cursor of the next one.
 #[server(prefix = "/api", endpoint = "media/list", input = Json)]
-pub async fn list_media(
-    #[server(default)] before: Option<Uuid>,
-    #[server(default)] limit: Option<u32>,
-) -> Result<MediaPage, AppError> {
+pub async fn list_media(#[server(default)] query: MediaQuery) -> Result<MediaPage, AppError> {
+    use crate::model::media::MediaCursor;
     crate::server::session::require_user().await?;
     let state = crate::server::state::AppState::from_context()?;
-    let limit = limit.unwrap_or(60).clamp(1, 200);
-    let media = state.repo.list_media(limit, before).await?;
-    let next_cursor = if media.len() == limit as usize { media.last().map(|m| m.id) } else { None };
+    if query.search.as_ref().is_some_and(|s| s.chars().count() > 200) {
+        return Err(AppError::invalid("The search is longer than 200 characters."));
+    }
+    let limit = query.limit.unwrap_or(PAGE_SIZE).clamp(1, 200);
+    let media = state.repo.list_media(&query, limit).await?;
+    let next_cursor = if media.len() == limit as usize {
+        media.last().map(|m| MediaCursor {
+            created_at: m.created_at,
+            sort_name: crate::model::media::sort_name(&m.title, &m.original_filename),
+            size: m.size,
+            id: m.id,
+        })
+    } else {
+        None
+    };
     let items = media.into_iter().map(|m| crate::server::media::media_item(&state, m)).collect();
     Ok(MediaPage { items, next_cursor })
+}
+
+/// `POST /api/media/get` `{id}` → the item and the collections it is in.
+#[server(prefix = "/api", endpoint = "media/get", input = Json)]
+pub async fn get_media(id: Uuid) -> Result<MediaDetail, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::media::detail(&state, id).await
+}
+
+/// `POST /api/media/update` `{id, title, alt_text}` → the item as saved.
+#[server(prefix = "/api", endpoint = "media/update", input = Json)]
+pub async fn update_media(id: Uuid, title: String, alt_text: String) -> Result<MediaItem, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::media::update(&state, id, &title, &alt_text).await
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deleted {
+    pub deleted: Vec<Uuid>,
+}
+
+/// `POST /api/media/delete` `{ids}` → `{deleted}`: objects, cached variants, rows and memberships.
+#[server(prefix = "/api", endpoint = "media/delete", input = Json)]
+pub async fn delete_media(ids: Vec<Uuid>) -> Result<Deleted, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::media::delete(&state, &ids).await.map(|deleted| Deleted { deleted })
 }

@@ -24,12 +24,18 @@ pub async fn begin_upload(file_id: Uuid) -> Result<FileOutcome, AppError> {
     crate::server::uploads::mark_uploading(&state, file_id).await
 }
 
-/// `POST /api/uploads/complete` `{file_id, etag?}`: verified against the store, then recorded once.
+/// `POST /api/uploads/complete` `{file_id, etag?, thumbhash?}`: verified against the store, then
+/// recorded once. `thumbhash` (base64, made by the browser) becomes the item's placeholder.
 #[server(prefix = "/api", endpoint = "uploads/complete", input = Json)]
-pub async fn complete_upload(file_id: Uuid, #[server(default)] etag: Option<String>) -> Result<FileOutcome, AppError> {
+pub async fn complete_upload(
+    file_id: Uuid,
+    #[server(default)] etag: Option<String>,
+    #[server(default)] thumbhash: Option<String>,
+) -> Result<FileOutcome, AppError> {
     crate::server::session::require_user().await?;
     let state = crate::server::state::AppState::from_context()?;
-    crate::server::uploads::complete_file(&state, file_id, etag.as_deref()).await
+    let thumbhash = thumbhash.as_deref().map(crate::server::media::parse_thumbhash).transpose()?;
+    crate::server::uploads::complete_file(&state, file_id, etag.as_deref(), thumbhash).await
 }
 
 /// `POST /api/uploads/fail` `{file_id, reason}`: the file failed in the browser; counted once.

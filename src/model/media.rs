@@ -15,6 +15,8 @@ pub struct Media {
     pub height: Option<u32>,
     pub title: String,
     pub alt_text: String,
+    /// A ~25-byte ThumbHash (base64) of the image, made in the browser at upload.
+    pub thumbhash: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -37,6 +39,71 @@ impl Media {
     }
 }
 
+/// What the library shows: which kinds, matching what, in which order, from where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    Image,
+    Video,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaSort {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// By name, A to Z (title when set, else file name; case-insensitive, byte order).
+    Name,
+    /// Largest first.
+    Largest,
+}
+
+impl MediaSort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaSort::Newest => "newest",
+            MediaSort::Name => "name",
+            MediaSort::Largest => "largest",
+        }
+    }
+}
+
+/// Where the next page starts: the sort keys of the last item shown. Value-based, so items
+/// added or deleted meanwhile neither repeat nor skip anything. Clients pass it back as is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaCursor {
+    pub created_at: DateTime<Utc>,
+    pub sort_name: String,
+    pub size: u64,
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaQuery {
+    #[serde(default)]
+    pub kind: Option<MediaKind>,
+    #[serde(default)]
+    pub search: Option<String>,
+    #[serde(default)]
+    pub sort: MediaSort,
+    #[serde(default)]
+    pub cursor: Option<MediaCursor>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// The key media are ordered and searched by: what the UI calls the item, lower-cased.
+pub fn sort_name(title: &str, original_filename: &str) -> String {
+    let name = if title.trim().is_empty() { original_filename } else { title.trim() };
+    name.to_lowercase()
+}
+
+/// Everything a search matches against, lower-cased.
+pub fn search_text(title: &str, original_filename: &str, alt_text: &str) -> String {
+    format!("{} {} {}", title.trim(), original_filename, alt_text.trim()).to_lowercase()
+}
+
 /// A media item with the URLs it is shown from (built by `cdn`, on the configured CDN or the
 /// local image origin).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,11 +113,27 @@ pub struct MediaItem {
     pub url: String,
     /// `url 320w, …` for images; empty for anything else.
     pub srcset: String,
+    /// A tiny blurred PNG (data: URL) decoded from the thumbhash, shown until the image arrives.
+    pub placeholder: Option<String>,
+}
+
+/// One item with what the detail panel adds: the collections it is in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaDetail {
+    pub item: MediaItem,
+    pub collections: Vec<CollectionRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionRef {
+    pub id: Uuid,
+    pub title: String,
+    pub slug: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaPage {
     pub items: Vec<MediaItem>,
-    /// Pass back as `before` for the next page; `None` at the end.
-    pub next_cursor: Option<Uuid>,
+    /// Pass back as `cursor` for the next page; `None` at the end.
+    pub next_cursor: Option<MediaCursor>,
 }

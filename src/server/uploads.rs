@@ -173,7 +173,12 @@ pub async fn mark_uploading(state: &AppState, file_id: Uuid) -> Result<FileOutco
 
 /// Verifies the object against what was promised, then records the completion. Repeating it
 /// (or racing it) changes nothing and answers the same.
-pub async fn complete_file(state: &AppState, file_id: Uuid, etag: Option<&str>) -> Result<FileOutcome, AppError> {
+pub async fn complete_file(
+    state: &AppState,
+    file_id: Uuid,
+    etag: Option<&str>,
+    thumbhash: Option<String>,
+) -> Result<FileOutcome, AppError> {
     let file = state.repo.find_upload_file(file_id).await?.ok_or_else(file_not_found)?;
     match file.status {
         UploadFileStatus::Completed => return current(state, file_id).await,
@@ -182,7 +187,7 @@ pub async fn complete_file(state: &AppState, file_id: Uuid, etag: Option<&str>) 
     }
     let head = state.storage.head(&file.object_key).await.map_err(storage_failed)?;
     let etag = check_stored_object(&file, head.as_ref(), etag)?;
-    record_completion(state, &file, etag.as_deref()).await
+    record_completion(state, &file, etag.as_deref(), thumbhash).await
 }
 
 /// Is the object at the file's key what was announced? Returns the store's ETag.
@@ -223,7 +228,7 @@ const HEADER_PREFIX_BYTES: u64 = 256 * 1024;
 /// The media row for a completed file: for an image, its width and height read from the first
 /// bytes of the object (one Range GET), never the whole file.
 async fn new_media(state: &AppState, file: &UploadFile) -> NewMedia {
-    let mut media = NewMedia { id: Uuid::new_v4(), width: None, height: None };
+    let mut media = NewMedia { id: Uuid::new_v4(), width: None, height: None, thumbhash: None };
     if file.content_type.starts_with("image/") {
         match state.storage.get_prefix(&file.object_key, HEADER_PREFIX_BYTES).await {
             Ok(Some(prefix)) => {
@@ -239,8 +244,14 @@ async fn new_media(state: &AppState, file: &UploadFile) -> NewMedia {
     media
 }
 
-async fn record_completion(state: &AppState, file: &UploadFile, etag: Option<&str>) -> Result<FileOutcome, AppError> {
-    let media = new_media(state, file).await;
+async fn record_completion(
+    state: &AppState,
+    file: &UploadFile,
+    etag: Option<&str>,
+    thumbhash: Option<String>,
+) -> Result<FileOutcome, AppError> {
+    let mut media = new_media(state, file).await;
+    media.thumbhash = thumbhash;
     let Transition { outcome, .. } =
         state.repo.complete_upload_file(file.id, etag, &media).await?.ok_or_else(file_not_found)?;
     if outcome.file.status == UploadFileStatus::Failed {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use uuid::Uuid;
+use vitrine::model::media::{Media, MediaCursor, MediaKind, MediaQuery, MediaSort};
 use vitrine::model::upload::{UploadFileStatus, UploadJobStatus};
 use vitrine::model::Email;
 use vitrine::server::db::{NewMedia, NewUploadFile, NewUploadJob, Repo};
@@ -49,6 +50,10 @@ contract!(
     expiry_spares_a_file_given_a_new_url,
     jobs_and_media_list_newest_first_with_a_cursor,
     upload_jobs_cannot_point_at_missing_collections,
+    paging_neither_skips_nor_repeats_while_uploads_arrive,
+    search_kind_and_sorts,
+    titles_and_alt_text_are_saved_and_searchable,
+    deleting_media_keeps_the_upload_history,
 );
 
 fn email(s: &str) -> Email {
@@ -140,7 +145,7 @@ fn new_job(names: &[&str], expires_in: Duration) -> NewUploadJob {
 }
 
 fn media() -> NewMedia {
-    NewMedia { id: Uuid::new_v4(), width: Some(640), height: Some(480) }
+    NewMedia { id: Uuid::new_v4(), width: Some(640), height: Some(480), thumbhash: None }
 }
 
 async fn upload_job_is_written_whole_in_batch_order(db: &TestDatabase) {
@@ -181,12 +186,12 @@ async fn completion_counts_once_and_creates_one_media_row(db: &TestDatabase) {
     let again = repo.complete_upload_file(file, Some("\"etag\""), &media()).await.unwrap().unwrap();
     assert!(!again.changed);
     assert_eq!(again.outcome, first.outcome, "a repeat answers the same");
-    assert_eq!(repo.list_media(10, None).await.unwrap().len(), 1);
+    assert_eq!(repo.list_media(&MediaQuery::default(), 10).await.unwrap().len(), 1);
 
     let last = repo.complete_upload_file(job.files[1].id, None, &media()).await.unwrap().unwrap();
     assert_eq!(last.outcome.job.completed_files, 2);
     assert_eq!(last.outcome.job.status, UploadJobStatus::Completed);
-    let stored = repo.list_media(10, None).await.unwrap();
+    let stored = repo.list_media(&MediaQuery::default(), 10).await.unwrap();
     assert_eq!(stored.len(), 2);
     assert!(stored.iter().all(|m| m.width == Some(640) && m.size == 1234 && m.content_type == "image/png"));
 
@@ -260,10 +265,11 @@ async fn jobs_and_media_list_newest_first_with_a_cursor(db: &TestDatabase) {
     let last = repo.list_upload_jobs(10, Some(ids[1])).await.unwrap();
     assert_eq!(last.iter().map(|j| j.job.id).collect::<Vec<_>>(), [ids[0]]);
 
-    let media_first = repo.list_media(3, None).await.unwrap();
+    let media_first = repo.list_media(&MediaQuery::default(), 3).await.unwrap();
     let names: Vec<_> = media_first.iter().map(|m| m.original_filename.as_str()).collect();
     assert_eq!(names, ["4.png", "3.png", "2.png"]);
-    let media_rest = repo.list_media(3, Some(media_first[2].id)).await.unwrap();
+    let after = MediaQuery { cursor: Some(cursor_of(&media_first[2])), ..MediaQuery::default() };
+    let media_rest = repo.list_media(&after, 3).await.unwrap();
     let names: Vec<_> = media_rest.iter().map(|m| m.original_filename.as_str()).collect();
     assert_eq!(names, ["1.png", "0.png"]);
 }
@@ -292,4 +298,118 @@ async fn expiry_spares_a_file_given_a_new_url(db: &TestDatabase) {
     assert!(!b.changed, "a file with a new URL is not expired");
     assert_eq!(b.outcome.file.status, UploadFileStatus::Pending);
     assert_eq!(b.outcome.job.failed_files, 1);
+}
+
+fn cursor_of(m: &Media) -> MediaCursor {
+    MediaCursor {
+        created_at: m.created_at,
+        sort_name: vitrine::model::media::sort_name(&m.title, &m.original_filename),
+        size: m.size,
+        id: m.id,
+    }
+}
+
+/// Uploads `names` (one job each, sizes as given) and returns the media ids in upload order.
+async fn add_media(repo: &dyn Repo, files: &[(&str, u64, &str)]) -> Vec<Uuid> {
+    let mut ids = Vec::new();
+    for (name, size, content_type) in files {
+        let mut job = new_job(&[name], Duration::hours(1));
+        job.files[0].size = *size;
+        job.files[0].content_type = content_type.to_string();
+        repo.create_upload_job(&job).await.unwrap();
+        let media = media();
+        repo.complete_upload_file(job.files[0].id, None, &media).await.unwrap();
+        ids.push(media.id);
+    }
+    ids
+}
+
+async fn paging_neither_skips_nor_repeats_while_uploads_arrive(db: &TestDatabase) {
+    let repo = db.repo().await;
+    let names: Vec<String> = (0..25).map(|i| format!("p{i:02}.png")).collect();
+    let files: Vec<(&str, u64, &str)> = names.iter().map(|n| (n.as_str(), 10, "image/png")).collect();
+    let original = add_media(repo.as_ref(), &files).await;
+    for sort in [MediaSort::Newest, MediaSort::Name, MediaSort::Largest] {
+        let mut seen = Vec::new();
+        let mut query = MediaQuery { sort, ..MediaQuery::default() };
+        let mut round = 0;
+        loop {
+            let page = repo.list_media(&query, 7).await.unwrap();
+            seen.extend(page.iter().map(|m| m.id));
+            // New uploads land between page loads; they sort before the cursor (newest) or
+            // anywhere (name, size) but never make an old item repeat or vanish.
+            let extra = format!("new-{sort:?}-{round}.png");
+            add_media(repo.as_ref(), &[(&extra, 10, "image/png")]).await;
+            round += 1;
+            match page.last() {
+                Some(last) if page.len() == 7 => query.cursor = Some(cursor_of(last)),
+                _ => break,
+            }
+        }
+        let unique: std::collections::HashSet<_> = seen.iter().collect();
+        assert_eq!(unique.len(), seen.len(), "{sort:?}: an item repeated");
+        for id in &original {
+            assert!(seen.contains(id), "{sort:?}: an item was skipped");
+        }
+    }
+}
+
+async fn search_kind_and_sorts(db: &TestDatabase) {
+    let repo = db.repo().await;
+    add_media(
+        repo.as_ref(),
+        &[
+            ("Beach Day.JPG", 300, "image/jpeg"),
+            ("beach-video.mp4", 900, "video/mp4"),
+            ("mountain.png", 100, "image/png"),
+            ("100%_done.png", 200, "image/png"),
+        ],
+    )
+    .await;
+    let names = |media: Vec<Media>| media.into_iter().map(|m| m.original_filename).collect::<Vec<_>>();
+    let search = |s: &str| MediaQuery { search: Some(s.into()), sort: MediaSort::Name, ..MediaQuery::default() };
+    assert_eq!(names(repo.list_media(&search("BEACH"), 10).await.unwrap()), ["Beach Day.JPG", "beach-video.mp4"]);
+    // LIKE's own wildcards are taken literally.
+    assert_eq!(names(repo.list_media(&search("%_"), 10).await.unwrap()), ["100%_done.png"]);
+    assert!(repo.list_media(&search("_x"), 10).await.unwrap().is_empty());
+    let videos = MediaQuery { kind: Some(MediaKind::Video), ..MediaQuery::default() };
+    assert_eq!(names(repo.list_media(&videos, 10).await.unwrap()), ["beach-video.mp4"]);
+    let images = MediaQuery { kind: Some(MediaKind::Image), sort: MediaSort::Largest, ..MediaQuery::default() };
+    assert_eq!(names(repo.list_media(&images, 10).await.unwrap()), ["Beach Day.JPG", "100%_done.png", "mountain.png"]);
+    let by_name = MediaQuery { sort: MediaSort::Name, ..MediaQuery::default() };
+    assert_eq!(
+        names(repo.list_media(&by_name, 10).await.unwrap()),
+        ["100%_done.png", "Beach Day.JPG", "beach-video.mp4", "mountain.png"]
+    );
+}
+
+async fn titles_and_alt_text_are_saved_and_searchable(db: &TestDatabase) {
+    let repo = db.repo().await;
+    let ids = add_media(repo.as_ref(), &[("IMG_0001.jpg", 10, "image/jpeg"), ("zebra.jpg", 10, "image/jpeg")]).await;
+    let updated = repo.update_media(ids[0], "Aardvark at dawn", "An aardvark <b>sniffing</b>").await.unwrap().unwrap();
+    assert_eq!(updated.title, "Aardvark at dawn");
+    assert_eq!(updated.alt_text, "An aardvark <b>sniffing</b>");
+    let found = repo.find_media(ids[0]).await.unwrap().unwrap();
+    assert_eq!(found, updated);
+    let by_alt = MediaQuery { search: Some("sniffing".into()), ..MediaQuery::default() };
+    assert_eq!(repo.list_media(&by_alt, 10).await.unwrap()[0].id, ids[0]);
+    // The title now decides the name order.
+    let by_name = MediaQuery { sort: MediaSort::Name, ..MediaQuery::default() };
+    assert_eq!(repo.list_media(&by_name, 10).await.unwrap()[0].id, ids[0]);
+    assert!(repo.update_media(Uuid::new_v4(), "x", "y").await.unwrap().is_none());
+    assert!(repo.media_collections(ids[0]).await.unwrap().is_empty());
+}
+
+async fn deleting_media_keeps_the_upload_history(db: &TestDatabase) {
+    let repo = db.repo().await;
+    let job = new_job(&["gone.png"], Duration::hours(1));
+    repo.create_upload_job(&job).await.unwrap();
+    let media = media();
+    repo.complete_upload_file(job.files[0].id, None, &media).await.unwrap();
+    assert!(repo.delete_media(media.id).await.unwrap());
+    assert!(!repo.delete_media(media.id).await.unwrap(), "a second delete finds nothing");
+    assert!(repo.find_media(media.id).await.unwrap().is_none());
+    let file = repo.find_upload_file(job.files[0].id).await.unwrap().unwrap();
+    assert_eq!(file.status, UploadFileStatus::Completed);
+    assert_eq!(file.media_id, None);
 }

@@ -325,7 +325,7 @@ async fn concurrent_completions(app: TestApp) {
     assert_eq!(job["job"]["completed_files"], FILES);
     assert_eq!(job["job"]["failed_files"], 0);
     assert_eq!(job["job"]["status"], "completed");
-    let media = app.repo.list_media(1000, None).await.unwrap();
+    let media = app.repo.list_media(&vitrine::model::media::MediaQuery::default(), 1000).await.unwrap();
     assert_eq!(media.len(), FILES, "exactly one media row per file");
 }
 

@@ -160,7 +160,8 @@ impl Queue {
             Ok(response) if (200..300).contains(&response.status) => {
                 item.loaded.set(item.size);
                 item.phase.set(Phase::Verifying);
-                match complete_with_retries(file_id, response.etag).await {
+                let thumbhash = if file.type_().starts_with("image/") { thumbhash_of(&file).await } else { None };
+                match complete_with_retries(file_id, response.etag, thumbhash).await {
                     Ok(()) => item.phase.set(Phase::Done),
                     Err(e) => {
                         item.error.set(Some(e.to_string()));
@@ -256,12 +257,16 @@ impl Queue {
 /// The bytes are in the store; only the bookkeeping call is left. It is retried with backoff
 /// while the app is unreachable or overloaded (a restart, a deploy), so a finished upload is
 /// not reported as failed for a passing outage.
-async fn complete_with_retries(file_id: Uuid, etag: Option<String>) -> Result<(), crate::error::AppError> {
+async fn complete_with_retries(
+    file_id: Uuid,
+    etag: Option<String>,
+    thumbhash: Option<String>,
+) -> Result<(), crate::error::AppError> {
     use crate::error::AppError;
     let mut delay_ms = 500;
     let mut attempts = 0;
     loop {
-        match complete_upload(file_id, etag.clone()).await {
+        match complete_upload(file_id, etag.clone(), thumbhash.clone()).await {
             Ok(_) => return Ok(()),
             Err(AppError::Network(_) | AppError::Unavailable | AppError::Internal) if attempts < 10 => {
                 attempts += 1;
@@ -280,4 +285,26 @@ async fn sleep_ms(ms: i32) {
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// A ThumbHash of the image (base64): decoded by the browser, drawn at most 100 px on a side,
+/// hashed in Wasm. `None` when the browser cannot decode it (HEIC in most browsers, say).
+async fn thumbhash_of(file: &File) -> Option<String> {
+    use base64::Engine;
+    use wasm_bindgen::JsCast;
+    let window = web_sys::window()?;
+    let promise = window.create_image_bitmap_with_blob(file).ok()?;
+    let bitmap: web_sys::ImageBitmap = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?.dyn_into().ok()?;
+    let (w, h) = (bitmap.width().max(1), bitmap.height().max(1));
+    let scale = 100.0 / f64::from(w.max(h));
+    let (tw, th) = (((f64::from(w) * scale).round() as u32).max(1), ((f64::from(h) * scale).round() as u32).max(1));
+    let canvas: web_sys::HtmlCanvasElement = window.document()?.create_element("canvas").ok()?.dyn_into().ok()?;
+    canvas.set_width(tw);
+    canvas.set_height(th);
+    let context: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    context.draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, f64::from(tw), f64::from(th)).ok()?;
+    bitmap.close();
+    let pixels = context.get_image_data(0.0, 0.0, f64::from(tw), f64::from(th)).ok()?.data();
+    let hash = thumbhash::rgba_to_thumb_hash(tw as usize, th as usize, &pixels);
+    Some(base64::engine::general_purpose::STANDARD.encode(hash))
 }

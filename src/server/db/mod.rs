@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::model::media::Media;
+use crate::model::media::{CollectionRef, Media, MediaQuery};
 use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile};
 use crate::model::Email;
 use crate::server::config::{DatabaseConfig, DatabaseKind};
@@ -92,6 +92,7 @@ pub struct NewMedia {
     pub id: Uuid,
     pub width: Option<u32>,
     pub height: Option<u32>,
+    pub thumbhash: Option<String>,
 }
 
 /// What a state change did: `changed` is false when the file was already past that point
@@ -166,8 +167,20 @@ pub trait Repo: Send + Sync + 'static {
 
     // --- media ---
 
-    /// Newest first, keyset-paginated on (created_at, id).
-    async fn list_media(&self, limit: u32, before: Option<Uuid>) -> Result<Vec<Media>, DbError>;
+    /// One page of the library: filtered, searched, sorted, and keyset-paginated from the
+    /// query's cursor. One indexed query.
+    async fn list_media(&self, query: &MediaQuery, limit: u32) -> Result<Vec<Media>, DbError>;
+
+    async fn find_media(&self, id: Uuid) -> Result<Option<Media>, DbError>;
+
+    /// Sets title and alt text (and the name and search keys that follow from them).
+    async fn update_media(&self, id: Uuid, title: &str, alt_text: &str) -> Result<Option<Media>, DbError>;
+
+    /// Deletes the row; collection memberships go with it, upload files keep their history.
+    async fn delete_media(&self, id: Uuid) -> Result<bool, DbError>;
+
+    /// The collections an item is in, by title.
+    async fn media_collections(&self, id: Uuid) -> Result<Vec<CollectionRef>, DbError>;
 }
 
 /// A connected database: the repo, and the session store living in the same database.

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::queries::*;
 use super::{Backend, DbError, NewMedia, NewUploadJob, Transition, UserRecord};
-use crate::model::media::Media;
+use crate::model::media::{search_text, sort_name, CollectionRef, Media, MediaKind, MediaQuery, MediaSort};
 use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile, UploadJob};
 use crate::model::Email;
 
@@ -39,6 +39,9 @@ impl PostgresRepo {
         self.pool.begin().await
     }
 }
+
+/// The database `impl_repo!` builds queries for.
+type Db = sqlx::Postgres;
 
 impl_repo!(PostgresRepo, Backend::Postgres);
 

@@ -19,7 +19,7 @@ pub(super) const JOB_COLUMNS: &str =
 pub(super) const FILE_COLUMNS: &str = "id, job_id, media_id, object_key, original_filename, size_bytes, content_type, \
      status, etag, error, url_expires_at, created_at, updated_at, completed_at";
 pub(super) const MEDIA_COLUMNS: &str =
-    "id, object_key, original_filename, content_type, size_bytes, width, height, title, alt_text, created_at";
+    "id, object_key, original_filename, content_type, size_bytes, width, height, title, alt_text, thumbhash, created_at";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct UserRow {
@@ -120,6 +120,7 @@ pub(super) struct MediaRow {
     pub(super) height: Option<i32>,
     pub(super) title: String,
     pub(super) alt_text: String,
+    pub(super) thumbhash: Option<String>,
     pub(super) created_at: DateTime<Utc>,
 }
 
@@ -136,6 +137,7 @@ impl TryFrom<MediaRow> for Media {
             height: row.height.map(u32::try_from).transpose().map_err(corrupt)?,
             title: row.title,
             alt_text: row.alt_text,
+            thumbhash: row.thumbhash,
             created_at: row.created_at,
         })
     }
@@ -156,6 +158,20 @@ pub(super) fn convert<R, T: TryFrom<R, Error = DbError>>(rows: Vec<R>) -> Result
 
 pub(super) fn to_i64(n: u64) -> Result<i64, DbError> {
     i64::try_from(n).map_err(corrupt)
+}
+
+/// `%term%` for LIKE, with the term's own `%`, `_` and `\` taken literally, lower-cased as
+/// `search_text` is.
+pub(super) fn like_pattern(term: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in term.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 pub(super) fn to_i32(n: u32) -> Result<i32, DbError> {
@@ -346,8 +362,8 @@ macro_rules! impl_repo {
                 };
                 sqlx::query(
                     "INSERT INTO media (id, object_key, original_filename, content_type, size_bytes, width, height,
-                         title, alt_text, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, '', '', $8)",
+                         title, alt_text, created_at, sort_name, search_text, thumbhash)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, '', '', $8, $9, $10, $11)",
                 )
                 .bind(media.id)
                 .bind(&file.object_key)
@@ -357,6 +373,9 @@ macro_rules! impl_repo {
                 .bind(media.width.map(to_i32).transpose()?)
                 .bind(media.height.map(to_i32).transpose()?)
                 .bind(now)
+                .bind(sort_name("", &file.original_filename))
+                .bind(search_text("", &file.original_filename, ""))
+                .bind(media.thumbhash.as_deref())
                 .execute(&mut *tx)
                 .await?;
                 let job: JobRow = sqlx::query_as(&format!(
@@ -481,15 +500,73 @@ macro_rules! impl_repo {
                 Ok(found.is_some())
             }
 
-            async fn list_media(&self, limit: u32, before: Option<Uuid>) -> Result<Vec<Media>, DbError> {
-                let sql = format!(
-                    "SELECT {MEDIA_COLUMNS} FROM media
-                     WHERE $2 IS NULL OR (created_at, id) < (SELECT created_at, id FROM media WHERE id = $2)
-                     ORDER BY created_at DESC, id DESC LIMIT $1"
-                );
-                let rows: Vec<MediaRow> =
-                    sqlx::query_as(&sql).bind(i64::from(limit)).bind(before).fetch_all(self.pool()).await?;
+            async fn list_media(&self, query: &MediaQuery, limit: u32) -> Result<Vec<Media>, DbError> {
+                let mut sql = sqlx::QueryBuilder::<Db>::new(format!("SELECT {MEDIA_COLUMNS} FROM media WHERE 1 = 1"));
+                match query.kind {
+                    Some(MediaKind::Image) => sql.push(" AND content_type LIKE 'image/%'"),
+                    Some(MediaKind::Video) => sql.push(" AND content_type LIKE 'video/%'"),
+                    None => &mut sql,
+                };
+                if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                    sql.push(" AND search_text LIKE ").push_bind(like_pattern(search)).push(" ESCAPE '\\'");
+                }
+                // Keyset: strictly after the cursor in this sort's order, ties broken by id.
+                if let Some(c) = &query.cursor {
+                    match query.sort {
+                        MediaSort::Newest => sql.push(" AND (created_at, id) < (").push_bind(c.created_at),
+                        MediaSort::Name => sql.push(" AND (sort_name, id) > (").push_bind(c.sort_name.clone()),
+                        MediaSort::Largest => sql.push(" AND (size_bytes, id) < (").push_bind(to_i64(c.size)?),
+                    };
+                    sql.push(", ").push_bind(c.id).push(")");
+                }
+                sql.push(match query.sort {
+                    MediaSort::Newest => " ORDER BY created_at DESC, id DESC",
+                    MediaSort::Name => " ORDER BY sort_name, id",
+                    MediaSort::Largest => " ORDER BY size_bytes DESC, id DESC",
+                });
+                sql.push(" LIMIT ").push_bind(i64::from(limit));
+                let rows: Vec<MediaRow> = sql.build_query_as().fetch_all(self.pool()).await?;
                 convert(rows)
+            }
+
+            async fn find_media(&self, id: Uuid) -> Result<Option<Media>, DbError> {
+                let sql = format!("SELECT {MEDIA_COLUMNS} FROM media WHERE id = $1");
+                let row: Option<MediaRow> = sqlx::query_as(&sql).bind(id).fetch_optional(self.pool()).await?;
+                row.map(Media::try_from).transpose()
+            }
+
+            async fn update_media(&self, id: Uuid, title: &str, alt_text: &str) -> Result<Option<Media>, DbError> {
+                let Some(current) = self.find_media(id).await? else { return Ok(None) };
+                let sql = format!(
+                    "UPDATE media SET title = $2, alt_text = $3, sort_name = $4, search_text = $5 WHERE id = $1
+                     RETURNING {MEDIA_COLUMNS}"
+                );
+                let row: Option<MediaRow> = sqlx::query_as(&sql)
+                    .bind(id)
+                    .bind(title)
+                    .bind(alt_text)
+                    .bind(sort_name(title, &current.original_filename))
+                    .bind(search_text(title, &current.original_filename, alt_text))
+                    .fetch_optional(self.pool())
+                    .await?;
+                row.map(Media::try_from).transpose()
+            }
+
+            async fn delete_media(&self, id: Uuid) -> Result<bool, DbError> {
+                let deleted = sqlx::query("DELETE FROM media WHERE id = $1").bind(id).execute(self.pool()).await?;
+                Ok(deleted.rows_affected() == 1)
+            }
+
+            async fn media_collections(&self, id: Uuid) -> Result<Vec<CollectionRef>, DbError> {
+                let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
+                    "SELECT c.id, c.title, c.slug FROM collections c
+                     JOIN collection_media cm ON cm.collection_id = c.id
+                     WHERE cm.media_id = $1 ORDER BY c.title, c.id",
+                )
+                .bind(id)
+                .fetch_all(self.pool())
+                .await?;
+                Ok(rows.into_iter().map(|(id, title, slug)| CollectionRef { id, title, slug }).collect())
             }
         }
 

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::queries::*;
 use super::{Backend, DbError, NewMedia, NewUploadJob, Transition, UserRecord};
-use crate::model::media::Media;
+use crate::model::media::{search_text, sort_name, CollectionRef, Media, MediaKind, MediaQuery, MediaSort};
 use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile, UploadJob};
 use crate::model::Email;
 
@@ -62,6 +62,9 @@ fn sqlite_parent_dir(url: &str) -> Option<std::path::PathBuf> {
     }
     std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()).map(|p| p.to_path_buf())
 }
+
+/// The database `impl_repo!` builds queries for.
+type Db = sqlx::Sqlite;
 
 impl_repo!(SqliteRepo, Backend::Sqlite);
 

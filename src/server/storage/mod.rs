@@ -209,6 +209,18 @@ impl Storage {
         }
     }
 
+    /// Removes an object; removing one that is not there succeeds (S3 semantics).
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StorageError::Request(aws_sdk_s3::error::DisplayErrorContext(e).to_string()))
+    }
+
     /// Is the bucket reachable with our credentials? (`/healthz`)
     pub async fn check(&self) -> Result<(), StorageError> {
         self.client
