@@ -6,6 +6,7 @@ mod config;
 mod health;
 mod helpers;
 mod images;
+mod media;
 mod pages;
 mod repo_contract;
 mod storage;
