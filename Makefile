@@ -23,8 +23,14 @@ run: tools ## Build and start Vitrine at http://127.0.0.1:3000 (SQLite + embedde
 test: tools browser e2e-deps postgres build test-rust test-e2e ## Every test: unit, integration (SQLite + Postgres), Playwright
 	@echo "make test: all suites passed"
 
-bench: tools postgres ## Benchmarks: print figures (release build)
-	$(LEPTOS_ENV_VARS) cargo bench --no-default-features --features ssr --bench uploads
+bench: tools postgres bench-tools ## Benchmarks: print figures (release build)
+	$(LEPTOS_ENV_VARS) cargo bench --no-default-features --features ssr --bench uploads --bench delivery
+	@bash benches/bundle-size.sh
+
+# What the delivery benchmark compares against: libvips' thumbnailer and nginx; brotli for sizes.
+bench-tools:
+	@command -v vipsthumbnail >/dev/null && command -v nginx >/dev/null && command -v brotli >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq libvips-tools nginx-light brotli; }
 
 build:
 	cargo leptos build

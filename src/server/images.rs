@@ -249,6 +249,11 @@ impl OutputFormat {
     }
 }
 
+/// The variant's bytes, exactly as `/cdn` makes them (for benchmarks and tools).
+pub fn render_variant(original: &[u8], transform: &Transform, accepts_webp: bool) -> Result<Vec<u8>, OriginError> {
+    render(original, transform, accepts_webp).map(|(bytes, _)| bytes)
+}
+
 /// Decode (with limits), crop, resize, encode. Runs on the blocking pool.
 fn render(original: &[u8], transform: &Transform, accepts_webp: bool) -> Result<(Vec<u8>, OutputFormat), OriginError> {
     let reader = ImageReader::new(Cursor::new(original))
