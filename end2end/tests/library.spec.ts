@@ -12,7 +12,9 @@ test("find an upload by search, edit its alt text, keep it across a reload, then
   });
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Library" }).click();
+  const first = page.waitForResponse((r) => r.url().endsWith("/api/media/list") && r.request().postData()!.includes("findme"));
   await page.getByRole("searchbox", { name: "Search" }).fill(name.slice(0, 12));
+  await first;
   const tile = page.locator(".media-tile").filter({ hasText: name });
   await expect(tile).toHaveCount(1);
   await expect(page.locator(".media-tile")).toHaveCount(1);
@@ -29,7 +31,10 @@ test("find an upload by search, edit its alt text, keep it across a reload, then
 
   await page.reload();
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  // The search applies after a pause in typing: wait for its answer.
+  const searched = page.waitForResponse((r) => r.url().endsWith("/api/media/list") && r.request().postData()!.includes("three colours"));
   await page.getByRole("searchbox", { name: "Search" }).fill("three colours");
+  await searched;
   const found = page.locator(".media-tile").filter({ hasText: name });
   await expect(found).toHaveCount(1);
   await expect(found.locator("img")).toHaveAttribute("alt", "Noise in three colours");
@@ -47,6 +52,7 @@ test("find an upload by search, edit its alt text, keep it across a reload, then
   await expect(page.getByRole("status").filter({ hasText: "Deleted 1 item." })).toBeVisible();
   await expect(page.locator(".media-tile").filter({ hasText: name })).toHaveCount(0);
   await page.reload();
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   await page.getByRole("searchbox", { name: "Search" }).fill(name.slice(0, 12));
   await expect(page.getByText("Nothing matches")).toBeVisible();
 });

@@ -37,6 +37,7 @@ test("signing in through the UI shows the hydrated library", async ({ page }) =>
   // A reload keeps the session (the cookie is real) and lands on the library again.
   await page.reload();
   await expect(page.getByRole("heading", { name: "Library" })).toBeVisible();
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
 
   // Signing out ends it.
   await page.getByRole("button", { name: "Sign out" }).click();

@@ -2,5 +2,6 @@
 //! Each lives at a stable path `/api/<area>/<verb>`, takes JSON and answers JSON.
 
 pub mod auth;
+pub mod collections;
 pub mod media;
 pub mod uploads;

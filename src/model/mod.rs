@@ -1,5 +1,6 @@
 //! Types shared by the server and the browser. No I/O, no sqlx: the server maps rows into these.
 
+pub mod collection;
 mod email;
 pub mod media;
 pub mod upload;

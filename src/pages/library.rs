@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use uuid::Uuid;
 
+use crate::api::collections::{list_collections, AddToCollection};
 use crate::api::media::{delete_media, get_media, list_media, update_media, Deleted};
 use crate::components::require_user::RequireUser;
 use crate::model::media::{MediaCursor, MediaDetail, MediaItem, MediaKind, MediaPage, MediaQuery, MediaSort};
@@ -94,6 +95,30 @@ fn LibraryView() -> impl IntoView {
         delete.dispatch(ids);
     };
 
+    // Add the selection to a collection.
+    let collections = Resource::new(|| (), |_| list_collections());
+    let target = RwSignal::new(String::new());
+    let add = ServerAction::<AddToCollection>::new();
+    Effect::new(move |_| match add.value().get() {
+        Some(Ok(change)) => banner.set(Some(format!(
+            "Added {} item{} ({} in the collection now).",
+            change.changed,
+            if change.changed == 1 { "" } else { "s" },
+            change.item_count
+        ))),
+        Some(Err(e)) => banner.set(Some(e.to_string())),
+        None => {}
+    });
+    let add_selected = move |_| {
+        let Ok(id) = target.get_untracked().parse::<Uuid>() else {
+            banner.set(Some("Choose a collection first.".into()));
+            return;
+        };
+        let mut media_ids: Vec<Uuid> = selected.get_untracked().into_iter().collect();
+        media_ids.sort();
+        add.dispatch(AddToCollection { id, media_ids });
+    };
+
     let on_search = {
         #[cfg(feature = "hydrate")]
         let pending = StoredValue::new_local(None::<leptos::prelude::TimeoutHandle>);
@@ -149,6 +174,20 @@ fn LibraryView() -> impl IntoView {
                 <button type="button" class="danger" on:click=delete_selected disabled=move || delete.pending().get()>
                     "Delete selected"
                 </button>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        let options = collections.await.unwrap_or_default();
+                        view! {
+                            <select aria-label="Collection" on:change=move |ev| target.set(event_target_value(&ev))>
+                                <option value="">"Add to collection…"</option>
+                                {options.into_iter().map(|s| view! {
+                                    <option value=s.collection.id.to_string()>{s.collection.title}</option>
+                                }).collect_view()}
+                            </select>
+                        }
+                    })}
+                </Suspense>
+                <button type="button" on:click=add_selected disabled=move || add.pending().get()>"Add"</button>
                 <button type="button" class="link" on:click=move |_| selected.set(HashSet::new())>"Clear"</button>
             </Show>
         </form>

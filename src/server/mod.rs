@@ -1,5 +1,6 @@
 //! Server-only code: configuration, start-up, state, database, storage, sessions.
 
+pub mod collections;
 pub mod config;
 pub mod db;
 pub mod health;

@@ -2,6 +2,7 @@
 //! S3 store over HTTP. One binary (zero-to-production's layout) so it links once.
 
 mod auth;
+mod collections;
 mod config;
 mod health;
 mod helpers;

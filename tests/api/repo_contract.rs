@@ -54,6 +54,8 @@ contract!(
     search_kind_and_sorts,
     titles_and_alt_text_are_saved_and_searchable,
     deleting_media_keeps_the_upload_history,
+    collections_take_media_once_in_order_and_leave_them_on_delete,
+    a_taken_slug_is_a_unique_violation,
 );
 
 fn email(s: &str) -> Email {
@@ -412,4 +414,49 @@ async fn deleting_media_keeps_the_upload_history(db: &TestDatabase) {
     let file = repo.find_upload_file(job.files[0].id).await.unwrap().unwrap();
     assert_eq!(file.status, UploadFileStatus::Completed);
     assert_eq!(file.media_id, None);
+}
+
+async fn collections_take_media_once_in_order_and_leave_them_on_delete(db: &TestDatabase) {
+    let repo = db.repo().await;
+    let ids = add_media(repo.as_ref(), &[("a.png", 1, "image/png"), ("b.png", 1, "image/png"), ("c.png", 1, "image/png")]).await;
+    let c = repo.create_collection(Uuid::new_v4(), "Trip", "trip", "").await.unwrap();
+    assert_eq!(c.slug, "trip");
+    assert!(!c.published);
+    let added = repo.add_to_collection(c.id, &[ids[2], ids[0]]).await.unwrap().unwrap();
+    assert_eq!((added.changed, added.item_count), (2, 2));
+    // Adding again changes nothing; a new one is appended at the end.
+    let again = repo.add_to_collection(c.id, &[ids[0], ids[1]]).await.unwrap().unwrap();
+    assert_eq!((again.changed, again.item_count), (1, 3));
+    let names: Vec<String> = repo.media_collections(ids[1]).await.unwrap().into_iter().map(|r| r.slug).collect();
+    assert_eq!(names, ["trip"]);
+    // An unknown media id refuses the whole request.
+    let missing = Uuid::new_v4();
+    let refused = repo.add_to_collection(c.id, &[ids[1], missing]).await.unwrap();
+    assert_eq!(refused, Err(vitrine::server::collections::Missing::Media(missing)));
+    assert_eq!(
+        repo.add_to_collection(Uuid::new_v4(), &[ids[0]]).await.unwrap(),
+        Err(vitrine::server::collections::Missing::Collection)
+    );
+    let removed = repo.remove_from_collection(c.id, &[ids[0], ids[0]]).await.unwrap().unwrap();
+    assert_eq!((removed.changed, removed.item_count), (1, 2));
+    let listed = repo.list_collections().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].item_count, 2);
+    assert!(repo.delete_collection(c.id).await.unwrap());
+    assert!(repo.find_collection(c.id).await.unwrap().is_none());
+    for id in ids {
+        assert!(repo.find_media(id).await.unwrap().is_some(), "deleting a collection never deletes media");
+    }
+}
+
+async fn a_taken_slug_is_a_unique_violation(db: &TestDatabase) {
+    let repo = db.repo().await;
+    repo.create_collection(Uuid::new_v4(), "One", "same", "").await.unwrap();
+    let err = repo.create_collection(Uuid::new_v4(), "Two", "same", "").await.unwrap_err();
+    assert!(matches!(err, vitrine::server::db::DbError::UniqueViolation { .. }), "{err:?}");
+    repo.create_collection(Uuid::new_v4(), "Three", "same-2", "").await.unwrap();
+    repo.create_collection(Uuid::new_v4(), "Four", "samesies", "").await.unwrap();
+    let mut slugs = repo.slugs_like("same").await.unwrap();
+    slugs.sort();
+    assert_eq!(slugs, ["same", "same-2"]);
 }

@@ -15,7 +15,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::model::collection::{Collection, CollectionSummary, MembershipChange};
 use crate::model::media::{CollectionRef, Media, MediaQuery};
+use crate::server::collections::Missing;
 use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile};
 use crate::model::Email;
 use crate::server::config::{DatabaseConfig, DatabaseKind};
@@ -164,6 +166,28 @@ pub trait Repo: Send + Sync + 'static {
     // --- collections ---
 
     async fn collection_exists(&self, id: Uuid) -> Result<bool, DbError>;
+
+    /// Inserts with exactly this slug; a taken slug is `UniqueViolation` (the caller picks the next).
+    async fn create_collection(&self, id: Uuid, title: &str, slug: &str, description: &str) -> Result<Collection, DbError>;
+
+    /// Slugs equal to `base` or `base-…`, to choose the next candidate from.
+    async fn slugs_like(&self, base: &str) -> Result<Vec<String>, DbError>;
+
+    /// Newest first, each with its item count. Two queries' worth of work in one.
+    async fn list_collections(&self) -> Result<Vec<CollectionSummary>, DbError>;
+
+    async fn find_collection(&self, id: Uuid) -> Result<Option<Collection>, DbError>;
+
+    /// Appends the media (in the order given) after the collection's last item, each at most
+    /// once, in one transaction; nothing is added if the collection or any media id is missing.
+    async fn add_to_collection(&self, id: Uuid, media_ids: &[Uuid])
+        -> Result<Result<MembershipChange, Missing>, DbError>;
+
+    /// `None` if the collection does not exist.
+    async fn remove_from_collection(&self, id: Uuid, media_ids: &[Uuid]) -> Result<Option<MembershipChange>, DbError>;
+
+    /// Deletes the collection and its memberships; the media stay.
+    async fn delete_collection(&self, id: Uuid) -> Result<bool, DbError>;
 
     // --- media ---
 

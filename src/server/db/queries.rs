@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{DbError, UserRecord};
+use crate::model::collection::Collection;
 use crate::model::media::Media;
 use crate::model::upload::{UploadFile, UploadFileStatus, UploadJob, UploadJobStatus};
 use crate::model::Email;
@@ -18,6 +19,8 @@ pub(super) const JOB_COLUMNS: &str =
     "id, status, total_files, completed_files, failed_files, collection_id, created_at, updated_at";
 pub(super) const FILE_COLUMNS: &str = "id, job_id, media_id, object_key, original_filename, size_bytes, content_type, \
      status, etag, error, url_expires_at, created_at, updated_at, completed_at";
+pub(super) const COLLECTION_COLUMNS: &str =
+    "id, title, slug, description, published, cover_media_id, created_at, updated_at";
 pub(super) const MEDIA_COLUMNS: &str =
     "id, object_key, original_filename, content_type, size_bytes, width, height, title, alt_text, thumbhash, created_at";
 
@@ -106,6 +109,33 @@ impl TryFrom<FileRow> for UploadFile {
             updated_at: row.updated_at,
             completed_at: row.completed_at,
         })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct CollectionRow {
+    pub(super) id: Uuid,
+    pub(super) title: String,
+    pub(super) slug: String,
+    pub(super) description: String,
+    pub(super) published: bool,
+    pub(super) cover_media_id: Option<Uuid>,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) updated_at: DateTime<Utc>,
+}
+
+impl From<CollectionRow> for Collection {
+    fn from(row: CollectionRow) -> Self {
+        Collection {
+            id: row.id,
+            title: row.title,
+            slug: row.slug,
+            description: row.description,
+            published: row.published,
+            cover_media_id: row.cover_media_id,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
     }
 }
 
@@ -498,6 +528,159 @@ macro_rules! impl_repo {
                     .fetch_optional(self.pool())
                     .await?;
                 Ok(found.is_some())
+            }
+
+            async fn create_collection(
+                &self,
+                id: Uuid,
+                title: &str,
+                slug: &str,
+                description: &str,
+            ) -> Result<Collection, DbError> {
+                let now = Utc::now();
+                let row: CollectionRow = sqlx::query_as(&format!(
+                    "INSERT INTO collections (id, title, slug, description, published, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, FALSE, $5, $5) RETURNING {COLLECTION_COLUMNS}"
+                ))
+                .bind(id)
+                .bind(title)
+                .bind(slug)
+                .bind(description)
+                .bind(now)
+                .fetch_one(self.pool())
+                .await?;
+                Ok(row.into())
+            }
+
+            async fn slugs_like(&self, base: &str) -> Result<Vec<String>, DbError> {
+                // Slugs hold only [a-z0-9-], so the pattern needs no escaping.
+                Ok(sqlx::query_scalar("SELECT slug FROM collections WHERE slug = $1 OR slug LIKE $2")
+                    .bind(base)
+                    .bind(format!("{base}-%"))
+                    .fetch_all(self.pool())
+                    .await?)
+            }
+
+            async fn list_collections(&self) -> Result<Vec<CollectionSummary>, DbError> {
+                let rows: Vec<CollectionRow> = sqlx::query_as(&format!(
+                    "SELECT {COLLECTION_COLUMNS} FROM collections ORDER BY created_at DESC, id DESC"
+                ))
+                .fetch_all(self.pool())
+                .await?;
+                let counts: Vec<(Uuid, i64)> =
+                    sqlx::query_as("SELECT collection_id, COUNT(*) FROM collection_media GROUP BY collection_id")
+                        .fetch_all(self.pool())
+                        .await?;
+                let counts: std::collections::HashMap<Uuid, i64> = counts.into_iter().collect();
+                Ok(rows
+                    .into_iter()
+                    .map(|row| {
+                        let item_count = counts.get(&row.id).copied().unwrap_or(0).max(0) as u32;
+                        CollectionSummary { collection: row.into(), item_count }
+                    })
+                    .collect())
+            }
+
+            async fn find_collection(&self, id: Uuid) -> Result<Option<Collection>, DbError> {
+                let row: Option<CollectionRow> =
+                    sqlx::query_as(&format!("SELECT {COLLECTION_COLUMNS} FROM collections WHERE id = $1"))
+                        .bind(id)
+                        .fetch_optional(self.pool())
+                        .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn add_to_collection(
+                &self,
+                id: Uuid,
+                media_ids: &[Uuid],
+            ) -> Result<Result<MembershipChange, Missing>, DbError> {
+                let now = Utc::now();
+                let mut tx = self.begin_write().await?;
+                // Touching the row first locks it (Postgres), so concurrent appends take turns
+                // and never compute the same next position.
+                let found = sqlx::query("UPDATE collections SET updated_at = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1;
+                if !found {
+                    tx.rollback().await?;
+                    return Ok(Err(Missing::Collection));
+                }
+                let mut changed = 0u32;
+                for media_id in media_ids {
+                    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM media WHERE id = $1")
+                        .bind(media_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if exists.is_none() {
+                        tx.rollback().await?;
+                        return Ok(Err(Missing::Media(*media_id)));
+                    }
+                    let inserted = sqlx::query(
+                        "INSERT INTO collection_media (collection_id, media_id, display_order, added_at)
+                         VALUES ($1, $2,
+                                 COALESCE((SELECT MAX(display_order) + 1 FROM collection_media WHERE collection_id = $1), 0),
+                                 $3)
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind(media_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    changed += inserted as u32;
+                }
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM collection_media WHERE collection_id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Ok(MembershipChange { changed, item_count: count.max(0) as u32 }))
+            }
+
+            async fn remove_from_collection(
+                &self,
+                id: Uuid,
+                media_ids: &[Uuid],
+            ) -> Result<Option<MembershipChange>, DbError> {
+                let now = Utc::now();
+                let mut tx = self.begin_write().await?;
+                let found = sqlx::query("UPDATE collections SET updated_at = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1;
+                if !found {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                let mut changed = 0u32;
+                for media_id in media_ids {
+                    changed += sqlx::query("DELETE FROM collection_media WHERE collection_id = $1 AND media_id = $2")
+                        .bind(id)
+                        .bind(media_id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected() as u32;
+                }
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM collection_media WHERE collection_id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Some(MembershipChange { changed, item_count: count.max(0) as u32 }))
+            }
+
+            async fn delete_collection(&self, id: Uuid) -> Result<bool, DbError> {
+                Ok(sqlx::query("DELETE FROM collections WHERE id = $1").bind(id).execute(self.pool()).await?.rows_affected()
+                    == 1)
             }
 
             async fn list_media(&self, query: &MediaQuery, limit: u32) -> Result<Vec<Media>, DbError> {

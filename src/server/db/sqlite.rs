@@ -10,7 +10,9 @@ use super::queries::*;
 use super::{Backend, DbError, NewMedia, NewUploadJob, Transition, UserRecord};
 use crate::model::media::{search_text, sort_name, CollectionRef, Media, MediaKind, MediaQuery, MediaSort};
 use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile, UploadJob};
+use crate::model::collection::{Collection, CollectionSummary, MembershipChange};
 use crate::model::Email;
+use crate::server::collections::Missing;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 

@@ -1,0 +1,48 @@
+//! `/api/collections/*`: organising media into named, ordered groups.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::model::collection::{Collection, CollectionSummary, MembershipChange};
+
+/// `POST /api/collections/create` `{title, description?}` → the collection, with its unique slug.
+#[server(prefix = "/api", endpoint = "collections/create", input = Json)]
+pub async fn create_collection(title: String, #[server(default)] description: String) -> Result<Collection, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::collections::create(&state, &title, &description).await
+}
+
+/// `POST /api/collections/list` `{}` → every collection, newest first, with item counts.
+#[server(prefix = "/api", endpoint = "collections/list", input = Json)]
+pub async fn list_collections() -> Result<Vec<CollectionSummary>, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::collections::list(&state).await
+}
+
+/// `POST /api/collections/add` `{id, media_ids}` → appended at the end, each at most once.
+#[server(prefix = "/api", endpoint = "collections/add", input = Json)]
+pub async fn add_to_collection(id: Uuid, media_ids: Vec<Uuid>) -> Result<MembershipChange, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::collections::add(&state, id, &media_ids).await
+}
+
+/// `POST /api/collections/remove` `{id, media_ids}` → removed from the collection (the media stay).
+#[server(prefix = "/api", endpoint = "collections/remove", input = Json)]
+pub async fn remove_from_collection(id: Uuid, media_ids: Vec<Uuid>) -> Result<MembershipChange, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::collections::remove(&state, id, &media_ids).await
+}
+
+/// `POST /api/collections/delete` `{id}`: the collection goes, its media stay.
+#[server(prefix = "/api", endpoint = "collections/delete", input = Json)]
+pub async fn delete_collection(id: Uuid) -> Result<(), AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::collections::delete(&state, id).await
+}

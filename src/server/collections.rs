@@ -1,0 +1,194 @@
+//! Collections: the one slug function, creation that survives concurrent titles, membership.
+
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::model::collection::{Collection, CollectionSummary, MembershipChange};
+use crate::server::db::DbError;
+use crate::server::state::AppState;
+
+pub const MAX_SLUG_LEN: usize = 80;
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_DESCRIPTION_CHARS: usize = 5000;
+const SLUG_CONSTRAINT: &str = "collections_slug_key";
+
+/// A URL slug from a title: letters and digits transliterated to ASCII ("Café Zürich 2024" →
+/// `cafe-zurich-2024`), lower case, every run of anything else one `-`, trimmed, at most 80
+/// characters. A title with nothing usable (emoji only, punctuation only) gets a short random slug.
+pub fn slugify(title: &str) -> String {
+    let mut ascii = String::with_capacity(title.len());
+    for c in title.chars() {
+        if c.is_alphanumeric() {
+            ascii.push_str(deunicode::deunicode_char(c).unwrap_or("-"));
+        } else {
+            ascii.push('-');
+        }
+    }
+    let mut slug = String::with_capacity(ascii.len());
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    if slug.len() > MAX_SLUG_LEN {
+        slug.truncate(MAX_SLUG_LEN);
+    }
+    let slug = slug.trim_matches('-').to_string();
+    if slug.is_empty() {
+        format!("c-{}", &Uuid::new_v4().simple().to_string()[..8])
+    } else {
+        slug
+    }
+}
+
+/// `base`, then `base-2`, `base-3`… The candidate is only a guess: the unique index decides.
+fn next_candidate(base: &str, taken: &[String]) -> String {
+    let suffix_of = |slug: &str| -> Option<u32> {
+        if slug == base {
+            return Some(1);
+        }
+        slug.strip_prefix(base)?.strip_prefix('-')?.parse::<u32>().ok().filter(|n| *n >= 2)
+    };
+    match taken.iter().filter_map(|s| suffix_of(s)).max() {
+        None => base.to_string(),
+        Some(n) => with_suffix(base, n + 1),
+    }
+}
+
+fn with_suffix(base: &str, n: u32) -> String {
+    let suffix = format!("-{n}");
+    let keep = MAX_SLUG_LEN.saturating_sub(suffix.len()).min(base.len());
+    format!("{}{suffix}", base[..keep].trim_end_matches('-'))
+}
+
+fn clean(what: &str, value: &str, max: usize, multiline: bool) -> Result<String, AppError> {
+    let value = value.trim();
+    if value.chars().count() > max {
+        return Err(AppError::invalid(format!("The {what} is longer than {max} characters.")));
+    }
+    if value.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t'))) {
+        return Err(AppError::invalid(format!("The {what} contains control characters.")));
+    }
+    Ok(value.to_string())
+}
+
+/// Creates a collection with a unique slug. Concurrent creators of one title (on any number of
+/// instances) each get their own slug: an insert that loses the race on the unique index tries
+/// the next candidate, never check-then-insert.
+pub async fn create(state: &AppState, title: &str, description: &str) -> Result<Collection, AppError> {
+    let title = clean("title", title, MAX_TITLE_CHARS, false)?;
+    if title.is_empty() {
+        return Err(AppError::invalid("A collection needs a title."));
+    }
+    let description = clean("description", description, MAX_DESCRIPTION_CHARS, true)?;
+    let base = slugify(&title);
+    let id = Uuid::new_v4();
+    for _ in 0..100 {
+        let taken = state.repo.slugs_like(&base).await?;
+        let candidate = next_candidate(&base, &taken);
+        match state.repo.create_collection(id, &title, &candidate, &description).await {
+            Ok(collection) => return Ok(collection),
+            Err(DbError::UniqueViolation { constraint }) if constraint.contains(SLUG_CONSTRAINT) || constraint == "unknown" => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    tracing::error!(%base, "no free slug after 100 attempts");
+    Err(AppError::Conflict("Too many collections are being created with this title; try again.".into()))
+}
+
+pub async fn list(state: &AppState) -> Result<Vec<CollectionSummary>, AppError> {
+    Ok(state.repo.list_collections().await?)
+}
+
+fn check_ids(ids: &[Uuid]) -> Result<(), AppError> {
+    if ids.is_empty() {
+        return Err(AppError::invalid("No media ids given."));
+    }
+    if ids.len() > 1000 {
+        return Err(AppError::invalid("At most 1000 items at once."));
+    }
+    Ok(())
+}
+
+/// Appends media at the end, each at most once; unknown media ids refuse the whole request.
+pub async fn add(state: &AppState, collection_id: Uuid, media_ids: &[Uuid]) -> Result<MembershipChange, AppError> {
+    check_ids(media_ids)?;
+    state.repo.add_to_collection(collection_id, media_ids).await?.map_err(|missing| match missing {
+        Missing::Collection => AppError::NotFound("The collection".into()),
+        Missing::Media(id) => AppError::invalid(format!("No media item has the id {id}.")),
+    })
+}
+
+pub async fn remove(state: &AppState, collection_id: Uuid, media_ids: &[Uuid]) -> Result<MembershipChange, AppError> {
+    check_ids(media_ids)?;
+    state
+        .repo
+        .remove_from_collection(collection_id, media_ids)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The collection".into()))
+}
+
+pub async fn delete(state: &AppState, id: Uuid) -> Result<(), AppError> {
+    if state.repo.delete_collection(id).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("The collection".into()))
+    }
+}
+
+/// Which part of a membership request points at nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missing {
+    Collection,
+    Media(Uuid),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_read_like_their_titles() {
+        assert_eq!(slugify("Summer Camp 2024"), "summer-camp-2024");
+        assert_eq!(slugify("Café Zürich 2024"), "cafe-zurich-2024");
+        assert_eq!(slugify("  --Hello,   World!!  "), "hello-world");
+        assert_eq!(slugify("Ærøskøbing & Ōsaka"), "aeroskobing-osaka");
+        assert_eq!(slugify("Crème brûlée 🍮 night"), "creme-brulee-night");
+        assert_eq!(slugify("ÀÉÎÕÜ"), "aeiou");
+        assert_eq!(slugify("new"), "new", "no route lives under /c/, so no word is reserved");
+    }
+
+    #[test]
+    fn emoji_or_punctuation_only_titles_get_a_short_random_slug() {
+        for title in ["🎉🎉🎉", "!!!", "   ", "🍕 & 🍺"] {
+            let slug = slugify(title);
+            assert!(slug.starts_with("c-") && slug.len() == 10, "{title:?} -> {slug}");
+            assert!(slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        }
+        assert_ne!(slugify("🎉"), slugify("🎉"));
+    }
+
+    #[test]
+    fn slugs_are_capped_without_a_trailing_dash() {
+        let slug = slugify(&"word ".repeat(40));
+        assert!(slug.len() <= MAX_SLUG_LEN);
+        assert!(!slug.ends_with('-'));
+        let long = slugify(&"a".repeat(200));
+        assert_eq!(long.len(), MAX_SLUG_LEN);
+        assert_eq!(with_suffix(&long, 12).len(), MAX_SLUG_LEN);
+        assert!(with_suffix(&long, 12).ends_with("-12"));
+    }
+
+    #[test]
+    fn collisions_count_up_from_two() {
+        let taken = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(next_candidate("summer", &taken(&[])), "summer");
+        assert_eq!(next_candidate("summer", &taken(&["summer"])), "summer-2");
+        assert_eq!(next_candidate("summer", &taken(&["summer", "summer-2"])), "summer-3");
+        assert_eq!(next_candidate("summer", &taken(&["summer", "summer-2", "summer-10"])), "summer-11");
+        // Other slugs that merely start alike do not count.
+        assert_eq!(next_candidate("summer", &taken(&["summer-camp", "summer-1"])), "summer");
+    }
+}
