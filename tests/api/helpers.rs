@@ -117,6 +117,18 @@ impl TestAppBuilder {
         self
     }
 
+    /// An external store on a port nobody listens on: every store call fails.
+    pub fn unreachable_store(self) -> Self {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        self.storage(StorageConfig::External {
+            endpoint: Url::parse(&format!("http://{closed}")).unwrap(),
+            bucket: "vitrine".into(),
+            region: "auto".into(),
+            access_key_id: "key".into(),
+            secret_access_key: "secret".to_string().into(),
+        })
+    }
+
     pub fn public_base_url(mut self, url: &str) -> Self {
         self.public_base_url = Some(Url::parse(url).unwrap());
         self

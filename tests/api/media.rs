@@ -1,7 +1,6 @@
 //! The library API over HTTP.
 
 use serde_json::{json, Value};
-use vitrine::server::config::StorageConfig;
 use vitrine::server::db::{NewMedia, NewUploadFile, NewUploadJob};
 
 use crate::helpers::{spawn_app, test_app};
@@ -71,15 +70,8 @@ async fn bad_edits_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn a_delete_the_store_refuses_leaves_the_item_in_place() {
     // An app whose store is unreachable, with an item recorded while it was up.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let app = test_app()
-        .storage(StorageConfig::External {
-            endpoint: url::Url::parse(&format!("http://{closed}")).unwrap(),
-            bucket: "vitrine".into(),
-            region: "auto".into(),
-            access_key_id: "key".into(),
-            secret_access_key: "secret".to_string().into(),
-        })
+        .unreachable_store()
         .spawn()
         .await
         .signed_in()
