@@ -2,8 +2,7 @@
 # The hydrate bundle as users download it: a release build (wasm-opt -Oz), brotli-compressed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=$(mktemp -d)
-cargo leptos build --release --precompress >/dev/null 2>&1 || cargo leptos build --release >/dev/null
+cargo leptos build --release --frontend-only --precompress >/dev/null
 pkg=target/site/pkg
 for f in "$pkg"/vitrine.wasm "$pkg"/vitrine.js; do
   [ -f "$f.br" ] || brotli -q 11 -k -f -o "$f.br" "$f"
@@ -12,6 +11,5 @@ wasm=$(stat -c %s "$pkg/vitrine.wasm"); wasm_br=$(stat -c %s "$pkg/vitrine.wasm.
 js=$(stat -c %s "$pkg/vitrine.js"); js_br=$(stat -c %s "$pkg/vitrine.js.br")
 echo "Hydrate bundle (release, wasm-opt): wasm ${wasm} B raw, ${wasm_br} B brotli; js ${js} B raw, ${js_br} B brotli"
 echo "  total brotli: $(( (wasm_br + js_br) / 1024 )) KiB (goal <= 200 KB)"
-rm -rf "$out"
-# Leave a debug build behind for `make test`/`make run`, which expect one.
-cargo leptos build >/dev/null
+# Put the debug front end back for `make test`/`make run`.
+cargo leptos build --frontend-only >/dev/null
