@@ -11,5 +11,7 @@ wasm=$(stat -c %s "$pkg/vitrine.wasm"); wasm_br=$(stat -c %s "$pkg/vitrine.wasm.
 js=$(stat -c %s "$pkg/vitrine.js"); js_br=$(stat -c %s "$pkg/vitrine.js.br")
 echo "Hydrate bundle (release, wasm-opt): wasm ${wasm} B raw, ${wasm_br} B brotli; js ${js} B raw, ${js_br} B brotli"
 echo "  total brotli: $(( (wasm_br + js_br) / 1024 )) KiB (goal <= 200 KB)"
-# Put the debug front end back for `make test`/`make run`.
+# Put the debug front end back for `make test`/`make run`, without stale compressed copies
+# that a server could prefer over it.
+rm -f "$pkg"/*.br "$pkg"/*.gz
 cargo leptos build --frontend-only >/dev/null
