@@ -6,8 +6,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::pages::{
-    collections::CollectionsPage, home::HomePage, library::LibraryPage, login::LoginPage, not_found::NotFound,
-    uploads::UploadsPage,
+    collection_editor::CollectionEditorPage, collections::CollectionsPage, gallery::GalleryPage, home::HomePage,
+    library::LibraryPage, login::LoginPage, not_found::NotFound, uploads::UploadsPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -33,17 +33,29 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="leptos" href="/pkg/vitrine.css"/>
-        <Title formatter=|page: String| if page.is_empty() { "Vitrine".to_string() } else { format!("{page} · Vitrine") }/>
+        <Title formatter=title_text/>
         // Signed-in pages render in async mode: the session check finishes before the first byte,
         // so a visitor without a session gets a real 302 to /login, not a client-side hop.
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/") view=HomePage/>
+                <Route path=path!("/") ssr=SsrMode::Async view=HomePage/>
+                <Route path=path!("/c/:slug") ssr=SsrMode::Async view=GalleryPage/>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/library") ssr=SsrMode::Async view=LibraryPage/>
                 <Route path=path!("/uploads") ssr=SsrMode::Async view=UploadsPage/>
                 <Route path=path!("/collections") ssr=SsrMode::Async view=CollectionsPage/>
+                <Route path=path!("/collections/:id") ssr=SsrMode::Async view=CollectionEditorPage/>
             </Routes>
         </Router>
     }
+}
+
+/// "Page · Vitrine". On the server the text is HTML-escaped here, because leptos_meta writes
+/// the `<title>` into the HTML as it is — a collection titled `</title><script>…` would
+/// otherwise be markup. In the browser it sets `document.title`, which is plain text.
+fn title_text(page: String) -> String {
+    let text = if page.is_empty() { "Vitrine".to_string() } else { format!("{page} · Vitrine") };
+    #[cfg(feature = "ssr")]
+    let text = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    text
 }

@@ -53,4 +53,5 @@ pub async fn me() -> Result<CurrentUser, AppError> {
 
 /// Endpoints that answer without a session. Every other server function requires one;
 /// `tests/api/auth.rs` checks that from outside for each registered path.
-pub const PUBLIC_ENDPOINTS: &[&str] = &["/api/auth/login", "/api/auth/logout"];
+pub const PUBLIC_ENDPOINTS: &[&str] =
+    &["/api/auth/login", "/api/auth/logout", "/api/gallery/get", "/api/gallery/list"];

@@ -46,3 +46,42 @@ pub async fn delete_collection(id: Uuid) -> Result<(), AppError> {
     let state = crate::server::state::AppState::from_context()?;
     crate::server::collections::delete(&state, id).await
 }
+
+/// `POST /api/collections/get` `{id}` → the collection and its items in order.
+#[server(prefix = "/api", endpoint = "collections/get", input = Json)]
+pub async fn get_collection(id: Uuid) -> Result<crate::model::collection::CollectionWithItems, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::collections::get(&state, id).await
+}
+
+/// `POST /api/collections/update` `{id, title, description, keep_slug?}` → the collection. A new
+/// title gets a new slug unless `keep_slug`; the old slug then answers 301 to the new one.
+#[server(prefix = "/api", endpoint = "collections/update", input = Json)]
+pub async fn update_collection(
+    id: Uuid,
+    title: String,
+    #[server(default)] description: String,
+    #[server(default)] keep_slug: bool,
+) -> Result<Collection, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::collections::update(&state, id, &title, &description, keep_slug).await
+}
+
+/// `POST /api/collections/reorder` `{id, media_ids}`: the full new order, written in one
+/// transaction; 409 if it is not exactly the collection's items.
+#[server(prefix = "/api", endpoint = "collections/reorder", input = Json)]
+pub async fn reorder_collection(id: Uuid, media_ids: Vec<Uuid>) -> Result<(), AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::collections::reorder(&state, id, &media_ids).await
+}
+
+/// `POST /api/collections/publish` `{id, published}` → the collection.
+#[server(prefix = "/api", endpoint = "collections/publish", input = Json)]
+pub async fn publish_collection(id: Uuid, published: bool) -> Result<Collection, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::collections::publish(&state, id, published).await
+}

@@ -3,5 +3,6 @@
 
 pub mod auth;
 pub mod collections;
+pub mod gallery;
 pub mod media;
 pub mod uploads;

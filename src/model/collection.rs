@@ -28,3 +28,33 @@ pub struct MembershipChange {
     pub changed: u32,
     pub item_count: u32,
 }
+
+/// A collection with its items in their order (the editor, the public gallery).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionWithItems {
+    pub collection: Collection,
+    pub items: Vec<crate::model::media::MediaItem>,
+}
+
+/// A published collection on the front page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedCollection {
+    pub collection: Collection,
+    pub item_count: u32,
+    pub cover: Option<crate::model::media::MediaItem>,
+}
+
+/// What `/c/<slug>` finds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GalleryLookup {
+    Found {
+        gallery: CollectionWithItems,
+        /// The cover at 1200 px wide, for OpenGraph and Twitter cards.
+        share_image: Option<String>,
+        canonical_url: String,
+    },
+    /// The slug was renamed: answer 301 to this one.
+    Moved { slug: String },
+    /// Unknown or unpublished: the same answer for both.
+    NotFound,
+}

@@ -77,7 +77,7 @@ fn CollectionRow(summary: CollectionSummary, delete: ServerAction<DeleteCollecti
     };
     view! {
         <li class="collection-row" data-slug=collection.slug.clone()>
-            <span class="title">{collection.title.clone()}</span>
+            <a class="title" href=format!("/collections/{id}")>{collection.title.clone()}</a>
             <code class="slug">{format!("/c/{}", collection.slug)}</code>
             <span class="count">{format!("{item_count} item{}", if item_count == 1 { "" } else { "s" })}</span>
             <span class="state">{if collection.published { "published" } else { "draft" }}</span>

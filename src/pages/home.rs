@@ -1,19 +1,48 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 
-/// The public front page. Published collections will be listed here.
+use crate::api::gallery::list_galleries;
+
+/// The public front page: published collections, newest first.
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let galleries = Resource::new(|| (), |_| list_galleries());
     view! {
         <Title text=""/>
+        <Meta name="description" content="Photo and video galleries published with Vitrine."/>
         <header class="topbar public">
             <a class="brand" href="/">"Vitrine"</a>
             <nav aria-label="Account"><a href="/login">"Sign in"</a></nav>
         </header>
         <main class="page">
-            <h1>"Vitrine"</h1>
-            <p class="lead">"A media library: upload straight to storage, organise into collections, share galleries."</p>
-            <p class="empty">"No published collections yet."</p>
+            <h1>"Galleries"</h1>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match galleries.await {
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No published collections yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="gallery-cards">
+                                {list.into_iter().map(|g| {
+                                    let href = format!("/c/{}", g.collection.slug);
+                                    view! {
+                                        <li class="gallery-card">
+                                            <a href=href>
+                                                {g.cover.map(|c| view! {
+                                                    <img src=c.url srcset=c.srcset sizes="(max-width: 600px) 100vw, 360px"
+                                                        width=c.media.width height=c.media.height alt="" loading="lazy" decoding="async"/>
+                                                })}
+                                                <span class="title">{g.collection.title}</span>
+                                                <span class="count">{format!("{} item{}", g.item_count, if g.item_count == 1 { "" } else { "s" })}</span>
+                                            </a>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
         </main>
     }
 }

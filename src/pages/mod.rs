@@ -1,6 +1,8 @@
 //! One file per page.
 
+pub mod collection_editor;
 pub mod collections;
+pub mod gallery;
 pub mod home;
 pub mod library;
 pub mod login;

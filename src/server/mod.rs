@@ -7,6 +7,7 @@ pub mod health;
 pub mod images;
 pub mod media;
 pub mod password;
+pub mod public_cache;
 pub mod session;
 pub mod startup;
 pub mod state;

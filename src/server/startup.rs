@@ -126,6 +126,7 @@ impl Application {
             )
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .layer(axum::middleware::from_fn(crate::server::session::guard_api))
+            .layer(axum::middleware::from_fn(crate::server::public_cache::etag_public_pages))
             .layer(session_layer)
             .layer(TraceLayer::new_for_http())
             .with_state(state.clone());

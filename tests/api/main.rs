@@ -4,6 +4,7 @@
 mod auth;
 mod collections;
 mod config;
+mod gallery;
 mod health;
 mod helpers;
 mod images;

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::model::collection::{Collection, CollectionSummary, MembershipChange};
 use crate::model::media::{CollectionRef, Media, MediaQuery};
-use crate::server::collections::Missing;
+use crate::server::collections::{Missing, ReorderRefusal};
 use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile};
 use crate::model::Email;
 use crate::server::config::{DatabaseConfig, DatabaseKind};
@@ -185,6 +185,34 @@ pub trait Repo: Send + Sync + 'static {
 
     /// `None` if the collection does not exist.
     async fn remove_from_collection(&self, id: Uuid, media_ids: &[Uuid]) -> Result<Option<MembershipChange>, DbError>;
+
+    async fn find_collection_by_slug(&self, slug: &str) -> Result<Option<Collection>, DbError>;
+
+    /// The current slug of the collection that used to be at `old_slug`.
+    async fn slug_redirect(&self, old_slug: &str) -> Result<Option<String>, DbError>;
+
+    /// New title and description; with `new_slug`, the old slug is kept in the history so it
+    /// redirects. A taken slug is `UniqueViolation`.
+    async fn update_collection(
+        &self,
+        id: Uuid,
+        title: &str,
+        description: &str,
+        new_slug: Option<&str>,
+    ) -> Result<Option<Collection>, DbError>;
+
+    /// The items in their order. One query.
+    async fn collection_items(&self, id: Uuid) -> Result<Vec<Media>, DbError>;
+
+    /// Writes every item's position in one transaction, if `media_ids` is exactly the
+    /// collection's items in a new order.
+    async fn reorder_collection(&self, id: Uuid, media_ids: &[Uuid]) -> Result<Result<(), ReorderRefusal>, DbError>;
+
+    async fn set_published(&self, id: Uuid, published: bool) -> Result<Option<Collection>, DbError>;
+
+    /// Published collections, newest first, with item counts and covers (the chosen cover,
+    /// else the first item). Three queries in all.
+    async fn list_published_collections(&self) -> Result<Vec<(CollectionSummary, Option<Media>)>, DbError>;
 
     /// Deletes the collection and its memberships; the media stay.
     async fn delete_collection(&self, id: Uuid) -> Result<bool, DbError>;

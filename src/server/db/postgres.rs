@@ -11,7 +11,7 @@ use crate::model::media::{search_text, sort_name, CollectionRef, Media, MediaKin
 use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile, UploadJob};
 use crate::model::collection::{Collection, CollectionSummary, MembershipChange};
 use crate::model::Email;
-use crate::server::collections::Missing;
+use crate::server::collections::{Missing, ReorderRefusal};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 

@@ -140,6 +140,13 @@ impl From<CollectionRow> for Collection {
 }
 
 #[derive(sqlx::FromRow)]
+pub(super) struct CoverRow {
+    pub(super) collection_id: Uuid,
+    #[sqlx(flatten)]
+    pub(super) media: MediaRow,
+}
+
+#[derive(sqlx::FromRow)]
 pub(super) struct MediaRow {
     pub(super) id: Uuid,
     pub(super) object_key: String,
@@ -553,8 +560,12 @@ macro_rules! impl_repo {
             }
 
             async fn slugs_like(&self, base: &str) -> Result<Vec<String>, DbError> {
-                // Slugs hold only [a-z0-9-], so the pattern needs no escaping.
-                Ok(sqlx::query_scalar("SELECT slug FROM collections WHERE slug = $1 OR slug LIKE $2")
+                // Slugs hold only [a-z0-9-], so the pattern needs no escaping. Old slugs count as
+                // taken: they still redirect to their collection.
+                Ok(sqlx::query_scalar(
+                    "SELECT slug FROM collections WHERE slug = $1 OR slug LIKE $2
+                     UNION SELECT old_slug FROM collection_slug_history WHERE old_slug = $1 OR old_slug LIKE $2",
+                )
                     .bind(base)
                     .bind(format!("{base}-%"))
                     .fetch_all(self.pool())
@@ -676,6 +687,182 @@ macro_rules! impl_repo {
                     .await?;
                 tx.commit().await?;
                 Ok(Some(MembershipChange { changed, item_count: count.max(0) as u32 }))
+            }
+
+            async fn find_collection_by_slug(&self, slug: &str) -> Result<Option<Collection>, DbError> {
+                let row: Option<CollectionRow> =
+                    sqlx::query_as(&format!("SELECT {COLLECTION_COLUMNS} FROM collections WHERE slug = $1"))
+                        .bind(slug)
+                        .fetch_optional(self.pool())
+                        .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn slug_redirect(&self, old_slug: &str) -> Result<Option<String>, DbError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT c.slug FROM collection_slug_history h JOIN collections c ON c.id = h.collection_id
+                     WHERE h.old_slug = $1",
+                )
+                .bind(old_slug)
+                .fetch_optional(self.pool())
+                .await?)
+            }
+
+            async fn update_collection(
+                &self,
+                id: Uuid,
+                title: &str,
+                description: &str,
+                new_slug: Option<&str>,
+            ) -> Result<Option<Collection>, DbError> {
+                let now = Utc::now();
+                let mut tx = self.begin_write().await?;
+                let current: Option<String> = sqlx::query_scalar("SELECT slug FROM collections WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(current) = current else {
+                    tx.rollback().await?;
+                    return Ok(None);
+                };
+                let slug = match new_slug {
+                    Some(new) if new != current => {
+                        // The old slug keeps pointing here; a slug taken back is no longer history.
+                        sqlx::query(
+                            "INSERT INTO collection_slug_history (old_slug, collection_id, created_at) VALUES ($1, $2, $3)
+                             ON CONFLICT (old_slug) DO UPDATE SET collection_id = $2, created_at = $3",
+                        )
+                        .bind(&current)
+                        .bind(id)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                        sqlx::query("DELETE FROM collection_slug_history WHERE old_slug = $1").bind(new).execute(&mut *tx).await?;
+                        new.to_string()
+                    }
+                    _ => current,
+                };
+                let row: CollectionRow = sqlx::query_as(&format!(
+                    "UPDATE collections SET title = $2, description = $3, slug = $4, updated_at = $5 WHERE id = $1
+                     RETURNING {COLLECTION_COLUMNS}"
+                ))
+                .bind(id)
+                .bind(title)
+                .bind(description)
+                .bind(&slug)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Some(row.into()))
+            }
+
+            async fn collection_items(&self, id: Uuid) -> Result<Vec<Media>, DbError> {
+                let columns = MEDIA_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ");
+                let rows: Vec<MediaRow> = sqlx::query_as(&format!(
+                    "SELECT {columns} FROM collection_media cm JOIN media m ON m.id = cm.media_id
+                     WHERE cm.collection_id = $1 ORDER BY cm.display_order, cm.added_at, m.id"
+                ))
+                .bind(id)
+                .fetch_all(self.pool())
+                .await?;
+                convert(rows)
+            }
+
+            async fn reorder_collection(
+                &self,
+                id: Uuid,
+                media_ids: &[Uuid],
+            ) -> Result<Result<(), ReorderRefusal>, DbError> {
+                let mut tx = self.begin_write().await?;
+                let found = sqlx::query("UPDATE collections SET updated_at = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(Utc::now())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1;
+                if !found {
+                    tx.rollback().await?;
+                    return Ok(Err(ReorderRefusal::NoCollection));
+                }
+                let held: Vec<Uuid> = sqlx::query_scalar("SELECT media_id FROM collection_media WHERE collection_id = $1")
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let sent: std::collections::HashSet<&Uuid> = media_ids.iter().collect();
+                let held_set: std::collections::HashSet<&Uuid> = held.iter().collect();
+                if sent.len() != media_ids.len() || sent != held_set {
+                    tx.rollback().await?;
+                    return Ok(Err(ReorderRefusal::NotAPermutation {
+                        sent: media_ids.len(),
+                        held: held.len(),
+                        duplicates: sent.len() != media_ids.len(),
+                    }));
+                }
+                // Every position in one statement: CASE media_id WHEN … THEN position … END.
+                for chunk in media_ids.chunks(2000).enumerate() {
+                    let (chunk_index, ids) = chunk;
+                    let mut sql = sqlx::QueryBuilder::<Db>::new("UPDATE collection_media SET display_order = CASE media_id");
+                    for (i, media_id) in ids.iter().enumerate() {
+                        let position = i32::try_from(chunk_index * 2000 + i).map_err(corrupt)?;
+                        sql.push(" WHEN ").push_bind(*media_id).push(" THEN ").push_bind(position);
+                    }
+                    sql.push(" ELSE display_order END WHERE collection_id = ").push_bind(id);
+                    sql.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(Ok(()))
+            }
+
+            async fn set_published(&self, id: Uuid, published: bool) -> Result<Option<Collection>, DbError> {
+                let row: Option<CollectionRow> = sqlx::query_as(&format!(
+                    "UPDATE collections SET published = $2, updated_at = $3 WHERE id = $1 RETURNING {COLLECTION_COLUMNS}"
+                ))
+                .bind(id)
+                .bind(published)
+                .bind(Utc::now())
+                .fetch_optional(self.pool())
+                .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn list_published_collections(&self) -> Result<Vec<(CollectionSummary, Option<Media>)>, DbError> {
+                let rows: Vec<CollectionRow> = sqlx::query_as(&format!(
+                    "SELECT {COLLECTION_COLUMNS} FROM collections WHERE published = TRUE ORDER BY created_at DESC, id DESC"
+                ))
+                .fetch_all(self.pool())
+                .await?;
+                let counts: Vec<(Uuid, i64)> = sqlx::query_as(
+                    "SELECT cm.collection_id, COUNT(*) FROM collection_media cm
+                     JOIN collections c ON c.id = cm.collection_id WHERE c.published = TRUE GROUP BY cm.collection_id",
+                )
+                .fetch_all(self.pool())
+                .await?;
+                let counts: std::collections::HashMap<Uuid, i64> = counts.into_iter().collect();
+                // Each published collection's cover: the chosen one, else its first item.
+                let columns = MEDIA_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ");
+                let covers: Vec<CoverRow> = sqlx::query_as(&format!(
+                    "SELECT c.id AS collection_id, {columns} FROM collections c
+                     JOIN media m ON m.id = COALESCE(c.cover_media_id,
+                         (SELECT cm.media_id FROM collection_media cm WHERE cm.collection_id = c.id
+                          ORDER BY cm.display_order, cm.added_at LIMIT 1))
+                     WHERE c.published = TRUE"
+                ))
+                .fetch_all(self.pool())
+                .await?;
+                let mut covers: std::collections::HashMap<Uuid, Media> = covers
+                    .into_iter()
+                    .map(|row| Media::try_from(row.media).map(|m| (row.collection_id, m)))
+                    .collect::<Result<_, _>>()?;
+                Ok(rows
+                    .into_iter()
+                    .map(|row| {
+                        let item_count = counts.get(&row.id).copied().unwrap_or(0).max(0) as u32;
+                        let cover = covers.remove(&row.id);
+                        (CollectionSummary { collection: row.into(), item_count }, cover)
+                    })
+                    .collect())
             }
 
             async fn delete_collection(&self, id: Uuid) -> Result<bool, DbError> {

@@ -1,0 +1,172 @@
+//! `/collections/<id>`: one collection's items in their order. Move them by dragging, with the
+//! arrow keys (announced to screen readers) or the buttons; the full new order is saved at once
+//! and the true order reloaded if the server refuses it. Publish or unpublish.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+
+use crate::api::collections::{get_collection, publish_collection, reorder_collection};
+use crate::components::require_user::RequireUser;
+use crate::model::collection::CollectionWithItems;
+use crate::model::media::MediaItem;
+
+#[component]
+pub fn CollectionEditorPage() -> impl IntoView {
+    view! {
+        <Title text="Collection"/>
+        <RequireUser>
+            <Editor/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn Editor() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<Uuid>().ok());
+    let reload = RwSignal::new(0u32);
+    let data = Resource::new(move || (id(), reload.get()), |(id, _)| async move {
+        match id {
+            Some(id) => get_collection(id).await,
+            None => Err(crate::error::AppError::NotFound("The collection".into())),
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading the collection…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(data) => view! { <EditorBody data reload/> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView {
+    let CollectionWithItems { collection, items } = data;
+    let id = collection.id;
+    let order = RwSignal::new(items);
+    let announcement = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let published = RwSignal::new(collection.published);
+    let dragging = RwSignal::new(None::<usize>);
+
+    let save = Action::new(move |ids: &Vec<Uuid>| reorder_collection(id, ids.clone()));
+    Effect::new(move |_| {
+        if let Some(Err(e)) = save.value().get() {
+            // Refused (someone changed the collection meanwhile): show the true order.
+            error.set(Some(e.to_string()));
+            reload.update(|n| *n += 1);
+        }
+    });
+    let move_item = move |from: usize, to: usize| {
+        let len = order.with_untracked(Vec::len);
+        if from >= len || to >= len || from == to {
+            return;
+        }
+        order.update(|items| {
+            let item = items.remove(from);
+            items.insert(to, item);
+        });
+        let name = order.with_untracked(|items| items[to].media.display_name().to_string());
+        announcement.set(format!("Moved {name} to position {} of {len}.", to + 1));
+        error.set(None);
+        save.dispatch(order.with_untracked(|items| items.iter().map(|i| i.media.id).collect()));
+    };
+
+    let publish = Action::new(move |value: &bool| publish_collection(id, *value));
+    Effect::new(move |_| match publish.value().get() {
+        Some(Ok(c)) => published.set(c.published),
+        Some(Err(e)) => error.set(Some(e.to_string())),
+        None => {}
+    });
+    let public_path = format!("/c/{}", collection.slug);
+    let rows = move || order.get().into_iter().enumerate().collect::<Vec<_>>();
+    let count = Signal::derive(move || order.with(Vec::len));
+
+    view! {
+        <div class="page-head">
+            <h1>{collection.title.clone()}</h1>
+            <div class="publish">
+                {move || published.get().then(|| view! { <a class="public-link" href=public_path.clone()>{public_path.clone()}</a> })}
+                <button class=move || if published.get() { "toggle" } else { "primary" }
+                    on:click=move |_| { publish.dispatch(!published.get_untracked()); }
+                    disabled=move || publish.pending().get()>
+                    {move || if published.get() { "Unpublish" } else { "Publish" }}
+                </button>
+            </div>
+        </div>
+        <p class="hint">"Drag items, or focus one and press ↑ / ↓, to change the order. It is saved as you go."</p>
+        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        <p class="visually-hidden" aria-live="polite">{move || announcement.get()}</p>
+        <Show when=move || !order.with(Vec::is_empty) fallback=|| view! {
+            <p class="empty">"No items yet. Select media in the " <a href="/library">"library"</a> " and add them here."</p>
+        }>
+            <ol class="order-list" aria-label="Items in order">
+                <For each=rows key=|(i, item)| (item.media.id, *i) children=move |(index, item)| view! {
+                    <OrderRow item index count dragging move_item/>
+                }/>
+            </ol>
+        </Show>
+    }
+}
+
+#[component]
+fn OrderRow<F>(item: MediaItem, index: usize, count: Signal<usize>, dragging: RwSignal<Option<usize>>, move_item: F) -> impl IntoView
+where
+    F: Fn(usize, usize) + Copy + Send + Sync + 'static,
+{
+    let name = item.media.display_name().to_string();
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let to = match ev.key().as_str() {
+            "ArrowUp" if index > 0 => index - 1,
+            "ArrowDown" if index + 1 < count.get_untracked() => index + 1,
+            _ => return,
+        };
+        ev.prevent_default();
+        move_item(index, to);
+        // Keep focus on the moved item at its new place.
+        #[cfg(feature = "hydrate")]
+        request_animation_frame(move || {
+            if let Some(el) = document().query_selector(&format!(".order-row[data-index=\"{to}\"]")).ok().flatten() {
+                use wasm_bindgen::JsCast;
+                if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = el.focus();
+                }
+            }
+        });
+    };
+    let thumb = if item.media.is_image() {
+        view! { <img src=item.url.clone() srcset=item.srcset.clone() sizes="96px" alt="" width=item.media.width height=item.media.height loading="lazy"/> }.into_any()
+    } else {
+        view! { <span class="video-badge">"video"</span> }.into_any()
+    };
+    view! {
+        <li class="order-row" tabindex="0" draggable="true" data-index=index.to_string() data-media-id=item.media.id.to_string()
+            aria-label=format!("{name}, position {} of {}", index + 1, count.get_untracked())
+            on:keydown=on_key
+            on:dragstart=move |_| dragging.set(Some(index))
+            on:dragend=move |_| dragging.set(None)
+            on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default()
+            on:drop=move |ev: leptos::ev::DragEvent| {
+                ev.prevent_default();
+                if let Some(from) = dragging.get_untracked() {
+                    move_item(from, index);
+                }
+                dragging.set(None);
+            }>
+            <span class="position">{index + 1}</span>
+            {thumb}
+            <span class="name">{name.clone()}</span>
+            <button type="button" class="link" aria-label=format!("Move {name} up") disabled=index == 0
+                on:click=move |_| move_item(index, index.saturating_sub(1))>"↑"</button>
+            <button type="button" class="link" aria-label=format!("Move {name} down")
+                disabled=move || index + 1 >= count.get()
+                on:click=move |_| move_item(index, index + 1)>"↓"</button>
+        </li>
+    }
+}

@@ -1,0 +1,149 @@
+//! `/c/<slug>`: a published collection for anyone, rendered on the server. Everything works
+//! with JavaScript off: the lightbox is a `:target` overlay; scripts only add keyboard keys.
+
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, Title};
+use leptos_router::hooks::use_params_map;
+
+use crate::api::gallery::get_gallery;
+use crate::model::collection::{CollectionWithItems, GalleryLookup};
+use crate::model::media::MediaItem;
+use crate::pages::not_found::NotFound;
+
+/// Images above the fold load at once; the rest when scrolled to.
+const EAGER_ITEMS: usize = 6;
+
+#[component]
+pub fn GalleryPage() -> impl IntoView {
+    let params = use_params_map();
+    let lookup = Resource::new(move || params.read().get("slug").unwrap_or_default(), get_gallery);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match lookup.await {
+                    Ok(GalleryLookup::Found { gallery, share_image, canonical_url }) => {
+                        view! { <Gallery gallery share_image canonical_url/> }.into_any()
+                    }
+                    Ok(GalleryLookup::Moved { slug }) => {
+                        let to = format!("/c/{slug}");
+                        #[cfg(feature = "ssr")]
+                        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                            response.set_status(http::StatusCode::MOVED_PERMANENTLY);
+                            if let Ok(location) = http::HeaderValue::from_str(&to) {
+                                response.insert_header(http::header::LOCATION, location);
+                            }
+                        }
+                        view! { <p>"This gallery moved to " <a href=to.clone()>{to.clone()}</a> "."</p> }.into_any()
+                    }
+                    Ok(GalleryLookup::NotFound) | Err(_) => view! { <NotFound/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Gallery(gallery: CollectionWithItems, share_image: Option<String>, canonical_url: String) -> impl IntoView {
+    let CollectionWithItems { collection, items } = gallery;
+    let description = if collection.description.trim().is_empty() {
+        format!("{} — {} photos and videos on Vitrine", collection.title, items.len())
+    } else {
+        collection.description.chars().take(300).collect()
+    };
+    let ids: Vec<String> = items.iter().map(|i| format!("m-{}", i.media.id)).collect();
+    let count = items.len();
+
+    // Keyboard for the lightbox once scripts run: ←/→ step, Esc closes.
+    #[cfg(feature = "hydrate")]
+    {
+        let ids = ids.clone();
+        let handle = window_event_listener(leptos::ev::keydown, move |ev: leptos::ev::KeyboardEvent| {
+            let location = window().location();
+            let hash = location.hash().unwrap_or_default();
+            let Some(current) = ids.iter().position(|id| hash == format!("#{id}")) else { return };
+            let next = match ev.key().as_str() {
+                "ArrowRight" => ids.get(current + 1).cloned(),
+                "ArrowLeft" => current.checked_sub(1).and_then(|i| ids.get(i).cloned()),
+                "Escape" => Some(String::from("gallery")),
+                _ => return,
+            };
+            if let Some(target) = next {
+                let _ = location.set_hash(&target);
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
+
+    view! {
+        <Title text=collection.title.clone()/>
+        <Meta name="description" content=description.clone()/>
+        <Link rel="canonical" href=canonical_url.clone()/>
+        <Meta property="og:type" content="website"/>
+        <Meta property="og:title" content=collection.title.clone()/>
+        <Meta property="og:description" content=description.clone()/>
+        <Meta property="og:url" content=canonical_url/>
+        {share_image.clone().map(|url| view! { <Meta property="og:image" content=url/> })}
+        <Meta name="twitter:card" content=if share_image.is_some() { "summary_large_image" } else { "summary" }/>
+        <Meta name="twitter:title" content=collection.title.clone()/>
+        {share_image.map(|url| view! { <Meta name="twitter:image" content=url/> })}
+        <header class="topbar public">
+            <a class="brand" href="/">"Vitrine"</a>
+        </header>
+        <main class="page gallery" id="gallery">
+            <h1>{collection.title.clone()}</h1>
+            {(!collection.description.trim().is_empty()).then(|| view! { <p class="lead">{collection.description.clone()}</p> })}
+            {if items.is_empty() {
+                view! { <p class="empty">"This gallery is empty."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="gallery-grid">
+                        {items.iter().enumerate().map(|(i, item)| view! { <GalleryTile item=item.clone() index=i/> }).collect_view()}
+                    </ul>
+                    {items.into_iter().enumerate().map(|(i, item)| {
+                        let previous = i.checked_sub(1).map(|p| ids[p].clone());
+                        let next = ids.get(i + 1).cloned();
+                        view! { <Lightbox item index=i count previous next/> }
+                    }).collect_view()}
+                }.into_any()
+            }}
+        </main>
+    }
+}
+
+#[component]
+fn GalleryTile(item: MediaItem, index: usize) -> impl IntoView {
+    let MediaItem { media, url, srcset, placeholder } = item;
+    let alt = if media.alt_text.is_empty() { media.display_name().to_string() } else { media.alt_text.clone() };
+    let lazy = if index < EAGER_ITEMS { "eager" } else { "lazy" };
+    let style = placeholder.map(|p| format!("background-image: url({p})"));
+    let anchor = format!("#m-{}", media.id);
+    let inner = if media.is_video() {
+        view! { <video controls preload="metadata" src=url width=media.width height=media.height></video> }.into_any()
+    } else {
+        view! {
+            <a href=anchor aria-label=format!("Open {}", media.display_name())>
+                <img src=url srcset=srcset sizes="(max-width: 600px) 100vw, (max-width: 1100px) 50vw, 33vw"
+                    width=media.width height=media.height alt=alt loading=lazy decoding="async" style=style/>
+            </a>
+        }
+        .into_any()
+    };
+    view! { <li class="gallery-item" data-media-id=media.id.to_string()>{inner}</li> }
+}
+
+/// A full-screen view of one item, shown when the URL's fragment names it.
+#[component]
+fn Lightbox(item: MediaItem, index: usize, count: usize, previous: Option<String>, next: Option<String>) -> impl IntoView {
+    let MediaItem { media, srcset, .. } = item;
+    let alt = if media.alt_text.is_empty() { media.display_name().to_string() } else { media.alt_text.clone() };
+    view! {
+        <div class="lightbox" id=format!("m-{}", media.id) role="dialog" aria-label=format!("{} ({} of {count})", media.display_name(), index + 1)>
+            <a class="lb-close" href="#gallery" aria-label="Close">"×"</a>
+            {previous.map(|p| view! { <a class="lb-prev" href=format!("#{p}") aria-label="Previous">"‹"</a> })}
+            {media.is_image().then(|| view! {
+                <img srcset=srcset sizes="100vw" alt=alt loading="lazy" decoding="async"/>
+            })}
+            {next.map(|n| view! { <a class="lb-next" href=format!("#{n}") aria-label="Next">"›"</a> })}
+        </div>
+    }
+}

@@ -1,0 +1,160 @@
+//! Public galleries over HTTP, signed out: published or 404, srcsets, share tags, caching,
+//! redirects after a rename; and the reorder API.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, TestApp};
+
+fn png(width: u32, height: u32, shade: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(width, height, image::Rgb([shade, 100, 150]));
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img).write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    out
+}
+
+/// A collection titled `title` holding three uploaded images; returns (collection, media ids).
+async fn collection_with_images(app: &TestApp, title: &str) -> (Value, Vec<Value>) {
+    let collection: Value = app.api("/api/collections/create", json!({"title": title})).await.json().await.unwrap();
+    let mut ids = Vec::new();
+    for (i, name) in ["one.png", "two.png", "three.png"].iter().enumerate() {
+        let file = app.upload(name, "image/png", png(1600, 900, i as u8 * 60)).await;
+        ids.push(file["media_id"].clone());
+    }
+    let added = app.api("/api/collections/add", json!({"id": collection["id"], "media_ids": ids})).await;
+    assert_eq!(added.status(), 200);
+    (collection, ids)
+}
+
+async fn get_public(app: &TestApp, path: &str) -> reqwest::Response {
+    // A fresh client: no session cookie, like any visitor.
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url(path))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_gallery_is_public_only_while_published() {
+    let app = spawn_app().await.signed_in().await;
+    let (collection, _) = collection_with_images(&app, "Summer Camp 2024").await;
+    let path = "/c/summer-camp-2024";
+    let unknown = get_public(&app, "/c/no-such-gallery").await;
+    assert_eq!(unknown.status(), 404);
+    let without_nonce = |html: String| {
+        let nonce = html.split("nonce=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("").to_string();
+        html.replace(&nonce, "")
+    };
+    let unknown_html = without_nonce(unknown.text().await.unwrap());
+    let unpublished = get_public(&app, path).await;
+    assert_eq!(unpublished.status(), 404);
+    assert_eq!(without_nonce(unpublished.text().await.unwrap()), unknown_html, "no hint that it exists");
+
+    let published = app.api("/api/collections/publish", json!({"id": collection["id"], "published": true})).await;
+    assert_eq!(published.status(), 200);
+    let page = get_public(&app, path).await;
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "public, no-cache");
+    let etag = page.headers()["etag"].to_str().unwrap().to_string();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<h1>Summer Camp 2024"), "{html}");
+    let first = html.find("one.png").unwrap();
+    assert!(first < html.find("two.png").unwrap() && html.find("two.png").unwrap() < html.find("three.png").unwrap());
+    assert!(html.contains("srcset=\"") && html.contains("?width=320 320w") && html.contains("1600w"), "srcsets from the builder");
+    assert!(html.contains("width=\"1600\"") && html.contains("height=\"900\""));
+    assert!(html.contains("property=\"og:image\"") && html.contains("?width=1200"));
+    assert!(html.contains("rel=\"canonical\""));
+
+    // Unchanged: 304. Reordered: a new page at once.
+    let again = reqwest::Client::new().get(app.url(path)).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+
+    // The front page lists it.
+    let front = get_public(&app, "/").await.text().await.unwrap();
+    assert!(front.contains("href=\"/c/summer-camp-2024\""));
+
+    let unpublish = app.api("/api/collections/publish", json!({"id": collection["id"], "published": false})).await;
+    assert_eq!(unpublish.status(), 200);
+    assert_eq!(get_public(&app, path).await.status(), 404);
+    assert!(!get_public(&app, "/").await.text().await.unwrap().contains("summer-camp-2024"));
+}
+
+#[tokio::test]
+async fn reorder_is_all_or_nothing_and_shows_on_the_next_request() {
+    let app = spawn_app().await.signed_in().await;
+    let (collection, ids) = collection_with_images(&app, "Order").await;
+    app.api("/api/collections/publish", json!({"id": collection["id"], "published": true})).await;
+    let before = get_public(&app, "/c/order").await;
+    let etag = before.headers()["etag"].to_str().unwrap().to_string();
+
+    let new_order = json!([ids[2], ids[0], ids[1]]);
+    let reordered = app.api("/api/collections/reorder", json!({"id": collection["id"], "media_ids": new_order})).await;
+    assert_eq!(reordered.status(), 200);
+    let got: Value = app.api("/api/collections/get", json!({"id": collection["id"]})).await.json().await.unwrap();
+    let order: Vec<Value> = got["items"].as_array().unwrap().iter().map(|i| i["media"]["id"].clone()).collect();
+    assert_eq!(Value::Array(order), new_order);
+
+    let after = reqwest::Client::new().get(app.url("/c/order")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(after.status(), 200, "a reorder changes the page");
+    let html = after.text().await.unwrap();
+    assert!(html.find("three.png").unwrap() < html.find("one.png").unwrap());
+
+    for (bad, needle) in [
+        (json!([ids[0], ids[1]]), "has 2 items"),
+        (json!([ids[0], ids[0], ids[1]]), "twice"),
+        (json!([ids[0], ids[1], uuid::Uuid::new_v4()]), "not in it"),
+    ] {
+        let refused = app.api("/api/collections/reorder", json!({"id": collection["id"], "media_ids": bad})).await;
+        assert_eq!(refused.status(), 409);
+        assert!(refused.text().await.unwrap().contains(needle), "{needle}");
+    }
+    let unchanged: Value = app.api("/api/collections/get", json!({"id": collection["id"]})).await.json().await.unwrap();
+    let order: Vec<Value> = unchanged["items"].as_array().unwrap().iter().map(|i| i["media"]["id"].clone()).collect();
+    assert_eq!(Value::Array(order), new_order, "a refused reorder changes nothing");
+}
+
+#[tokio::test]
+async fn a_renamed_gallery_redirects_from_its_old_slug() {
+    let app = spawn_app().await.signed_in().await;
+    let (collection, _) = collection_with_images(&app, "Old Name").await;
+    app.api("/api/collections/publish", json!({"id": collection["id"], "published": true})).await;
+    let renamed: Value = app
+        .api("/api/collections/update", json!({"id": collection["id"], "title": "New Name", "description": "Fresh"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(renamed["slug"], "new-name");
+    let old = get_public(&app, "/c/old-name").await;
+    assert_eq!(old.status(), 301);
+    assert_eq!(old.headers()["location"], "/c/new-name");
+    assert_eq!(get_public(&app, "/c/new-name").await.status(), 200);
+    // A new collection cannot take the old slug: it still redirects.
+    let other: Value = app.api("/api/collections/create", json!({"title": "Old Name"})).await.json().await.unwrap();
+    assert_eq!(other["slug"], "old-name-2");
+    // Keeping the slug on rename.
+    let kept: Value = app
+        .api("/api/collections/update", json!({"id": collection["id"], "title": "Another", "keep_slug": true}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kept["slug"], "new-name");
+}
+
+#[tokio::test]
+async fn titles_are_escaped_everywhere_including_share_tags() {
+    let app = spawn_app().await.signed_in().await;
+    let (collection, _) = collection_with_images(&app, "</title><script>alert(1)</script> \"quoted\"").await;
+    app.api("/api/collections/publish", json!({"id": collection["id"], "published": true})).await;
+    let slug = collection["slug"].as_str().unwrap();
+    assert_eq!(slug, "title-script-alert-1-script-quoted");
+    let html = get_public(&app, &format!("/c/{slug}")).await.text().await.unwrap();
+    assert!(!html.contains("<script>alert(1)"), "{html}");
+    assert!(!html.contains("</title><script>"), "{html}");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+}
