@@ -162,11 +162,11 @@ where
             <span class="position">{index + 1}</span>
             {thumb}
             <span class="name">{name.clone()}</span>
-            <button type="button" class="link" aria-label=format!("Move {name} up") disabled=index == 0
-                on:click=move |_| move_item(index, index.saturating_sub(1))>"↑"</button>
-            <button type="button" class="link" aria-label=format!("Move {name} down")
-                disabled=move || index + 1 >= count.get()
-                on:click=move |_| move_item(index, index + 1)>"↓"</button>
+            // Visible text is the accessible name; the row's own label says which item it is.
+            <button type="button" class="link" disabled=index == 0
+                on:click=move |_| move_item(index, index.saturating_sub(1))>"Move up"</button>
+            <button type="button" class="link" disabled=move || index + 1 >= count.get()
+                on:click=move |_| move_item(index, index + 1)>"Move down"</button>
         </li>
     }
 }

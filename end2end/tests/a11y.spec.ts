@@ -1,0 +1,42 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test } from "@playwright/test";
+import { dropGeneratedImages, signIn } from "./helpers";
+
+/** Serious and critical axe-core findings, one line each. */
+async function seriousViolations(page: import("@playwright/test").Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+}
+
+test("the collection editor and the public gallery have no serious accessibility violations", async ({ page, browser }) => {
+  await signIn(page);
+  await page.goto("/uploads");
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  const stamp = Date.now();
+  const names = [`a11y-1-${stamp}.png`, `a11y-2-${stamp}.png`];
+  await dropGeneratedImages(page, names);
+  for (const name of names) {
+    await expect(page.locator(".upload-item").filter({ hasText: name })).toHaveAttribute("data-phase", "completed", {
+      timeout: 20_000,
+    });
+  }
+  const created = await page.request.post("/api/collections/create", { data: { title: `Accessible ${stamp}` } });
+  const collection = await created.json();
+  const list = await (await page.request.post("/api/media/list", { data: { query: { search: `a11y-` } } })).json();
+  const ids = list.items.map((i: { media: { id: string } }) => i.media.id);
+  await page.request.post("/api/collections/add", { data: { id: collection.id, media_ids: ids } });
+  await page.request.post("/api/collections/publish", { data: { id: collection.id, published: true } });
+
+  await page.goto(`/collections/${collection.id}`);
+  await expect(page.locator(".order-row")).toHaveCount(2);
+  expect(await seriousViolations(page)).toEqual([]);
+
+  const context = await browser.newContext();
+  const visitor = await context.newPage();
+  await visitor.goto(`/c/${collection.slug}`);
+  await expect(visitor.locator(".gallery-item img")).toHaveCount(2);
+  expect(await seriousViolations(visitor)).toEqual([]);
+  await context.close();
+});
