@@ -24,7 +24,7 @@ test: tools browser e2e-deps postgres build test-rust test-e2e ## Every test: un
 	@echo "make test: all suites passed"
 
 bench: tools postgres bench-tools ## Benchmarks: print figures (release build)
-	$(LEPTOS_ENV_VARS) cargo bench --no-default-features --features ssr --bench uploads --bench delivery
+	$(LEPTOS_ENV_VARS) cargo bench --no-default-features --features ssr --bench uploads --bench delivery --bench collections
 	@bash benches/bundle-size.sh
 
 # What the delivery benchmark compares against: libvips' thumbnailer and nginx; brotli for sizes.
