@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
-use crate::api::collections::{get_collection, publish_collection, reorder_collection};
+use crate::api::collections::{get_collection, publish_collection, reorder_collection, UpdateCollection};
 use crate::components::require_user::RequireUser;
 use crate::model::collection::CollectionWithItems;
 use crate::model::media::MediaItem;
@@ -84,15 +84,40 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
         Some(Err(e)) => error.set(Some(e.to_string())),
         None => {}
     });
-    let public_path = format!("/c/{}", collection.slug);
+    // Title and description; a new title moves the link unless the old one is kept.
+    let slug = RwSignal::new(collection.slug.clone());
+    let heading = RwSignal::new(collection.title.clone());
+    let title = RwSignal::new(collection.title.clone());
+    let description = RwSignal::new(collection.description.clone());
+    let keep_slug = RwSignal::new(false);
+    let update = ServerAction::<UpdateCollection>::new();
+    Effect::new(move |_| match update.value().get() {
+        Some(Ok(c)) => {
+            slug.set(c.slug);
+            heading.set(c.title);
+            error.set(None);
+        }
+        Some(Err(e)) => error.set(Some(e.to_string())),
+        None => {}
+    });
+    let on_save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        update.dispatch(UpdateCollection {
+            id,
+            title: title.get_untracked(),
+            description: description.get_untracked(),
+            keep_slug: keep_slug.get_untracked(),
+        });
+    };
+    let public_path = move || format!("/c/{}", slug.get());
     let rows = move || order.get().into_iter().enumerate().collect::<Vec<_>>();
     let count = Signal::derive(move || order.with(Vec::len));
 
     view! {
         <div class="page-head">
-            <h1>{collection.title.clone()}</h1>
+            <h1>{move || heading.get()}</h1>
             <div class="publish">
-                {move || published.get().then(|| view! { <a class="public-link" href=public_path.clone()>{public_path.clone()}</a> })}
+                {move || published.get().then(|| view! { <a class="public-link" href=public_path()>{public_path()}</a> })}
                 <button class=move || if published.get() { "toggle" } else { "primary" }
                     on:click=move |_| { publish.dispatch(!published.get_untracked()); }
                     disabled=move || publish.pending().get()>
@@ -100,6 +125,18 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
                 </button>
             </div>
         </div>
+        <form class="stack details" on:submit=on_save>
+            <label>"Title" <input type="text" maxlength="200" required prop:value=move || title.get()
+                on:input=move |ev| title.set(event_target_value(&ev))/></label>
+            <label>"Description" <textarea rows="2" maxlength="5000" prop:value=move || description.get()
+                on:input=move |ev| description.set(event_target_value(&ev))></textarea></label>
+            <Show when=move || title.get().trim() != heading.get()>
+                <label class="inline"><input type="checkbox" prop:checked=move || keep_slug.get()
+                    on:change=move |ev| keep_slug.set(event_target_checked(&ev))/>
+                    {move || format!(" Keep the current link /c/{} (otherwise the old link redirects to the new one)", slug.get())}</label>
+            </Show>
+            <button type="submit" disabled=move || update.pending().get()>"Save details"</button>
+        </form>
         <p class="hint">"Drag items, or focus one and press ↑ / ↓, to change the order. It is saved as you go."</p>
         {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         <p class="visually-hidden" aria-live="polite">{move || announcement.get()}</p>

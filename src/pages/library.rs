@@ -216,12 +216,14 @@ fn LibraryView() -> impl IntoView {
                                 first_items.iter().cloned().chain(more.get()).filter(|i| !removed.contains(&i.media.id)).collect::<Vec<_>>()
                             });
                             let all_ids = Signal::derive(move || all.with(|items| items.iter().map(|i| i.media.id).collect::<Vec<_>>()));
+                            // The first rows are above the fold: load them at once.
+                            let eager: HashSet<Uuid> = all.with_untracked(|items| items.iter().take(8).map(|i| i.media.id).collect());
                             let next = move || cursor.get().unwrap_or_else(|| first_cursor.clone());
                             view! {
                                 <section class="media-grid" class:compact=move || compact.get() role="listbox"
                                     aria-label="Media" aria-multiselectable="true">
                                     <For each=move || all.get() key=|item| item.media.id let:item>
-                                        <MediaTile item selected anchor open all_ids/>
+                                        <MediaTile eager=eager.contains(&item.media.id) item selected anchor open all_ids/>
                                     </For>
                                 </section>
                                 {move || next().map(|c| view! { <LoadMore cursor=c load_more/> })}
@@ -277,6 +279,8 @@ fn LoadMore(cursor: MediaCursor, load_more: Action<MediaCursor, Result<MediaPage
 #[component]
 fn MediaTile(
     item: MediaItem,
+    /// Above the fold: load now rather than lazily.
+    eager: bool,
     selected: RwSignal<HashSet<Uuid>>,
     anchor: RwSignal<Option<Uuid>>,
     open: RwSignal<Option<Uuid>>,
@@ -340,7 +344,7 @@ fn MediaTile(
         // Tiles are at most ~300 CSS px wide; the browser picks the srcset entry for its DPR.
         view! {
             <img src=url srcset=srcset sizes="(max-width: 640px) 50vw, 300px" width=media.width height=media.height
-                alt=alt loading="lazy" decoding="async" style=style/>
+                alt=alt loading=if eager { "eager" } else { "lazy" } decoding="async" style=style/>
         }
         .into_any()
     };

@@ -2,6 +2,7 @@ use humansize::{format_size, DECIMAL};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::collections::list_collections;
 use crate::api::uploads::list_uploads;
 use crate::components::require_user::RequireUser;
 use crate::components::uploader::Uploader;
@@ -47,9 +48,28 @@ fn UploadsView() -> impl IntoView {
         }
     }
 
+    // Optionally, every file of the next batch joins a collection.
+    let collections = Resource::new(|| (), |_| list_collections());
+    let target = RwSignal::new(None::<uuid::Uuid>);
     view! {
         <h1>"Uploads"</h1>
-        <Uploader settled/>
+        <Suspense>
+            {move || Suspend::new(async move {
+                let options = collections.await.unwrap_or_default();
+                (!options.is_empty()).then(|| view! {
+                    <label class="inline">
+                        "Add the uploads to "
+                        <select on:change=move |ev| target.set(event_target_value(&ev).parse().ok())>
+                            <option value="">"no collection"</option>
+                            {options.into_iter().map(|s| view! {
+                                <option value=s.collection.id.to_string()>{s.collection.title}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })
+            })}
+        </Suspense>
+        <Uploader settled collection_id=target/>
         <h2>"Recent uploads"</h2>
         <Transition fallback=|| view! { <p class="loading">"Loading uploads…"</p> }>
             {move || Suspend::new(async move {

@@ -80,7 +80,8 @@ pub struct UploaderState {
 pub fn Uploader(
     /// Bumped whenever a file reaches a final state.
     settled: RwSignal<u64>,
-    #[prop(optional)] collection_id: Option<Uuid>,
+    /// Files of a batch are added to this collection as they complete.
+    #[prop(into, optional)] collection_id: Signal<Option<Uuid>>,
 ) -> impl IntoView {
     let state = UploaderState {
         items: RwSignal::new(Vec::new()),

@@ -33,7 +33,7 @@ struct Inner {
 #[derive(Clone)]
 pub struct Queue {
     state: UploaderState,
-    collection_id: Option<Uuid>,
+    collection_id: Signal<Option<Uuid>>,
     inner: Rc<RefCell<Inner>>,
 }
 
@@ -42,7 +42,7 @@ fn now_ms() -> f64 {
 }
 
 impl Queue {
-    pub fn new(state: UploaderState, collection_id: Option<Uuid>) -> Queue {
+    pub fn new(state: UploaderState, collection_id: Signal<Option<Uuid>>) -> Queue {
         Queue { state, collection_id, inner: Rc::new(RefCell::new(Inner::default())) }
     }
 
@@ -55,7 +55,7 @@ impl Queue {
                 .map(|f| UploadFileSpec { name: f.name(), size: f.size() as u64, content_type: f.type_() })
                 .collect();
             queue.state.banner.set(None);
-            let started = match start_upload(specs, queue.collection_id).await {
+            let started = match start_upload(specs, queue.collection_id.get_untracked()).await {
                 Ok(started) => started,
                 Err(e) => {
                     queue.state.banner.set(Some(e.to_string()));
