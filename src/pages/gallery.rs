@@ -13,6 +13,33 @@ use crate::pages::not_found::NotFound;
 /// Images above the fold load at once; the rest when scrolled to.
 const EAGER_ITEMS: usize = 6;
 
+/// Width of the one variant the lightbox shows.
+const LIGHTBOX_WIDTH: u32 = 1920;
+
+/// The URL of the widest `srcset` entry no wider than `max`.
+fn largest_up_to(srcset: &str, max: u32) -> Option<String> {
+    srcset
+        .split(", ")
+        .filter_map(|entry| entry.rsplit_once(' '))
+        .filter_map(|(url, w)| w.strip_suffix('w')?.parse::<u32>().ok().map(|w| (w, url)))
+        .filter(|(w, _)| *w <= max)
+        .max_by_key(|(w, _)| *w)
+        .map(|(_, url)| url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::largest_up_to;
+
+    #[test]
+    fn the_lightbox_takes_the_widest_variant_that_fits() {
+        let srcset = "a?width=320 320w, a?width=1280 1280w, a?width=1920 1920w, a?width=2560 2560w";
+        assert_eq!(largest_up_to(srcset, 1920).as_deref(), Some("a?width=1920"));
+        assert_eq!(largest_up_to(srcset, 1000).as_deref(), Some("a?width=320"));
+        assert_eq!(largest_up_to("", 1920), None);
+    }
+}
+
 #[component]
 pub fn GalleryPage() -> impl IntoView {
     let params = use_params_map();
@@ -134,14 +161,17 @@ fn GalleryTile(item: MediaItem, index: usize) -> impl IntoView {
 /// A full-screen view of one item, shown when the URL's fragment names it.
 #[component]
 fn Lightbox(item: MediaItem, index: usize, count: usize, previous: Option<String>, next: Option<String>) -> impl IntoView {
-    let MediaItem { media, srcset, .. } = item;
+    let MediaItem { media, url, srcset, .. } = item;
     let alt = if media.alt_text.is_empty() { media.display_name().to_string() } else { media.alt_text.clone() };
+    // One large variant rather than a second srcset: the page stays light, and an enlarged
+    // view is fetched only when opened (lazy + not displayed until targeted).
+    let large = largest_up_to(&srcset, LIGHTBOX_WIDTH).unwrap_or(url);
     view! {
         <div class="lightbox" id=format!("m-{}", media.id) role="dialog" aria-label=format!("{} ({} of {count})", media.display_name(), index + 1)>
             <a class="lb-close" href="#gallery" aria-label="Close">"×"</a>
             {previous.map(|p| view! { <a class="lb-prev" href=format!("#{p}") aria-label="Previous">"‹"</a> })}
             {media.is_image().then(|| view! {
-                <img srcset=srcset sizes="100vw" alt=alt loading="lazy" decoding="async"/>
+                <img src=large alt=alt loading="lazy" decoding="async"/>
             })}
             {next.map(|n| view! { <a class="lb-next" href=format!("#{n}") aria-label="Next">"›"</a> })}
         </div>
