@@ -233,7 +233,7 @@ fn LibraryView() -> impl IntoView {
                     }
                 })}
             </Transition>
-            {move || open.get().map(|id| view! { <DetailPanel id open removed/> })}
+            {move || open.get().map(|id| view! { <DetailPanel id open/> })}
         </div>
     }
 }
@@ -370,8 +370,7 @@ enum SaveState {
 }
 
 #[component]
-fn DetailPanel(id: Uuid, open: RwSignal<Option<Uuid>>, removed: RwSignal<HashSet<Uuid>>) -> impl IntoView {
-    let _ = removed;
+fn DetailPanel(id: Uuid, open: RwSignal<Option<Uuid>>) -> impl IntoView {
     let detail = Resource::new(move || id, get_media);
     view! {
         <aside class="detail" aria-label="Details">
@@ -391,16 +390,12 @@ fn DetailPanel(id: Uuid, open: RwSignal<Option<Uuid>>, removed: RwSignal<HashSet
 #[component]
 fn DetailBody(detail: MediaDetail) -> impl IntoView {
     let MediaDetail { item, collections } = detail;
-    let media = item.media.clone();
-    let title = RwSignal::new(media.title.clone());
-    let alt_text = RwSignal::new(media.alt_text.clone());
-    let saved = StoredValue::new((media.title.clone(), media.alt_text.clone()));
-    let state = RwSignal::new(SaveState::Idle);
-    let save = Action::new(move |(title, alt): &(String, String)| update_media(id_of(&media), title.clone(), alt.clone()));
     let media_id = item.media.id;
-    fn id_of(m: &crate::model::media::Media) -> Uuid {
-        m.id
-    }
+    let title = RwSignal::new(item.media.title.clone());
+    let alt_text = RwSignal::new(item.media.alt_text.clone());
+    let saved = StoredValue::new((item.media.title.clone(), item.media.alt_text.clone()));
+    let state = RwSignal::new(SaveState::Idle);
+    let save = Action::new(move |(title, alt): &(String, String)| update_media(media_id, title.clone(), alt.clone()));
     Effect::new(move |_| match save.value().get() {
         Some(Ok(item)) => {
             saved.set_value((item.media.title.clone(), item.media.alt_text.clone()));

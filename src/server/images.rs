@@ -82,8 +82,9 @@ pub async fn serve(
         return Ok(not_modified(&etag));
     }
     let cache_path = cache_path(&state.data_dir, &key, &transform, accepts_webp);
-    if let Ok(bytes) = tokio::fs::read(&cache_path.0).await {
-        return Ok(variant_response(bytes, cache_path.1, &etag));
+    if let Ok(bytes) = tokio::fs::read(&cache_path).await {
+        // A cached file keeps its bytes' format; it is sniffed again when served.
+        return Ok(variant_response(bytes, OutputFormat::Unknown, &etag));
     }
 
     let head = state.storage.head(&key).await.map_err(|e| OriginError::Store(e.to_string()))?.ok_or(OriginError::NotFound)?;
@@ -102,7 +103,7 @@ pub async fn serve(
     let (bytes, format) = tokio::task::spawn_blocking(move || render(&original, &transform, accepts_webp))
         .await
         .map_err(|e| OriginError::Internal(e.to_string()))??;
-    let (path, _) = cache_path;
+    let path = cache_path;
     if let Err(e) = write_atomically(&path, &bytes).await {
         tracing::warn!(error = %e, path = %path.display(), "could not cache a variant");
     }
@@ -205,15 +206,13 @@ fn variant_etag(key: &str, transform: &Transform, accepts_webp: bool) -> String 
 
 /// `<data>/cache/<key>/<query>[.webp]`: all of an item's variants in one directory, so a delete
 /// removes them together.
-fn cache_path(data_dir: &Path, key: &str, transform: &Transform, accepts_webp: bool) -> (PathBuf, OutputFormat) {
+fn cache_path(data_dir: &Path, key: &str, transform: &Transform, accepts_webp: bool) -> PathBuf {
     let auto_webp = transform.format == Some(Format::Auto) && accepts_webp;
     let mut name = transform.query().replace(['/', '\\'], "_");
     if auto_webp {
         name.push_str(".webp");
     }
-    // The format of a non-auto variant is known only after decoding; cached files keep their
-    // bytes' format, detected again when served.
-    (variant_dir(data_dir, key).join(name), OutputFormat::Unknown)
+    variant_dir(data_dir, key).join(name)
 }
 
 pub fn variant_dir(data_dir: &Path, key: &str) -> PathBuf {

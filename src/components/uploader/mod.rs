@@ -202,7 +202,7 @@ pub fn Uploader(
             </Show>
             <ul class="upload-items">
                 <For each=move || state.items.get() key=|item| item.key let:item>
-                    <UploadRow item state/>
+                    <UploadRow item/>
                 </For>
             </ul>
         </section>
@@ -210,8 +210,7 @@ pub fn Uploader(
 }
 
 #[component]
-fn UploadRow(item: UploadItem, state: UploaderState) -> impl IntoView {
-    let _ = state;
+fn UploadRow(item: UploadItem) -> impl IntoView {
     let name = item.name.get_value();
     let progress_text = move || {
         let loaded = if item.phase.get() == Phase::Done { item.size } else { item.loaded.get().min(item.size) };
