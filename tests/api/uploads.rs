@@ -222,7 +222,8 @@ async fn bad_batches_are_refused_whole_with_the_file_named() {
 async fn an_expired_url_is_refused_by_the_store_and_the_sweeper_fails_the_file() {
     let app = test_app()
         .uploads(|u| {
-            u.url_ttl = Duration::from_secs(1);
+            // Long enough for the in-time PUT below to start on a loaded 2-core CI machine.
+            u.url_ttl = Duration::from_secs(4);
             u.sweep_grace = Duration::ZERO;
         })
         .spawn()
@@ -237,7 +238,8 @@ async fn an_expired_url_is_refused_by_the_store_and_the_sweeper_fails_the_file()
     assert_eq!(begun.status(), 200);
     // The second one lands in time but its completion never comes.
     assert_eq!(app.put_object(&started["files"][1]["upload"], png_bytes(100)).await.status(), 200);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // Past the URL's expiry (4 s after it was signed).
+    tokio::time::sleep(Duration::from_millis(4200)).await;
 
     let put = app.put_object(&started["files"][0]["upload"], png_bytes(100)).await;
     assert_eq!(put.status(), 403, "the store refuses an expired URL");
