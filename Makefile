@@ -23,7 +23,7 @@ run: tools ## Build and start Vitrine at http://127.0.0.1:3000 (SQLite + embedde
 test: tools browser e2e-deps postgres build test-rust test-e2e ## Every test: unit, integration (SQLite + Postgres), Playwright
 	@echo "make test: all suites passed"
 
-bench: tools postgres bench-tools ## Benchmarks: print figures (release build)
+bench: tools browser postgres bench-tools build ## Benchmarks: print figures (release build)
 	$(LEPTOS_ENV_VARS) cargo bench --no-default-features --features ssr --bench uploads --bench delivery --bench collections
 	@bash benches/bundle-size.sh
 
@@ -31,6 +31,8 @@ bench: tools postgres bench-tools ## Benchmarks: print figures (release build)
 bench-tools:
 	@command -v vipsthumbnail >/dev/null && command -v nginx >/dev/null && command -v brotli >/dev/null || \
 		{ apt-get update -qq && apt-get install -y -qq libvips-tools nginx-light brotli; }
+	@[ -f target/lighthouse/node_modules/lighthouse/cli/index.js ] || \
+		npm i --prefix target/lighthouse --no-audit --no-fund --no-save lighthouse@12.2.3 >/dev/null
 
 build:
 	cargo leptos build

@@ -132,7 +132,76 @@ async fn gallery_vs_nginx(dir: &std::path::Path) {
         }
         Err(_) => println!("    nginx not available (apt-get install nginx-light)"),
     }
+    lighthouse(&url);
     let _ = stop.send(true);
+}
+
+/// Lighthouse's mobile scores for the gallery (npm `lighthouse@12.2.3`, installed by `make bench`
+/// under target/lighthouse, driving Debian's Chromium). The first run warms the image variants,
+/// as a CDN would have them; the second is reported.
+fn lighthouse(url: &str) {
+    let cli = std::path::Path::new("target/lighthouse/node_modules/lighthouse/cli/index.js");
+    if !cli.exists() || !std::path::Path::new("/usr/bin/chromium").exists() {
+        println!("  Lighthouse: not installed (make bench installs it): skipped");
+        return;
+    }
+    let run = || {
+        Command::new("node")
+            .arg(cli)
+            .arg(url)
+            .args(["--output=json", "--output-path=stdout", "--quiet", "--form-factor=mobile"])
+            .arg("--only-categories=performance,accessibility,best-practices,seo")
+            .arg("--chrome-flags=--headless=new --no-sandbox --disable-gpu --no-first-run --disable-background-networking --disable-component-update --disable-sync")
+            .env("CHROME_PATH", "/usr/bin/chromium")
+            .output()
+    };
+    let _ = run();
+    let report = match run() {
+        Ok(out) if out.status.success() => out.stdout,
+        Ok(out) => {
+            println!("  Lighthouse failed: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or_default());
+            return;
+        }
+        Err(e) => {
+            println!("  Lighthouse could not start: {e}");
+            return;
+        }
+    };
+    let report: Value = match serde_json::from_slice(&report) {
+        Ok(report) => report,
+        Err(e) => {
+            println!("  Lighthouse printed no report: {e}");
+            return;
+        }
+    };
+    let score = |category: &str| report["categories"][category]["score"].as_f64().map_or("n/a".to_string(), |s| format!("{:.0}", s * 100.0));
+    let metric = |audit: &str| report["audits"][audit]["displayValue"].as_str().unwrap_or("n/a").to_string();
+    println!(
+        "  Lighthouse {} (mobile) on the 100-image gallery: performance {}, accessibility {}, best practices {}, SEO {} (goal 100 each)",
+        report["lighthouseVersion"].as_str().unwrap_or("?"),
+        score("performance"),
+        score("accessibility"),
+        score("best-practices"),
+        score("seo")
+    );
+    println!(
+        "    FCP {}, LCP {}, TBT {}, CLS {}, Speed Index {}",
+        metric("first-contentful-paint"),
+        metric("largest-contentful-paint"),
+        metric("total-blocking-time"),
+        metric("cumulative-layout-shift"),
+        metric("speed-index")
+    );
+    for category in ["performance", "accessibility", "best-practices", "seo"] {
+        for audit in report["categories"][category]["auditRefs"].as_array().into_iter().flatten() {
+            let id = audit["id"].as_str().unwrap_or_default();
+            let weight = audit["weight"].as_f64().unwrap_or(0.0);
+            let found = &report["audits"][id];
+            if weight > 0.0 && found["score"].as_f64().is_some_and(|s| s < 0.9) {
+                println!("    below 90 in {category}: {id} — {}", found["title"].as_str().unwrap_or_default());
+            }
+        }
+    }
 }
 
 async fn reorder(backend: &str, database: DatabaseConfig) {

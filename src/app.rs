@@ -11,6 +11,9 @@ use crate::pages::{
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // Public pages (`/`, `/c/<slug>`) are complete as HTML and do not hydrate: visitors download
+    // no Wasm, and the page carries no per-request script nonce, so it can be cached as bytes.
+    let hydrate = use_context::<http::request::Parts>().is_none_or(|parts| !is_public_path(parts.uri.path()));
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -19,7 +22,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                {hydrate.then(|| view! { <HydrationScripts options/> })}
                 <MetaTags/>
             </head>
             <body>
@@ -49,6 +52,11 @@ pub fn App() -> impl IntoView {
             </Routes>
         </Router>
     }
+}
+
+/// Pages anyone may see, served as plain HTML (see `server::public_cache`).
+pub fn is_public_path(path: &str) -> bool {
+    path == "/" || (path.starts_with("/c/") && path.len() > 3)
 }
 
 /// "Page · Vitrine". On the server the text is HTML-escaped here, because leptos_meta writes

@@ -30,6 +30,11 @@ pub enum AppError {
     /// The request conflicts with the current state (a duplicate, a stale order…).
     #[error("{0}")]
     Conflict(String),
+    /// A browser sent a state-changing request from another site (CSRF).
+    #[error("Cross-site requests are refused.")]
+    CrossSite,
+    #[error("The request body is larger than {0} bytes.")]
+    TooLarge(usize),
     #[error("Too many attempts. Try again in a little while.")]
     RateLimited,
     /// A dependency (database, store) is unreachable right now.
@@ -47,7 +52,8 @@ impl AppError {
         use http::StatusCode as S;
         match self {
             AppError::Unauthorized | AppError::InvalidCredentials => S::UNAUTHORIZED,
-            AppError::Forbidden => S::FORBIDDEN,
+            AppError::Forbidden | AppError::CrossSite => S::FORBIDDEN,
+            AppError::TooLarge(_) => S::PAYLOAD_TOO_LARGE,
             AppError::Invalid(_) => S::BAD_REQUEST,
             AppError::NotFound(_) => S::NOT_FOUND,
             AppError::Conflict(_) => S::CONFLICT,
@@ -78,6 +84,8 @@ impl AppError {
             AppError::Invalid(_) => "invalid",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
+            AppError::CrossSite => "cross_site",
+            AppError::TooLarge(_) => "too_large",
             AppError::RateLimited => "rate_limited",
             AppError::Unavailable => "unavailable",
             AppError::Internal => "internal",
@@ -102,6 +110,8 @@ impl From<ErrorBody> for AppError {
             // The message was built as "<what> was not found."; keep the <what>.
             "not_found" => AppError::NotFound(body.message.trim_end_matches(" was not found.").to_string()),
             "conflict" => AppError::Conflict(body.message),
+            "cross_site" => AppError::CrossSite,
+            "too_large" => AppError::Invalid(body.message),
             "rate_limited" => AppError::RateLimited,
             "unavailable" => AppError::Unavailable,
             "network" => AppError::Network(body.message),

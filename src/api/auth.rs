@@ -12,6 +12,18 @@ pub async fn login(email: String, password: String) -> Result<CurrentUser, AppEr
     use secrecy::SecretString;
 
     let state = AppState::from_context()?;
+    // Checked before any hashing: a flood of guesses costs the server nothing.
+    let client = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await.ok().map(|c| c.0.ip());
+    if let Err(wait) = state.login_limiter.check(client, &email) {
+        tracing::warn!(%email, ?client, "sign-in attempts rate limited");
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            let seconds = wait.as_secs().max(1).to_string();
+            if let Ok(value) = http::HeaderValue::from_str(&seconds) {
+                response.insert_header(http::header::RETRY_AFTER, value);
+            }
+        }
+        return Err(AppError::RateLimited);
+    }
     // A malformed email cannot belong to anyone; answer exactly as for a wrong password.
     let parsed_email = Email::parse(&email).ok();
     let user = match &parsed_email {

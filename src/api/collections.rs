@@ -78,6 +78,15 @@ pub async fn reorder_collection(id: Uuid, media_ids: Vec<Uuid>) -> Result<(), Ap
     crate::server::collections::reorder(&state, id, &media_ids).await
 }
 
+/// `POST /api/collections/cover` `{id, media_id}` → the collection. `media_id: null` goes back
+/// to the default (the first item); an id that is not one of its items is refused (400).
+#[server(prefix = "/api", endpoint = "collections/cover", input = Json)]
+pub async fn set_collection_cover(id: Uuid, #[server(default)] media_id: Option<Uuid>) -> Result<Collection, AppError> {
+    crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::collections::set_cover(&state, id, media_id).await
+}
+
 /// `POST /api/collections/publish` `{id, published}` → the collection.
 #[server(prefix = "/api", endpoint = "collections/publish", input = Json)]
 pub async fn publish_collection(id: Uuid, published: bool) -> Result<Collection, AppError> {

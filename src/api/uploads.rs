@@ -19,39 +19,45 @@ pub async fn start_upload(files: Vec<UploadFileSpec>, #[server(default)] collect
 /// `POST /api/uploads/begin` `{file_id}`: the browser starts the PUT (pending → uploading).
 #[server(prefix = "/api", endpoint = "uploads/begin", input = Json)]
 pub async fn begin_upload(file_id: Uuid) -> Result<FileOutcome, AppError> {
-    crate::server::session::require_user().await?;
+    let user = crate::server::session::require_user().await?;
+    let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id: None };
     let state = crate::server::state::AppState::from_context()?;
-    crate::server::uploads::mark_uploading(&state, file_id).await
+    crate::server::uploads::mark_uploading(&state, file_id, uploader).await
 }
 
-/// `POST /api/uploads/complete` `{file_id, etag?, thumbhash?}`: verified against the store, then
-/// recorded once. `thumbhash` (base64, made by the browser) becomes the item's placeholder.
+/// `POST /api/uploads/complete` `{file_id, job_id?, etag?, thumbhash?}`: verified against the
+/// store, then recorded once. `thumbhash` (base64, made by the browser) becomes the item's
+/// placeholder. Only the user who started the job (and, with `job_id`, only for that job).
 #[server(prefix = "/api", endpoint = "uploads/complete", input = Json)]
 pub async fn complete_upload(
     file_id: Uuid,
+    #[server(default)] job_id: Option<Uuid>,
     #[server(default)] etag: Option<String>,
     #[server(default)] thumbhash: Option<String>,
 ) -> Result<FileOutcome, AppError> {
-    crate::server::session::require_user().await?;
+    let user = crate::server::session::require_user().await?;
+    let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id };
     let state = crate::server::state::AppState::from_context()?;
     let thumbhash = thumbhash.as_deref().map(crate::server::media::parse_thumbhash).transpose()?;
-    crate::server::uploads::complete_file(&state, file_id, etag.as_deref(), thumbhash).await
+    crate::server::uploads::complete_file(&state, file_id, etag.as_deref(), thumbhash, uploader).await
 }
 
 /// `POST /api/uploads/fail` `{file_id, reason}`: the file failed in the browser; counted once.
 #[server(prefix = "/api", endpoint = "uploads/fail", input = Json)]
 pub async fn fail_upload(file_id: Uuid, reason: String) -> Result<FileOutcome, AppError> {
-    crate::server::session::require_user().await?;
+    let user = crate::server::session::require_user().await?;
+    let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id: None };
     let state = crate::server::state::AppState::from_context()?;
-    crate::server::uploads::fail_file(&state, file_id, &reason).await
+    crate::server::uploads::fail_file(&state, file_id, &reason, uploader).await
 }
 
 /// `POST /api/uploads/retry` `{file_id}` → a fresh presigned PUT for a file not yet completed.
 #[server(prefix = "/api", endpoint = "uploads/retry", input = Json)]
 pub async fn retry_upload(file_id: Uuid) -> Result<StartedFile, AppError> {
-    crate::server::session::require_user().await?;
+    let user = crate::server::session::require_user().await?;
+    let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id: None };
     let state = crate::server::state::AppState::from_context()?;
-    crate::server::uploads::retry_file(&state, file_id).await
+    crate::server::uploads::retry_file(&state, file_id, uploader).await
 }
 
 /// `POST /api/uploads/get` `{job_id}` → the job, its counters and its files.

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
-use crate::api::collections::{get_collection, publish_collection, reorder_collection, UpdateCollection};
+use crate::api::collections::{get_collection, publish_collection, reorder_collection, set_collection_cover, UpdateCollection};
 use crate::components::require_user::RequireUser;
 use crate::model::collection::CollectionWithItems;
 use crate::model::media::MediaItem;
@@ -54,6 +54,23 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
     let error = RwSignal::new(None::<String>);
     let published = RwSignal::new(collection.published);
     let dragging = RwSignal::new(None::<usize>);
+    let drop_target = RwSignal::new(None::<usize>);
+    // The chosen cover; without one the gallery uses its first image.
+    let chosen_cover = RwSignal::new(collection.cover_media_id);
+    let cover_action = Action::new(move |media_id: &Option<Uuid>| set_collection_cover(id, *media_id));
+    Effect::new(move |_| match cover_action.value().get() {
+        Some(Ok(c)) => chosen_cover.set(c.cover_media_id),
+        Some(Err(e)) => error.set(Some(e.to_string())),
+        None => {}
+    });
+    let cover = Signal::derive(move || {
+        chosen_cover.get().or_else(|| order.with(|items| items.iter().find(|i| i.media.is_image()).map(|i| i.media.id)))
+    });
+    let choose_cover = move |media_id: Uuid| {
+        // Choosing the chosen cover again goes back to the default.
+        let next = if chosen_cover.get_untracked() == Some(media_id) { None } else { Some(media_id) };
+        cover_action.dispatch(next);
+    };
 
     let save = Action::new(move |ids: &Vec<Uuid>| reorder_collection(id, ids.clone()));
     Effect::new(move |_| {
@@ -117,7 +134,7 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
         <div class="page-head">
             <h1>{move || heading.get()}</h1>
             <div class="publish">
-                {move || published.get().then(|| view! { <a class="public-link" href=public_path()>{public_path()}</a> })}
+                {move || published.get().then(|| view! { <a class="public-link" rel="external" href=public_path()>{public_path()}</a> })}
                 <button class=move || if published.get() { "toggle" } else { "primary" }
                     on:click=move |_| { publish.dispatch(!published.get_untracked()); }
                     disabled=move || publish.pending().get()>
@@ -137,7 +154,7 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
             </Show>
             <button type="submit" disabled=move || update.pending().get()>"Save details"</button>
         </form>
-        <p class="hint">"Drag items, or focus one and press ↑ / ↓, to change the order. It is saved as you go."</p>
+        <p class="hint">"Drag items (by the handle on touch screens), or focus one and press ↑ / ↓, to change the order. It is saved as you go."</p>
         {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         <p class="visually-hidden" aria-live="polite">{move || announcement.get()}</p>
         <Show when=move || !order.with(Vec::is_empty) fallback=|| view! {
@@ -145,7 +162,7 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
         }>
             <ol class="order-list" aria-label="Items in order">
                 <For each=rows key=|(i, item)| (item.media.id, *i) children=move |(index, item)| view! {
-                    <OrderRow item index count dragging move_item/>
+                    <OrderRow item index count dragging drop_target move_item cover choose_cover/>
                 }/>
             </ol>
         </Show>
@@ -153,11 +170,24 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
 }
 
 #[component]
-fn OrderRow<F>(item: MediaItem, index: usize, count: Signal<usize>, dragging: RwSignal<Option<usize>>, move_item: F) -> impl IntoView
+#[allow(clippy::too_many_arguments)]
+fn OrderRow<F, C>(
+    item: MediaItem,
+    index: usize,
+    count: Signal<usize>,
+    dragging: RwSignal<Option<usize>>,
+    drop_target: RwSignal<Option<usize>>,
+    move_item: F,
+    cover: Signal<Option<Uuid>>,
+    choose_cover: C,
+) -> impl IntoView
 where
     F: Fn(usize, usize) + Copy + Send + Sync + 'static,
+    C: Fn(Uuid) + Copy + Send + Sync + 'static,
 {
     let name = item.media.display_name().to_string();
+    let media_id = item.media.id;
+    let is_image = item.media.is_image();
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         let to = match ev.key().as_str() {
             "ArrowUp" if index > 0 => index - 1,
@@ -177,13 +207,63 @@ where
             }
         });
     };
-    let thumb = if item.media.is_image() {
+    // Touch and pen: HTML5 drag and drop only knows the mouse, so the handle follows the
+    // pointer and the row under it when lifted is where the item goes.
+    let on_pointer_down = move |ev: leptos::ev::PointerEvent| {
+        if ev.pointer_type() == "mouse" {
+            return;
+        }
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        if let Some(target) = ev.target() {
+            use wasm_bindgen::JsCast;
+            if let Ok(el) = target.dyn_into::<web_sys::Element>() {
+                let _ = el.set_pointer_capture(ev.pointer_id());
+            }
+        }
+        dragging.set(Some(index));
+        drop_target.set(Some(index));
+    };
+    let on_pointer_move = move |ev: leptos::ev::PointerEvent| {
+        if dragging.get_untracked().is_none() || ev.pointer_type() == "mouse" {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            let under = document()
+                .element_from_point(ev.client_x() as f32, ev.client_y() as f32)
+                .and_then(|el| el.closest(".order-row").ok().flatten())
+                .and_then(|row| row.get_attribute("data-index"))
+                .and_then(|i| i.parse::<usize>().ok());
+            if under.is_some() && under != drop_target.get_untracked() {
+                drop_target.set(under);
+            }
+        }
+    };
+    let on_pointer_up = move |ev: leptos::ev::PointerEvent| {
+        if ev.pointer_type() == "mouse" {
+            return;
+        }
+        if let (Some(from), Some(to)) = (dragging.get_untracked(), drop_target.get_untracked()) {
+            move_item(from, to);
+        }
+        dragging.set(None);
+        drop_target.set(None);
+    };
+    let on_pointer_cancel = move |_: leptos::ev::PointerEvent| {
+        dragging.set(None);
+        drop_target.set(None);
+    };
+    let thumb = if is_image {
         view! { <img src=item.url.clone() srcset=item.srcset.clone() sizes="96px" alt="" width=item.media.width height=item.media.height loading="lazy"/> }.into_any()
     } else {
         view! { <span class="video-badge">"video"</span> }.into_any()
     };
+    let is_cover = move || cover.get() == Some(media_id);
     view! {
-        <li class="order-row" tabindex="0" draggable="true" data-index=index.to_string() data-media-id=item.media.id.to_string()
+        <li class="order-row" tabindex="0" draggable="true" data-index=index.to_string() data-media-id=media_id.to_string()
+            class:drop-target=move || drop_target.get() == Some(index) && dragging.get() != Some(index)
+            class:dragging=move || dragging.get() == Some(index)
             aria-label=format!("{name}, position {} of {}", index + 1, count.get_untracked())
             on:keydown=on_key
             on:dragstart=move |_| dragging.set(Some(index))
@@ -196,9 +276,19 @@ where
                 }
                 dragging.set(None);
             }>
+            <span class="drag-handle" aria-hidden="true"
+                on:pointerdown=on_pointer_down on:pointermove=on_pointer_move
+                on:pointerup=on_pointer_up on:pointercancel=on_pointer_cancel>"⠿"</span>
             <span class="position">{index + 1}</span>
             {thumb}
             <span class="name">{name.clone()}</span>
+            {is_image.then(|| view! {
+                <button type="button" class="link cover-toggle" aria-pressed=move || is_cover().to_string()
+                    title="The image shown on the front page and in link previews"
+                    on:click=move |_| choose_cover(media_id)>
+                    {move || if is_cover() { "Cover ✓" } else { "Cover" }}
+                </button>
+            })}
             // Visible text is the accessible name; the row's own label says which item it is.
             <button type="button" class="link" disabled=index == 0
                 on:click=move |_| move_item(index, index.saturating_sub(1))>"Move up"</button>

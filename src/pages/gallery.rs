@@ -1,5 +1,6 @@
 //! `/c/<slug>`: a published collection for anyone, rendered on the server. Everything works
-//! with JavaScript off: the lightbox is a `:target` overlay; scripts only add keyboard keys.
+//! with JavaScript off: the lightbox is a `:target` overlay. The page does not hydrate; the small
+//! `public/gallery.js` adds keys and swipes to the lightbox.
 
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
@@ -43,11 +44,14 @@ mod tests {
 #[component]
 pub fn GalleryPage() -> impl IntoView {
     let params = use_params_map();
-    let lookup = Resource::new(move || params.read().get("slug").unwrap_or_default(), get_gallery);
+    // A plain future, not a Resource: the page does not hydrate, so there is nothing to
+    // serialize for a browser to pick up.
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match lookup.await {
+            {move || {
+                let slug = params.read().get("slug").unwrap_or_default();
+                Suspend::new(async move {
+                match get_gallery(slug).await {
                     Ok(GalleryLookup::Found { gallery, share_image, canonical_url }) => {
                         view! { <Gallery gallery share_image canonical_url/> }.into_any()
                     }
@@ -64,7 +68,7 @@ pub fn GalleryPage() -> impl IntoView {
                     }
                     Ok(GalleryLookup::NotFound) | Err(_) => view! { <NotFound/> }.into_any(),
                 }
-            })}
+            })}}
         </Suspense>
     }
 }
@@ -79,27 +83,6 @@ fn Gallery(gallery: CollectionWithItems, share_image: Option<String>, canonical_
     };
     let ids: Vec<String> = items.iter().map(|i| format!("m-{}", i.media.id)).collect();
     let count = items.len();
-
-    // Keyboard for the lightbox once scripts run: ←/→ step, Esc closes.
-    #[cfg(feature = "hydrate")]
-    {
-        let ids = ids.clone();
-        let handle = window_event_listener(leptos::ev::keydown, move |ev: leptos::ev::KeyboardEvent| {
-            let location = window().location();
-            let hash = location.hash().unwrap_or_default();
-            let Some(current) = ids.iter().position(|id| hash == format!("#{id}")) else { return };
-            let next = match ev.key().as_str() {
-                "ArrowRight" => ids.get(current + 1).cloned(),
-                "ArrowLeft" => current.checked_sub(1).and_then(|i| ids.get(i).cloned()),
-                "Escape" => Some(String::from("gallery")),
-                _ => return,
-            };
-            if let Some(target) = next {
-                let _ = location.set_hash(&target);
-            }
-        });
-        on_cleanup(move || handle.remove());
-    }
 
     view! {
         <Title text=collection.title.clone()/>
@@ -134,6 +117,7 @@ fn Gallery(gallery: CollectionWithItems, share_image: Option<String>, canonical_
                 }.into_any()
             }}
         </main>
+        <script src="/gallery.js" defer=true></script>
     }
 }
 

@@ -6,7 +6,6 @@ use crate::api::gallery::list_galleries;
 /// The public front page: published collections, newest first.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let galleries = Resource::new(|| (), |_| list_galleries());
     view! {
         <Title text=""/>
         <Meta name="description" content="Photo and video galleries published with Vitrine."/>
@@ -17,8 +16,9 @@ pub fn HomePage() -> impl IntoView {
         <main class="page">
             <h1>"Galleries"</h1>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match galleries.await {
+                // A plain future, not a Resource: the page does not hydrate.
+                {Suspend::new(async move {
+                    match list_galleries().await {
                         Ok(list) if list.is_empty() => view! { <p class="empty">"No published collections yet."</p> }.into_any(),
                         Ok(list) => view! {
                             <ul class="gallery-cards">

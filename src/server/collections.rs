@@ -272,6 +272,15 @@ pub async fn publish(state: &AppState, id: Uuid, published: bool) -> Result<Coll
     state.repo.set_published(id, published).await?.ok_or_else(|| AppError::NotFound("The collection".into()))
 }
 
+/// Chooses the cover of the collection's public page and cards; `None` goes back to the first
+/// item. The cover must be one of the collection's items.
+pub async fn set_cover(state: &AppState, id: Uuid, media_id: Option<Uuid>) -> Result<Collection, AppError> {
+    state.repo.set_cover(id, media_id).await?.map_err(|missing| match missing {
+        Missing::Collection => AppError::NotFound("The collection".into()),
+        Missing::Media(id) => AppError::invalid(format!("The item {id} is not in this collection.")),
+    })
+}
+
 /// The public front page: published collections, newest first, each with its cover.
 pub async fn published(state: &AppState) -> Result<Vec<crate::model::collection::PublishedCollection>, AppError> {
     Ok(state

@@ -105,8 +105,9 @@ impl Application {
             uploads: config.uploads.clone(),
             data_dir: config.data_dir.clone(),
             image_widths: config.image_widths.clone(),
+            gallery_pages: Default::default(),
+            login_limiter: Default::default(),
         };
-
 
         let routes = generate_route_list(App);
         let router = Router::new()
@@ -117,7 +118,10 @@ impl Application {
                 routes,
                 {
                     let state = state.clone();
-                    move || provide_context(state.clone())
+                    move || {
+                        provide_context(state.clone());
+                        crate::server::security::set_page_policy(&state);
+                    }
                 },
                 {
                     let options = leptos_options.clone();
@@ -126,8 +130,19 @@ impl Application {
             )
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .layer(axum::middleware::from_fn(crate::server::session::guard_api))
-            .layer(axum::middleware::from_fn(crate::server::public_cache::etag_public_pages))
+            .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::public_cache::public_pages))
+            .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::security::same_origin_only))
+            .layer(axum::middleware::from_fn(crate::server::security::limit_body))
             .layer(session_layer)
+            .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::security::headers))
+            // Text responses are gzipped on the way out (cached galleries come gzipped already);
+            // video is excluded because Range responses must stay byte-exact.
+            .layer(
+                tower_http::compression::CompressionLayer::new().compress_when(tower_http::compression::Predicate::and(
+                    tower_http::compression::DefaultPredicate::new(),
+                    tower_http::compression::predicate::NotForContentType::const_new("video/"),
+                )),
+            )
             .layer(TraceLayer::new_for_http())
             .with_state(state.clone());
 
@@ -164,16 +179,40 @@ impl Application {
         let wait = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|v| *v).await;
         };
-        tokio::spawn(crate::server::uploads::run_sweeper(self.state.clone(), shutdown_rx.clone()));
+        let sweeper = tokio::spawn(crate::server::uploads::run_sweeper(self.state.clone(), shutdown_rx.clone()));
         tracing::info!(addr = %self.local_addr(), "Vitrine listening");
-        let app = axum::serve(self.listener, self.router).with_graceful_shutdown(wait(shutdown_rx.clone()));
-        match self.store {
-            Some(store) => {
-                let (a, b) = tokio::join!(app, store.serve(wait(shutdown_rx)));
-                a.and(b)
+        // On SIGTERM: stop accepting, let in-flight requests finish (at most DRAIN_TIMEOUT),
+        // stop the sweeper, then close the database pool.
+        let app = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(wait(shutdown_rx.clone()));
+        let drain_deadline = {
+            let rx = shutdown_rx.clone();
+            async move {
+                wait(rx).await;
+                tokio::time::sleep(DRAIN_TIMEOUT).await;
             }
-            None => app.await,
-        }
+        };
+        let served = async {
+            match self.store {
+                Some(store) => {
+                    let (a, b) = tokio::join!(app, store.serve(wait(shutdown_rx.clone())));
+                    a.and(b)
+                }
+                None => app.await,
+            }
+        };
+        let result = tokio::select! {
+            result = served => result,
+            _ = drain_deadline => {
+                tracing::warn!(seconds = DRAIN_TIMEOUT.as_secs(), "requests still running after the drain timeout; stopping anyway");
+                Ok(())
+            }
+        };
+        let _ = sweeper.await;
+        tracing::info!("sweeper stopped");
+        self.state.repo.close().await;
+        tracing::info!("database pool closed; shut down cleanly");
+        result
     }
 
     pub async fn run(self) -> std::io::Result<()> {
@@ -181,6 +220,9 @@ impl Application {
         self.run_until(stop).await
     }
 }
+
+/// How long a shutdown waits for in-flight requests.
+const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

@@ -24,6 +24,10 @@ pub struct AppState {
     pub data_dir: std::path::PathBuf,
     /// Widths offered in every srcset.
     pub image_widths: Vec<u32>,
+    /// Rendered public galleries, checked against the database on every request.
+    pub gallery_pages: Arc<crate::server::public_cache::GalleryPages>,
+    /// Sign-in attempts per address and per account.
+    pub login_limiter: Arc<crate::server::login_limit::LoginLimiter>,
 }
 
 impl AppState {

@@ -151,9 +151,32 @@ async fn presign(state: &AppState, file: &UploadFile) -> Result<crate::model::up
 }
 
 /// A fresh upload URL for a file that is not completed (after a failure, a cancel, or expiry).
-pub async fn retry_file(state: &AppState, file_id: Uuid) -> Result<StartedFile, AppError> {
+/// Who may act on an upload file: the user who started its job, naming the job if they like.
+#[derive(Debug, Clone, Copy)]
+pub struct Uploader {
+    pub user_id: Uuid,
+    /// When given, the file must belong to this job.
+    pub job_id: Option<Uuid>,
+}
+
+/// The file, if `uploader` may act on it; anyone else's file, or another job's, is "not found"
+/// (saying more would tell a stranger which ids exist).
+async fn owned_file(state: &AppState, file_id: Uuid, uploader: Uploader) -> Result<UploadFile, AppError> {
+    let file = state.repo.find_upload_file_of(file_id, uploader.user_id).await?.ok_or_else(file_not_found)?;
+    if uploader.job_id.is_some_and(|job| job != file.job_id) {
+        return Err(file_not_found());
+    }
+    Ok(file)
+}
+
+pub async fn retry_file(state: &AppState, file_id: Uuid, uploader: Uploader) -> Result<StartedFile, AppError> {
     let expires_at = Utc::now() + chrono::Duration::from_std(state.uploads.url_ttl).unwrap_or(chrono::Duration::hours(1));
-    let transition = state.repo.reopen_upload_file(file_id, expires_at).await?.ok_or_else(file_not_found)?;
+    let file = owned_file(state, file_id, uploader).await?;
+    // A fresh key: whatever a sweeper or an earlier attempt does to the old one (deleting an
+    // orphan, a late PUT landing) cannot touch the new upload.
+    let name = FileName::parse(&file.original_filename).map_err(|_| AppError::Internal)?;
+    let key = object_key(Uuid::new_v4(), &name);
+    let transition = state.repo.reopen_upload_file(file_id, &key, expires_at).await?.ok_or_else(file_not_found)?;
     let file = transition.outcome.file;
     if file.status == UploadFileStatus::Completed {
         return Err(AppError::Conflict("This file is already uploaded.".into()));
@@ -166,7 +189,8 @@ pub async fn retry_file(state: &AppState, file_id: Uuid) -> Result<StartedFile, 
     Ok(StartedFile { file, upload })
 }
 
-pub async fn mark_uploading(state: &AppState, file_id: Uuid) -> Result<FileOutcome, AppError> {
+pub async fn mark_uploading(state: &AppState, file_id: Uuid, uploader: Uploader) -> Result<FileOutcome, AppError> {
+    owned_file(state, file_id, uploader).await?;
     let transition = state.repo.mark_file_uploading(file_id).await?.ok_or_else(file_not_found)?;
     Ok(transition.outcome)
 }
@@ -178,8 +202,9 @@ pub async fn complete_file(
     file_id: Uuid,
     etag: Option<&str>,
     thumbhash: Option<String>,
+    uploader: Uploader,
 ) -> Result<FileOutcome, AppError> {
-    let file = state.repo.find_upload_file(file_id).await?.ok_or_else(file_not_found)?;
+    let file = owned_file(state, file_id, uploader).await?;
     match file.status {
         UploadFileStatus::Completed => return current(state, file_id).await,
         UploadFileStatus::Failed => return Err(already_failed(&file)),
@@ -187,7 +212,62 @@ pub async fn complete_file(
     }
     let head = state.storage.head(&file.object_key).await.map_err(storage_failed)?;
     let etag = check_stored_object(&file, head.as_ref(), etag)?;
-    record_completion(state, &file, etag.as_deref(), thumbhash).await
+    // The declared type is only a claim: the first bytes must say the same (one Range GET,
+    // which also gives an image its dimensions).
+    let prefix = state
+        .storage
+        .get_prefix(&file.object_key, prefix_len(&file.content_type))
+        .await
+        .map_err(storage_failed)?
+        .unwrap_or_default();
+    if let Some(found) = sniff_mismatch(&file.content_type, &prefix) {
+        return Err(refuse_content(state, &file, &found).await);
+    }
+    record_completion(state, &file, etag.as_deref(), thumbhash, &prefix).await
+}
+
+/// How much of an object completion reads: enough for an image's dimensions, a few KiB else.
+fn prefix_len(content_type: &str) -> u64 {
+    if content_type.starts_with("image/") { HEADER_PREFIX_BYTES } else { SNIFF_BYTES }
+}
+
+const SNIFF_BYTES: u64 = 8 * 1024;
+
+/// `None` when the first bytes are of the declared type; otherwise what they look like.
+/// ISO media files (MP4, QuickTime; HEIF, AVIF) share one container and are told apart by
+/// brand, which tools write loosely, so each family counts as one type.
+pub fn sniff_mismatch(declared: &str, prefix: &[u8]) -> Option<String> {
+    const ISO_VIDEO: &[&str] = &["video/mp4", "video/quicktime", "video/x-m4v", "video/3gpp"];
+    const ISO_IMAGE: &[&str] = &["image/heif", "image/heic", "image/avif"];
+    const OGG: &[&str] = &["video/ogg", "audio/ogg", "audio/x-ogg"];
+    let sniffed = infer::get(prefix).map(|kind| kind.mime_type());
+    let same = |found: &str| {
+        found == declared || [ISO_VIDEO, ISO_IMAGE, OGG].iter().any(|family| family.contains(&found) && family.contains(&declared))
+    };
+    match sniffed {
+        Some(found) if same(found) => None,
+        Some(found) => Some(found.to_string()),
+        None => Some("of no type we recognise".to_string()),
+    }
+}
+
+/// A file whose bytes are not what it claimed: failed with the reason, and its object deleted.
+/// The failure is recorded first (a guarded transition), so a file is never both deleted and
+/// completed, whichever request gets there first.
+async fn refuse_content(state: &AppState, file: &UploadFile, found: &str) -> AppError {
+    let found = if found.contains('/') { format!("look like {found}") } else { format!("are {found}") };
+    let reason = format!("The content is not {}: its first bytes {found}. It was deleted.", file.content_type);
+    tracing::warn!(key = %file.object_key, declared = %file.content_type, %found, "upload content does not match its type");
+    match state.repo.fail_upload_file(file.id, &reason).await {
+        Ok(Some(Transition { changed: true, .. })) => {
+            if let Err(e) = state.storage.delete(&file.object_key).await {
+                tracing::error!(error = %e, key = %file.object_key, "could not delete a refused object");
+            }
+        }
+        Ok(_) => {}
+        Err(e) => return e.into(),
+    }
+    AppError::invalid(format!("\"{}\": {reason}", file.original_filename))
 }
 
 /// Is the object at the file's key what was announced? Returns the store's ETag.
@@ -226,19 +306,13 @@ fn check_stored_object(file: &UploadFile, head: Option<&ObjectHead>, etag: Optio
 const HEADER_PREFIX_BYTES: u64 = 256 * 1024;
 
 /// The media row for a completed file: for an image, its width and height read from the first
-/// bytes of the object (one Range GET), never the whole file.
-async fn new_media(state: &AppState, file: &UploadFile) -> NewMedia {
+/// bytes of the object, never the whole file.
+fn new_media(file: &UploadFile, prefix: &[u8]) -> NewMedia {
     let mut media = NewMedia { id: Uuid::new_v4(), width: None, height: None, thumbhash: None };
     if file.content_type.starts_with("image/") {
-        match state.storage.get_prefix(&file.object_key, HEADER_PREFIX_BYTES).await {
-            Ok(Some(prefix)) => {
-                if let Some((w, h)) = crate::server::images::dimensions_from_prefix(&prefix) {
-                    media.width = Some(w);
-                    media.height = Some(h);
-                }
-            }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, key = %file.object_key, "could not read image dimensions"),
+        if let Some((w, h)) = crate::server::images::dimensions_from_prefix(prefix) {
+            media.width = Some(w);
+            media.height = Some(h);
         }
     }
     media
@@ -249,8 +323,9 @@ async fn record_completion(
     file: &UploadFile,
     etag: Option<&str>,
     thumbhash: Option<String>,
+    prefix: &[u8],
 ) -> Result<FileOutcome, AppError> {
-    let mut media = new_media(state, file).await;
+    let mut media = new_media(file, prefix);
     media.thumbhash = thumbhash;
     let Transition { outcome, .. } =
         state.repo.complete_upload_file(file.id, etag, &media).await?.ok_or_else(file_not_found)?;
@@ -261,7 +336,8 @@ async fn record_completion(
     Ok(outcome)
 }
 
-pub async fn fail_file(state: &AppState, file_id: Uuid, reason: &str) -> Result<FileOutcome, AppError> {
+pub async fn fail_file(state: &AppState, file_id: Uuid, reason: &str, uploader: Uploader) -> Result<FileOutcome, AppError> {
+    owned_file(state, file_id, uploader).await?;
     let reason = clean_reason(reason);
     let transition = state.repo.fail_upload_file(file_id, &reason).await?.ok_or_else(file_not_found)?;
     if transition.outcome.file.status == UploadFileStatus::Completed {
@@ -314,10 +390,12 @@ const SLOWEST_EXPECTED_BYTES_PER_SEC: u64 = 256 * 1024;
 /// After this many store errors in a row the sweep stops; the next one tries again.
 const MAX_STORE_ERRORS: usize = 5;
 
-/// One pass: every file still open whose URL expired more than the grace period ago is
-/// adopted if its object arrived as announced (the completion call was lost), and failed as
-/// "expired" otherwise. Each decision is one guarded transaction, so instances sweeping
-/// together, a late completion, or a retry racing the sweep leave every file counted once.
+/// One pass: every file still open whose URL expired more than the grace period ago (and, if
+/// its PUT started, the time its bytes could plausibly take) is failed as "expired", and an
+/// object that did arrive for it, an orphan nobody confirmed, is deleted. The failure is one
+/// guarded transaction and the delete follows only if it happened, so a completion that comes
+/// in time adopts the object and a late one finds the file failed: never both. Instances
+/// sweeping together, or a retry racing the sweep, leave every file counted once.
 pub async fn sweep_expired(state: &AppState) -> Result<SweepReport, AppError> {
     let now = Utc::now();
     let grace = chrono::Duration::from_std(state.uploads.sweep_grace).unwrap_or_default();
@@ -332,27 +410,32 @@ pub async fn sweep_expired(state: &AppState) -> Result<SweepReport, AppError> {
                 continue;
             }
         }
-        let head = match state.storage.head(&file.object_key).await {
-            Ok(head) => {
-                store_errors = 0;
-                head
-            }
+        let Some(t) = state.repo.expire_upload_file(file.id, cutoff).await? else { continue };
+        if !t.changed {
+            continue;
+        }
+        report.expired += 1;
+        // Whatever arrived for it is an orphan now. A store error leaves it for a later sweep
+        // of the bucket to find; the file is failed either way.
+        match state.storage.head(&file.object_key).await {
+            Ok(None) => store_errors = 0,
+            Ok(Some(_)) => match state.storage.delete(&file.object_key).await {
+                Ok(()) => {
+                    store_errors = 0;
+                    report.orphans_deleted += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, key = %file.object_key, "sweeper could not delete an orphan");
+                    store_errors += 1;
+                }
+            },
             Err(e) => {
                 tracing::warn!(error = %e, key = %file.object_key, "sweeper could not reach the store");
                 store_errors += 1;
-                if store_errors >= MAX_STORE_ERRORS {
-                    break;
-                }
-                continue;
             }
-        };
-        if let Ok(etag) = check_stored_object(&file, head.as_ref(), None) {
-            let media = new_media(state, &file).await;
-            if let Some(t) = state.repo.complete_upload_file(file.id, etag.as_deref(), &media).await? {
-                report.adopted += usize::from(t.changed);
-            }
-        } else if let Some(t) = state.repo.expire_upload_file(file.id, cutoff).await? {
-            report.expired += usize::from(t.changed);
+        }
+        if store_errors >= MAX_STORE_ERRORS {
+            break;
         }
     }
     Ok(report)
@@ -360,8 +443,10 @@ pub async fn sweep_expired(state: &AppState) -> Result<SweepReport, AppError> {
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SweepReport {
+    /// Files given up on.
     pub expired: usize,
-    pub adopted: usize,
+    /// Objects that had arrived for them without a completion, deleted.
+    pub orphans_deleted: usize,
 }
 
 /// Sweeps every `sweep_interval` until shutdown. State lives only in the database, so a
@@ -376,7 +461,7 @@ pub async fn run_sweeper(state: AppState, mut shutdown: watch::Receiver<bool>) {
         }
         match sweep_expired(&state).await {
             Ok(report) if report != SweepReport::default() => {
-                tracing::info!(expired = report.expired, adopted = report.adopted, "upload sweep")
+                tracing::info!(expired = report.expired, orphans_deleted = report.orphans_deleted, "upload sweep")
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "upload sweep failed"),

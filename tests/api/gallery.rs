@@ -158,3 +158,93 @@ async fn titles_are_escaped_everywhere_including_share_tags() {
     assert!(!html.contains("</title><script>"), "{html}");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
 }
+
+#[tokio::test]
+async fn a_cached_gallery_page_is_never_stale() {
+    let app = spawn_app().await.signed_in().await;
+    let (collection, ids) = collection_with_images(&app, "Fresh").await;
+    app.api("/api/collections/publish", json!({"id": collection["id"], "published": true})).await;
+    let first = get_public(&app, "/c/fresh").await;
+    let etag = first.headers()["etag"].to_str().unwrap().to_string();
+    let html = first.text().await.unwrap();
+    // Served again from memory: the same bytes and tag.
+    let second = get_public(&app, "/c/fresh").await;
+    assert_eq!(second.headers()["etag"].to_str().unwrap(), etag);
+    assert_eq!(second.text().await.unwrap(), html);
+    // Gzipped once when cached, for clients that take it: the same page, a fraction of the bytes.
+    let packed = reqwest::Client::new().get(app.url("/c/fresh")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(packed.headers()["content-encoding"], "gzip");
+    assert_eq!(packed.headers()["vary"], "accept-encoding");
+    let gz_etag = packed.headers()["etag"].to_str().unwrap().to_string();
+    assert_ne!(gz_etag, etag, "each encoding has its own tag");
+    let bytes = packed.bytes().await.unwrap();
+    assert!(bytes.len() * 4 < html.len(), "{} gzipped vs {} plain", bytes.len(), html.len());
+    let mut unpacked = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut unpacked).unwrap();
+    assert_eq!(unpacked, html);
+    let not_modified =
+        reqwest::Client::new().get(app.url("/c/fresh")).header("accept-encoding", "gzip").header("if-none-match", &gz_etag).send().await.unwrap();
+    assert_eq!(not_modified.status(), 304);
+
+    // Each change shows on the very next request.
+    let saved = app.api("/api/media/update", json!({"id": ids[1], "title": "Renamed item", "alt_text": "A new alt text"})).await;
+    assert_eq!(saved.status(), 200);
+    let html = get_public(&app, "/c/fresh").await.text().await.unwrap();
+    assert!(html.contains("A new alt text"), "an item's alt text shows at once");
+    let removed = app.api("/api/collections/remove", json!({"id": collection["id"], "media_ids": [ids[0]]})).await;
+    assert_eq!(removed.status(), 200);
+    let html = get_public(&app, "/c/fresh").await.text().await.unwrap();
+    assert!(!html.contains("one.png") && html.contains("two.png"), "a removed item is gone at once");
+    let deleted = app.api("/api/media/delete", json!({"ids": [ids[2]]})).await;
+    assert_eq!(deleted.status(), 200);
+    let html = get_public(&app, "/c/fresh").await.text().await.unwrap();
+    assert!(!html.contains("three.png"), "a deleted item is gone at once");
+    app.api("/api/collections/publish", json!({"id": collection["id"], "published": false})).await;
+    assert_eq!(get_public(&app, "/c/fresh").await.status(), 404, "unpublished at once, though it was cached");
+}
+
+#[tokio::test]
+async fn public_pages_ship_no_wasm_and_signed_in_pages_do() {
+    let app = spawn_app().await.signed_in().await;
+    let (collection, _) = collection_with_images(&app, "Light").await;
+    app.api("/api/collections/publish", json!({"id": collection["id"], "published": true})).await;
+    for path in ["/c/light", "/"] {
+        let html = get_public(&app, path).await.text().await.unwrap();
+        assert!(!html.contains("/pkg/vitrine.js") && !html.contains("nonce="), "{path} does not hydrate: {html}");
+    }
+    let gallery = get_public(&app, "/c/light").await.text().await.unwrap();
+    assert!(gallery.contains("<script src=\"/gallery.js\" defer"), "the lightbox keys come from a small script");
+    let library = app.client.get(app.url("/library")).send().await.unwrap().text().await.unwrap();
+    assert!(library.contains("/pkg/vitrine.js"), "signed-in pages hydrate");
+}
+
+#[tokio::test]
+async fn the_chosen_cover_is_the_share_image() {
+    let app = spawn_app().await.signed_in().await;
+    let (collection, ids) = collection_with_images(&app, "Covers").await;
+    app.api("/api/collections/publish", json!({"id": collection["id"], "published": true})).await;
+    let og_image = |html: &str| {
+        let at = html.find("property=\"og:image\" content=\"").expect("og:image") + "property=\"og:image\" content=\"".len();
+        html[at..].split('"').next().unwrap().to_string()
+    };
+    let html = get_public(&app, "/c/covers").await.text().await.unwrap();
+    assert!(og_image(&html).contains("one.png"), "the first item by default");
+    let chosen = app.api("/api/collections/cover", json!({"id": collection["id"], "media_id": ids[2]})).await;
+    assert_eq!(chosen.status(), 200);
+    let html = get_public(&app, "/c/covers").await.text().await.unwrap();
+    assert!(og_image(&html).contains("three.png"), "the chosen cover");
+    let front = get_public(&app, "/").await.text().await.unwrap();
+    assert!(front.contains("three.png"), "the front page card too");
+
+    let stranger: Value = app.upload("stranger.png", "image/png", png(100, 100, 9)).await;
+    let refused = app.api("/api/collections/cover", json!({"id": collection["id"], "media_id": stranger["media_id"]})).await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("not in this collection"));
+    let html = get_public(&app, "/c/covers").await.text().await.unwrap();
+    assert!(og_image(&html).contains("three.png"), "a refused cover changes nothing");
+
+    let reset = app.api("/api/collections/cover", json!({"id": collection["id"], "media_id": null})).await;
+    assert_eq!(reset.status(), 200);
+    let html = get_public(&app, "/c/covers").await.text().await.unwrap();
+    assert!(og_image(&html).contains("one.png"), "back to the first item");
+}

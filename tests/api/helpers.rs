@@ -58,6 +58,11 @@ impl TestDatabase {
         })
     }
 
+    /// The same database for a second app instance; the original still owns (and drops) it.
+    pub fn shared(&self) -> TestDatabase {
+        TestDatabase { config: self.config.clone(), pg_name: None, _dir: None }
+    }
+
     pub async fn repo(&self) -> std::sync::Arc<dyn Repo> {
         db::connect(&self.config).await.expect("connect to the test database").repo
     }
@@ -196,6 +201,20 @@ pub async fn spawn_app() -> TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         self.address.join(path).unwrap().to_string()
+    }
+
+    /// This app's embedded store as an external S3 endpoint, for a second instance to share.
+    pub fn store_config(&self) -> StorageConfig {
+        let credentials: Value =
+            serde_json::from_slice(&std::fs::read(self.data_dir.join("store-credentials.json")).expect("store credentials"))
+                .expect("credentials are JSON");
+        StorageConfig::External {
+            endpoint: Url::parse(&self.storage.origin()).unwrap(),
+            bucket: self.storage.bucket().to_string(),
+            region: "auto".into(),
+            access_key_id: credentials["access_key_id"].as_str().unwrap().to_string(),
+            secret_access_key: credentials["secret_access_key"].as_str().unwrap().to_string().into(),
+        }
     }
 
     pub fn origin(&self) -> String {

@@ -4,8 +4,10 @@
 mod auth;
 mod collections;
 mod config;
+mod faults;
 mod gallery;
 mod health;
+mod hostile;
 mod helpers;
 mod images;
 mod media;

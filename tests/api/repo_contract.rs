@@ -56,6 +56,8 @@ contract!(
     deleting_media_keeps_the_upload_history,
     collections_take_media_once_in_order_and_leave_them_on_delete,
     a_taken_slug_is_a_unique_violation,
+    every_change_to_a_published_page_bumps_its_version,
+    the_cover_must_be_one_of_the_items,
 );
 
 fn email(s: &str) -> Email {
@@ -221,7 +223,7 @@ async fn failure_counts_once_and_reopen_uncounts_it(db: &TestDatabase) {
     assert!(!repo.complete_upload_file(b, None, &media()).await.unwrap().unwrap().changed);
     assert!(!repo.fail_upload_file(a, "late").await.unwrap().unwrap().changed);
 
-    let reopened = repo.reopen_upload_file(b, Utc::now() + Duration::hours(1)).await.unwrap().unwrap();
+    let reopened = repo.reopen_upload_file(b, "media/b-again.png", Utc::now() + Duration::hours(1)).await.unwrap().unwrap();
     assert!(reopened.changed);
     assert_eq!(reopened.outcome.file.status, UploadFileStatus::Pending);
     assert_eq!(reopened.outcome.file.error, None);
@@ -229,7 +231,7 @@ async fn failure_counts_once_and_reopen_uncounts_it(db: &TestDatabase) {
     assert_eq!(reopened.outcome.job.status, UploadJobStatus::InProgress);
     let done = repo.complete_upload_file(b, None, &media()).await.unwrap().unwrap();
     assert_eq!(done.outcome.job.status, UploadJobStatus::Completed);
-    assert!(!repo.reopen_upload_file(a, Utc::now()).await.unwrap().unwrap().changed, "completed stays completed");
+    assert!(!repo.reopen_upload_file(a, "media/a-again.png", Utc::now()).await.unwrap().unwrap().changed, "completed stays completed");
 }
 
 async fn expired_files_are_listed_until_settled(db: &TestDatabase) {
@@ -292,7 +294,7 @@ async fn expiry_spares_a_file_given_a_new_url(db: &TestDatabase) {
     repo.create_upload_job(&job).await.unwrap();
     let cutoff = Utc::now();
     // The sweeper listed both; meanwhile the user retried b, which got a fresh URL.
-    repo.reopen_upload_file(job.files[1].id, Utc::now() + Duration::hours(1)).await.unwrap();
+    repo.reopen_upload_file(job.files[1].id, "media/again.png", Utc::now() + Duration::hours(1)).await.unwrap();
     let a = repo.expire_upload_file(job.files[0].id, cutoff).await.unwrap().unwrap();
     assert!(a.changed);
     assert_eq!(a.outcome.file.error.as_deref(), Some("expired"));
@@ -459,4 +461,62 @@ async fn a_taken_slug_is_a_unique_violation(db: &TestDatabase) {
     let mut slugs = repo.slugs_like("same").await.unwrap();
     slugs.sort();
     assert_eq!(slugs, ["same", "same-2"]);
+}
+
+async fn every_change_to_a_published_page_bumps_its_version(db: &TestDatabase) {
+    let repo = db.repo().await;
+    let ids = add_media(repo.as_ref(), &[("a.png", 1, "image/png"), ("b.png", 1, "image/png"), ("c.png", 1, "image/png")]).await;
+    let c = repo.create_collection(Uuid::new_v4(), "Page", "page", "").await.unwrap();
+    assert_eq!(repo.published_version("page").await.unwrap(), None, "unpublished: no public page");
+    repo.set_published(c.id, true).await.unwrap();
+    let mut last = repo.published_version("page").await.unwrap().expect("published");
+    let mut expect_bump = |what: &str, now: Option<i64>| {
+        let now = now.unwrap_or_else(|| panic!("{what}: still published"));
+        assert!(now > last, "{what} must bump the version ({last} -> {now})");
+        last = now;
+    };
+    repo.add_to_collection(c.id, &[ids[0], ids[1], ids[2]]).await.unwrap().unwrap();
+    expect_bump("add", repo.published_version("page").await.unwrap());
+    repo.reorder_collection(c.id, &[ids[2], ids[1], ids[0]]).await.unwrap().unwrap();
+    expect_bump("reorder", repo.published_version("page").await.unwrap());
+    repo.update_media(ids[1], "New title", "New alt").await.unwrap().unwrap();
+    expect_bump("an item's title", repo.published_version("page").await.unwrap());
+    repo.set_cover(c.id, Some(ids[1])).await.unwrap().unwrap();
+    expect_bump("cover", repo.published_version("page").await.unwrap());
+    repo.remove_from_collection(c.id, &[ids[0]]).await.unwrap().unwrap();
+    expect_bump("remove", repo.published_version("page").await.unwrap());
+    assert!(repo.delete_media(ids[2]).await.unwrap());
+    expect_bump("deleting an item", repo.published_version("page").await.unwrap());
+    repo.update_collection(c.id, "Page", "Described", None).await.unwrap().unwrap();
+    expect_bump("description", repo.published_version("page").await.unwrap());
+    // A change elsewhere leaves it alone.
+    let other = repo.create_collection(Uuid::new_v4(), "Other", "other", "").await.unwrap();
+    repo.add_to_collection(other.id, &[ids[0]]).await.unwrap().unwrap();
+    repo.update_media(ids[0], "Elsewhere", "").await.unwrap().unwrap();
+    assert_eq!(repo.published_version("page").await.unwrap(), Some(last));
+    repo.set_published(c.id, false).await.unwrap();
+    assert_eq!(repo.published_version("page").await.unwrap(), None);
+}
+
+async fn the_cover_must_be_one_of_the_items(db: &TestDatabase) {
+    use vitrine::server::collections::Missing;
+    let repo = db.repo().await;
+    let ids = add_media(repo.as_ref(), &[("a.png", 1, "image/png"), ("b.png", 1, "image/png")]).await;
+    let c = repo.create_collection(Uuid::new_v4(), "Covered", "covered", "").await.unwrap();
+    repo.add_to_collection(c.id, &[ids[0], ids[1]]).await.unwrap().unwrap();
+    let outsider = add_media(repo.as_ref(), &[("z.png", 1, "image/png")]).await[0];
+    assert_eq!(repo.set_cover(c.id, Some(outsider)).await.unwrap().unwrap_err(), Missing::Media(outsider));
+    assert_eq!(repo.set_cover(Uuid::new_v4(), None).await.unwrap().unwrap_err(), Missing::Collection);
+    let chosen = repo.set_cover(c.id, Some(ids[1])).await.unwrap().unwrap();
+    assert_eq!(chosen.cover_media_id, Some(ids[1]));
+    repo.set_published(c.id, true).await.unwrap();
+    let listed = repo.list_published_collections().await.unwrap();
+    assert_eq!(listed[0].1.as_ref().map(|m| m.id), Some(ids[1]), "the chosen cover, not the first item");
+    // Removing the cover from the collection falls back to the first item.
+    repo.remove_from_collection(c.id, &[ids[1]]).await.unwrap().unwrap();
+    assert_eq!(repo.find_collection(c.id).await.unwrap().unwrap().cover_media_id, None);
+    let listed = repo.list_published_collections().await.unwrap();
+    assert_eq!(listed[0].1.as_ref().map(|m| m.id), Some(ids[0]));
+    let reset = repo.set_cover(c.id, None).await.unwrap().unwrap();
+    assert_eq!(reset.cover_media_id, None);
 }

@@ -119,6 +119,9 @@ pub trait Repo: Send + Sync + 'static {
     /// A round trip to the database; `/healthz` uses it.
     async fn ping(&self) -> Result<(), DbError>;
 
+    /// Waits for checked-out connections to come back, then closes them all (shutdown).
+    async fn close(&self);
+
     /// Creates the user unless one with that email exists. Returns the user and whether it was created.
     /// Safe to call from several instances at once: the unique index decides.
     async fn create_user_if_absent(&self, email: &Email, password_hash: &str) -> Result<(UserRecord, bool), DbError>;
@@ -135,6 +138,9 @@ pub trait Repo: Send + Sync + 'static {
     async fn create_upload_job(&self, job: &NewUploadJob) -> Result<JobWithFiles, DbError>;
 
     async fn find_upload_file(&self, id: Uuid) -> Result<Option<UploadFile>, DbError>;
+
+    /// The file, if it belongs to a job `user_id` started. One query.
+    async fn find_upload_file_of(&self, id: Uuid, user_id: Uuid) -> Result<Option<UploadFile>, DbError>;
 
     async fn find_upload_job(&self, id: Uuid) -> Result<Option<JobWithFiles>, DbError>;
 
@@ -154,7 +160,12 @@ pub trait Repo: Send + Sync + 'static {
 
     /// Gives a file that is not completed a new upload window: failed|pending|uploading -> pending,
     /// uncounting a failure. A completed file is left alone.
-    async fn reopen_upload_file(&self, id: Uuid, url_expires_at: DateTime<Utc>) -> Result<Option<Transition>, DbError>;
+    async fn reopen_upload_file(
+        &self,
+        id: Uuid,
+        object_key: &str,
+        url_expires_at: DateTime<Utc>,
+    ) -> Result<Option<Transition>, DbError>;
 
     /// pending|uploading -> failed "expired", only if its URL still expired before `expired_before`
     /// (a retry since the sweeper looked gave it a new URL, and then it is left alone).
@@ -209,6 +220,13 @@ pub trait Repo: Send + Sync + 'static {
     async fn reorder_collection(&self, id: Uuid, media_ids: &[Uuid]) -> Result<Result<(), ReorderRefusal>, DbError>;
 
     async fn set_published(&self, id: Uuid, published: bool) -> Result<Option<Collection>, DbError>;
+
+    /// Chooses the cover (`None`: the first item). The cover must be one of the items.
+    async fn set_cover(&self, id: Uuid, media_id: Option<Uuid>) -> Result<Result<Collection, Missing>, DbError>;
+
+    /// The `content_version` of the published collection at `slug`, if there is one: what a
+    /// cached rendering of its public page is checked against. One indexed lookup.
+    async fn published_version(&self, slug: &str) -> Result<Option<i64>, DbError>;
 
     /// Published collections, newest first, with item counts and covers (the chosen cover,
     /// else the first item). Three queries in all.

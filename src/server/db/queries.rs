@@ -21,6 +21,9 @@ pub(super) const FILE_COLUMNS: &str = "id, job_id, media_id, object_key, origina
      status, etag, error, url_expires_at, created_at, updated_at, completed_at";
 pub(super) const COLLECTION_COLUMNS: &str =
     "id, title, slug, description, published, cover_media_id, created_at, updated_at";
+/// Marks every collection holding media `$1` as changed (see `content_version`).
+pub(super) const BUMP_COLLECTIONS_OF_MEDIA: &str = "UPDATE collections SET content_version = content_version + 1
+     WHERE id IN (SELECT collection_id FROM collection_media WHERE media_id = $1)";
 pub(super) const MEDIA_COLUMNS: &str =
     "id, object_key, original_filename, content_type, size_bytes, width, height, title, alt_text, thumbhash, created_at";
 
@@ -225,6 +228,10 @@ macro_rules! impl_repo {
                 $backend
             }
 
+            async fn close(&self) {
+                self.pool().close().await;
+            }
+
             async fn ping(&self) -> Result<(), DbError> {
                 sqlx::query("SELECT 1").execute(self.pool()).await.map_err(DbError::Unavailable)?;
                 Ok(())
@@ -314,6 +321,16 @@ macro_rules! impl_repo {
             async fn find_upload_file(&self, id: Uuid) -> Result<Option<UploadFile>, DbError> {
                 let sql = format!("SELECT {FILE_COLUMNS} FROM upload_files WHERE id = $1");
                 let row: Option<FileRow> = sqlx::query_as(&sql).bind(id).fetch_optional(self.pool()).await?;
+                row.map(UploadFile::try_from).transpose()
+            }
+
+            async fn find_upload_file_of(&self, id: Uuid, user_id: Uuid) -> Result<Option<UploadFile>, DbError> {
+                let columns = FILE_COLUMNS.split(", ").map(|c| format!("f.{}", c.trim())).collect::<Vec<_>>().join(", ");
+                let sql = format!(
+                    "SELECT {columns} FROM upload_files f JOIN upload_jobs j ON j.id = f.job_id
+                     WHERE f.id = $1 AND j.created_by = $2"
+                );
+                let row: Option<FileRow> = sqlx::query_as(&sql).bind(id).bind(user_id).fetch_optional(self.pool()).await?;
                 row.map(UploadFile::try_from).transpose()
             }
 
@@ -434,7 +451,7 @@ macro_rules! impl_repo {
                     // Touching the collection row first serialises appends to one collection (a
                     // row lock on Postgres; SQLite writers are serial anyway), so two never read
                     // the same MAX.
-                    sqlx::query("UPDATE collections SET updated_at = $2 WHERE id = $1")
+                    sqlx::query("UPDATE collections SET updated_at = $2, content_version = content_version + 1 WHERE id = $1")
                         .bind(collection_id)
                         .bind(now)
                         .execute(&mut *tx)
@@ -474,6 +491,7 @@ macro_rules! impl_repo {
             async fn reopen_upload_file(
                 &self,
                 id: Uuid,
+                object_key: &str,
                 url_expires_at: DateTime<Utc>,
             ) -> Result<Option<Transition>, DbError> {
                 let now = Utc::now();
@@ -489,13 +507,15 @@ macro_rules! impl_repo {
                     return self.transition(id, false).await;
                 };
                 let reopened = sqlx::query(
-                    "UPDATE upload_files SET status = 'pending', error = NULL, etag = NULL, url_expires_at = $2, updated_at = $3
+                    "UPDATE upload_files SET status = 'pending', error = NULL, etag = NULL, url_expires_at = $2, updated_at = $3,
+                            object_key = $5
                      WHERE id = $1 AND status = $4",
                 )
                 .bind(id)
                 .bind(url_expires_at)
                 .bind(now)
                 .bind(&previous_status)
+                .bind(object_key)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected()
@@ -610,7 +630,7 @@ macro_rules! impl_repo {
                 let mut tx = self.begin_write().await?;
                 // Touching the row first locks it (Postgres), so concurrent appends take turns
                 // and never compute the same next position.
-                let found = sqlx::query("UPDATE collections SET updated_at = $2 WHERE id = $1")
+                let found = sqlx::query("UPDATE collections SET updated_at = $2, content_version = content_version + 1 WHERE id = $1")
                     .bind(id)
                     .bind(now)
                     .execute(&mut *tx)
@@ -661,7 +681,7 @@ macro_rules! impl_repo {
             ) -> Result<Option<MembershipChange>, DbError> {
                 let now = Utc::now();
                 let mut tx = self.begin_write().await?;
-                let found = sqlx::query("UPDATE collections SET updated_at = $2 WHERE id = $1")
+                let found = sqlx::query("UPDATE collections SET updated_at = $2, content_version = content_version + 1 WHERE id = $1")
                     .bind(id)
                     .bind(now)
                     .execute(&mut *tx)
@@ -681,6 +701,14 @@ macro_rules! impl_repo {
                         .await?
                         .rows_affected() as u32;
                 }
+                // A cover that left the collection falls back to the first item.
+                sqlx::query(
+                    "UPDATE collections SET cover_media_id = NULL WHERE id = $1 AND cover_media_id IS NOT NULL
+                     AND cover_media_id NOT IN (SELECT media_id FROM collection_media WHERE collection_id = $1)",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
                 let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM collection_media WHERE collection_id = $1")
                     .bind(id)
                     .fetch_one(&mut *tx)
@@ -743,7 +771,8 @@ macro_rules! impl_repo {
                     _ => current,
                 };
                 let row: CollectionRow = sqlx::query_as(&format!(
-                    "UPDATE collections SET title = $2, description = $3, slug = $4, updated_at = $5 WHERE id = $1
+                    "UPDATE collections SET title = $2, description = $3, slug = $4, updated_at = $5,
+                         content_version = content_version + 1 WHERE id = $1
                      RETURNING {COLLECTION_COLUMNS}"
                 ))
                 .bind(id)
@@ -775,7 +804,7 @@ macro_rules! impl_repo {
                 media_ids: &[Uuid],
             ) -> Result<Result<(), ReorderRefusal>, DbError> {
                 let mut tx = self.begin_write().await?;
-                let found = sqlx::query("UPDATE collections SET updated_at = $2 WHERE id = $1")
+                let found = sqlx::query("UPDATE collections SET updated_at = $2, content_version = content_version + 1 WHERE id = $1")
                     .bind(id)
                     .bind(Utc::now())
                     .execute(&mut *tx)
@@ -817,7 +846,8 @@ macro_rules! impl_repo {
 
             async fn set_published(&self, id: Uuid, published: bool) -> Result<Option<Collection>, DbError> {
                 let row: Option<CollectionRow> = sqlx::query_as(&format!(
-                    "UPDATE collections SET published = $2, updated_at = $3 WHERE id = $1 RETURNING {COLLECTION_COLUMNS}"
+                    "UPDATE collections SET published = $2, updated_at = $3, content_version = content_version + 1
+                     WHERE id = $1 RETURNING {COLLECTION_COLUMNS}"
                 ))
                 .bind(id)
                 .bind(published)
@@ -825,6 +855,46 @@ macro_rules! impl_repo {
                 .fetch_optional(self.pool())
                 .await?;
                 Ok(row.map(Into::into))
+            }
+
+            async fn set_cover(
+                &self,
+                id: Uuid,
+                media_id: Option<Uuid>,
+            ) -> Result<Result<Collection, Missing>, DbError> {
+                let mut tx = self.begin_write().await?;
+                if let Some(media_id) = media_id {
+                    let member: Option<i32> = sqlx::query_scalar(
+                        "SELECT 1 FROM collection_media WHERE collection_id = $1 AND media_id = $2",
+                    )
+                    .bind(id)
+                    .bind(media_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if member.is_none() {
+                        tx.rollback().await?;
+                        let exists = self.collection_exists(id).await?;
+                        return Ok(Err(if exists { Missing::Media(media_id) } else { Missing::Collection }));
+                    }
+                }
+                let row: Option<CollectionRow> = sqlx::query_as(&format!(
+                    "UPDATE collections SET cover_media_id = $2, updated_at = $3, content_version = content_version + 1
+                     WHERE id = $1 RETURNING {COLLECTION_COLUMNS}"
+                ))
+                .bind(id)
+                .bind(media_id)
+                .bind(Utc::now())
+                .fetch_optional(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(row.map(Into::into).ok_or(Missing::Collection))
+            }
+
+            async fn published_version(&self, slug: &str) -> Result<Option<i64>, DbError> {
+                Ok(sqlx::query_scalar("SELECT content_version FROM collections WHERE slug = $1 AND published = TRUE")
+                    .bind(slug)
+                    .fetch_optional(self.pool())
+                    .await?)
             }
 
             async fn list_published_collections(&self) -> Result<Vec<(CollectionSummary, Option<Media>)>, DbError> {
@@ -911,19 +981,26 @@ macro_rules! impl_repo {
                     "UPDATE media SET title = $2, alt_text = $3, sort_name = $4, search_text = $5 WHERE id = $1
                      RETURNING {MEDIA_COLUMNS}"
                 );
+                let mut tx = self.begin_write().await?;
                 let row: Option<MediaRow> = sqlx::query_as(&sql)
                     .bind(id)
                     .bind(title)
                     .bind(alt_text)
                     .bind(sort_name(title, &current.original_filename))
                     .bind(search_text(title, &current.original_filename, alt_text))
-                    .fetch_optional(self.pool())
+                    .fetch_optional(&mut *tx)
                     .await?;
+                // Galleries showing this item show its new title and alt text.
+                sqlx::query(BUMP_COLLECTIONS_OF_MEDIA).bind(id).execute(&mut *tx).await?;
+                tx.commit().await?;
                 row.map(Media::try_from).transpose()
             }
 
             async fn delete_media(&self, id: Uuid) -> Result<bool, DbError> {
-                let deleted = sqlx::query("DELETE FROM media WHERE id = $1").bind(id).execute(self.pool()).await?;
+                let mut tx = self.begin_write().await?;
+                sqlx::query(BUMP_COLLECTIONS_OF_MEDIA).bind(id).execute(&mut *tx).await?;
+                let deleted = sqlx::query("DELETE FROM media WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                tx.commit().await?;
                 Ok(deleted.rows_affected() == 1)
             }
 

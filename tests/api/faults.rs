@@ -1,0 +1,412 @@
+//! Faults: two instances sharing one database and store, a store that goes away, an app killed
+//! mid-batch, and a graceful shutdown. The last two run the real binary.
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::sync::watch;
+
+use crate::helpers::{spawn_app, test_app, TestApp, TestDatabase, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::uploads::{etag_of, png_bytes};
+
+#[tokio::test]
+async fn two_instances_on_one_postgres_and_one_store_agree() {
+    let Some(db) = TestDatabase::postgres().await else { return };
+    let shared = db.shared();
+    let a = test_app().database(db).spawn().await.signed_in().await;
+    let b = test_app().database(shared).storage(a.store_config()).spawn().await.signed_in().await;
+    let apps = [&a, &b];
+
+    // A batch started on A, its bytes in the one store; every completion sent to both at once.
+    const FILES: usize = 40;
+    let specs: Vec<Value> = (0..FILES).map(|i| json!({"name": format!("p{i:02}.png"), "size": 64, "content_type": "image/png"})).collect();
+    let started = a.start_ok(Value::Array(specs)).await;
+    let files = started["files"].as_array().unwrap().clone();
+    let mut etags = Vec::new();
+    for f in &files {
+        let put = a.put_object(&f["upload"], png_bytes(64)).await;
+        assert_eq!(put.status(), 200);
+        etags.push(etag_of(&put));
+    }
+    let completions = files.iter().zip(&etags).flat_map(|(f, etag)| {
+        let id = f["file"]["id"].clone();
+        apps.map(|app| {
+            let (id, etag) = (id.clone(), etag.clone());
+            async move { app.complete(&id, Some(&etag)).await.status() }
+        })
+    });
+    let statuses = futures::future::join_all(completions).await;
+    assert!(statuses.iter().all(|s| s.is_success()), "{statuses:?}");
+    for app in apps {
+        let job = app.job(&started["job"]["id"]).await;
+        assert_eq!(job["job"]["completed_files"], FILES, "both instances see every file counted once");
+        assert_eq!(job["job"]["status"], "completed");
+    }
+    let media = b.repo.list_media(&Default::default(), 100).await.unwrap();
+    assert_eq!(media.len(), FILES);
+
+    // One title created on both instances at once: every request gets its own slug.
+    let creations = (0..20).map(|i| apps[i % 2].api("/api/collections/create", json!({"title": "Summer Camp 2024"})));
+    let mut slugs = Vec::new();
+    let mut collection_id = Value::Null;
+    for response in futures::future::join_all(creations).await {
+        assert_eq!(response.status(), 200);
+        let created: Value = response.json().await.unwrap();
+        if created["slug"] == "summer-camp-2024" {
+            collection_id = created["id"].clone();
+        }
+        slugs.push(created["slug"].as_str().unwrap().to_string());
+    }
+    slugs.sort();
+    slugs.dedup();
+    assert_eq!(slugs.len(), 20, "{slugs:?}");
+    let mut expected: Vec<String> = std::iter::once("summer-camp-2024".to_string()).chain((2..=20).map(|n| format!("summer-camp-2024-{n}"))).collect();
+    expected.sort();
+    assert_eq!(slugs, expected);
+
+    // Reorders sent to both at once: each is all-or-nothing, the last one wins whole.
+    let ids: Vec<Value> = media.iter().map(|m| json!(m.id)).collect();
+    let added = a.api("/api/collections/add", json!({"id": collection_id, "media_ids": ids})).await;
+    assert_eq!(added.status(), 200);
+    let orders: Vec<Vec<Value>> = (0..10)
+        .map(|k| {
+            let mut order = ids.clone();
+            order.rotate_left(k * 3 + 1);
+            if k % 2 == 0 {
+                order.reverse();
+            }
+            order
+        })
+        .collect();
+    let reorders = orders.iter().enumerate().map(|(k, order)| {
+        apps[k % 2].api("/api/collections/reorder", json!({"id": collection_id, "media_ids": order}))
+    });
+    for response in futures::future::join_all(reorders).await {
+        assert_eq!(response.status(), 200);
+    }
+    let got: Value = b.api("/api/collections/get", json!({"id": collection_id})).await.json().await.unwrap();
+    let final_order: Vec<Value> = got["items"].as_array().unwrap().iter().map(|i| i["media"]["id"].clone()).collect();
+    assert!(orders.contains(&final_order), "the final order is exactly one of those sent, not a mix");
+
+    // Each instance caches the public page; a change made on one shows on the other at once.
+    a.api("/api/collections/publish", json!({"id": collection_id, "published": true})).await;
+    let page = |app: &TestApp| reqwest::get(app.url("/c/summer-camp-2024"));
+    let before = page(&b).await.unwrap().text().await.unwrap();
+    let first_item = |html: &str| {
+        let at = html.find("data-media-id=\"").expect("an item") + "data-media-id=\"".len();
+        html[at..at + 36].to_string()
+    };
+    assert_eq!(first_item(&before), final_order[0].as_str().unwrap());
+    let mut reversed = final_order.clone();
+    reversed.reverse();
+    assert_eq!(a.api("/api/collections/reorder", json!({"id": collection_id, "media_ids": reversed})).await.status(), 200);
+    let after = page(&b).await.unwrap().text().await.unwrap();
+    assert_eq!(first_item(&after), reversed[0].as_str().unwrap(), "B's cached page is not served stale");
+}
+
+/// A TCP forwarder standing in for the network path to the store: stop it and the store is
+/// unreachable; start another on the same port and it is back.
+struct Link {
+    stop: watch::Sender<bool>,
+}
+
+async fn link(listen: SocketAddr, target: SocketAddr) -> (Link, SocketAddr) {
+    let listener = tokio::net::TcpListener::bind(listen).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, mut stopped) = watch::channel(false);
+    tokio::spawn(async move {
+        let mut connections = tokio::task::JoinSet::new();
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let Ok((mut inbound, _)) = accepted else { continue };
+                    connections.spawn(async move {
+                        if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                            let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        }
+                    });
+                }
+                _ = stopped.wait_for(|s| *s) => break,
+            }
+        }
+        // Dropping the set cuts every open connection; dropping the listener refuses new ones.
+        connections.abort_all();
+    });
+    (Link { stop }, addr)
+}
+
+impl Link {
+    fn cut(self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+#[tokio::test]
+async fn when_the_store_goes_away_files_fail_readably_and_retry_works_once_it_is_back() {
+    let store_host = spawn_app().await;
+    let store: SocketAddr = store_host.storage.origin().trim_start_matches("http://").parse().unwrap();
+    let (line, via) = link("127.0.0.1:0".parse().unwrap(), store).await;
+    let mut config = store_host.store_config();
+    if let vitrine::server::config::StorageConfig::External { endpoint, .. } = &mut config {
+        *endpoint = url::Url::parse(&format!("http://{via}")).unwrap();
+    }
+    let app = test_app().storage(config).spawn().await.signed_in().await;
+    let bytes = png_bytes(500);
+    let spec = |name: &str| json!({"name": name, "size": 500, "content_type": "image/png"});
+    let started = app.start_ok(json!([spec("before.png"), spec("during.png"), spec("unsent.png")])).await;
+    let file = |i: usize| started["files"][i].clone();
+    let put = app.put_object(&file(0)["upload"], bytes.clone()).await;
+    assert_eq!(app.complete(&file(0)["file"]["id"], Some(&etag_of(&put))).await.status(), 200);
+
+    line.cut();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The browser's PUT cannot connect; it reports the file failed, with the reason.
+    let mut request = app.client.put(file(1)["upload"]["url"].as_str().unwrap()).body(bytes.clone());
+    for h in file(1)["upload"]["headers"].as_array().unwrap() {
+        request = request.header(h[0].as_str().unwrap(), h[1].as_str().unwrap());
+    }
+    let error = request.send().await.expect_err("the store is unreachable");
+    let reason = format!("Could not reach storage: {}", if error.is_connect() { "connection refused" } else { "network error" });
+    let failed: Value = app.api("/api/uploads/fail", json!({"file_id": file(1)["file"]["id"], "reason": reason})).await.json().await.unwrap();
+    assert_eq!(failed["file"]["status"], "failed");
+    assert_eq!(failed["file"]["error"], reason);
+    // A completion that needs the store answers 503 with a message a person can act on.
+    let unavailable = app.complete(&file(2)["file"]["id"], None).await;
+    assert_eq!(unavailable.status(), 503);
+    let body: Value = unavailable.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains("temporarily unavailable"), "{body}");
+    assert_eq!(reqwest::get(app.url("/healthz")).await.unwrap().status(), 503);
+
+    // The store is back (same address): retry and the outstanding upload both go through.
+    let (_line, _) = link(via, store).await;
+    let retried: Value = app.api("/api/uploads/retry", json!({"file_id": file(1)["file"]["id"]})).await.json().await.unwrap();
+    let put = app.put_object(&retried["upload"], bytes.clone()).await;
+    assert_eq!(put.status(), 200);
+    assert_eq!(app.complete(&file(1)["file"]["id"], Some(&etag_of(&put))).await.status(), 200);
+    let put = app.put_object(&file(2)["upload"], bytes.clone()).await;
+    assert_eq!(app.complete(&file(2)["file"]["id"], Some(&etag_of(&put))).await.status(), 200);
+    let job = app.job(&started["job"]["id"]).await;
+    assert_eq!((job["job"]["completed_files"].as_u64(), job["job"]["failed_files"].as_u64()), (Some(3), Some(0)));
+    assert_eq!(job["job"]["status"], "completed");
+    assert_eq!(reqwest::get(app.url("/healthz")).await.unwrap().status(), 200);
+}
+
+/// The real binary on `port`, with its data in `dir` and the given extra environment. Its
+/// output is collected by two threads (a full pipe would stall it) and handed over on exit.
+struct Running {
+    child: Child,
+    logs: Vec<std::thread::JoinHandle<String>>,
+}
+
+impl Running {
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Waits for the process to exit; its status and everything it printed.
+    fn wait(mut self) -> (std::process::ExitStatus, String) {
+        let status = self.child.wait().unwrap();
+        let logs = self.logs.drain(..).map(|h| h.join().unwrap()).collect();
+        (status, logs)
+    }
+}
+
+fn start_binary(dir: &std::path::Path, port: u16, env: &[(&str, String)]) -> Running {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vitrine"));
+    command
+        .current_dir(dir)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("VITRINE_DATA_DIR", dir.join("data"))
+        .env("VITRINE_STORE_ADDR", "127.0.0.1:0")
+        .env("VITRINE_ADMIN_EMAIL", ADMIN_EMAIL)
+        .env("VITRINE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("the binary starts");
+    let read = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut out = String::new();
+            let _ = pipe.read_to_string(&mut out);
+            out
+        })
+    };
+    let logs = vec![read(Box::new(child.stdout.take().unwrap())), read(Box::new(child.stderr.take().unwrap()))];
+    Running { child, logs }
+}
+
+async fn wait_until_up(base: &str) {
+    for _ in 0..200 {
+        if let Ok(response) = reqwest::get(format!("{base}/healthz")).await {
+            if response.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{base} did not come up");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// POST JSON, retrying while the app cannot be reached, as the browser's uploader does
+/// (backoff from 100 ms, doubling, at most 2 s apart, for at most 60 s).
+async fn post_with_backoff(client: &reqwest::Client, url: &str, body: &Value) -> (reqwest::Response, u32) {
+    let mut delay = Duration::from_millis(100);
+    let mut failures = 0;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match client.post(url).json(body).send().await {
+            Ok(response) if response.status() != 502 && response.status() != 503 => return (response, failures),
+            _ if std::time::Instant::now() < deadline => {
+                failures += 1;
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+            other => panic!("the app did not come back: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn killed_mid_batch_the_app_comes_back_and_every_file_completes() {
+    // The store lives apart from the app (as R2 does): here, in another app of this test.
+    let store_host = spawn_app().await;
+    let vitrine::server::config::StorageConfig::External { endpoint, access_key_id, secret_access_key, .. } = store_host.store_config()
+    else {
+        unreachable!()
+    };
+    use secrecy::ExposeSecret;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let env = [
+        ("VITRINE_S3_ENDPOINT", endpoint.to_string()),
+        ("VITRINE_S3_ACCESS_KEY_ID", access_key_id.clone()),
+        ("VITRINE_S3_SECRET_ACCESS_KEY", secret_access_key.expose_secret().to_string()),
+        ("VITRINE_DATABASE_URL", format!("sqlite://{}/vitrine.db?mode=rwc", dir.path().display())),
+    ];
+    let base = format!("http://127.0.0.1:{port}");
+    let mut app = start_binary(dir.path(), port, &env);
+    wait_until_up(&base).await;
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = client.post(format!("{base}/api/auth/login")).json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).send().await.unwrap();
+    assert_eq!(login.status(), 200);
+
+    const FILES: usize = 20;
+    let size = 256 * 1024;
+    let specs: Vec<Value> = (0..FILES).map(|i| json!({"name": format!("k{i:02}.png"), "size": size, "content_type": "image/png"})).collect();
+    let started: Value = client.post(format!("{base}/api/uploads/start")).json(&json!({"files": specs})).send().await.unwrap().json().await.unwrap();
+    let files = started["files"].as_array().unwrap().clone();
+    let put = |file: Value| {
+        let client = client.clone();
+        async move {
+            let mut request = client.put(file["upload"]["url"].as_str().unwrap()).body(png_bytes(size));
+            for h in file["upload"]["headers"].as_array().unwrap() {
+                request = request.header(h[0].as_str().unwrap(), h[1].as_str().unwrap());
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200, "the PUT never goes through the app");
+            (file["file"]["id"].clone(), etag_of(&response))
+        }
+    };
+    // The first eight finish before the crash.
+    for file in &files[..8] {
+        let (id, etag) = put(file.clone()).await;
+        let done = client.post(format!("{base}/api/uploads/complete")).json(&json!({"file_id": id, "etag": etag})).send().await.unwrap();
+        assert_eq!(done.status(), 200);
+    }
+    // Twelve PUTs in flight when the app is SIGKILLed.
+    let in_flight = tokio::spawn(futures::future::join_all(files[8..].iter().cloned().map(put)));
+    app.child.kill().expect("SIGKILL");
+    app.child.wait().unwrap();
+    let landed = in_flight.await.unwrap();
+    assert_eq!(landed.len(), 12);
+    // Completions start while the app is down, retrying; it is restarted a moment later.
+    let completions = tokio::spawn({
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            let mut outcomes = Vec::new();
+            for (id, etag) in landed {
+                let (response, failures) = post_with_backoff(&client, &format!("{base}/api/uploads/complete"), &json!({"file_id": id, "etag": etag})).await;
+                outcomes.push((response.status(), failures));
+            }
+            outcomes
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let mut restarted = start_binary(dir.path(), port, &env);
+    let outcomes = completions.await.unwrap();
+    assert!(outcomes.iter().all(|(status, _)| status.is_success()), "{outcomes:?}");
+    assert!(outcomes[0].1 > 0, "the first completion had to wait for the restart");
+
+    // The same session (it lives in the database) sees the whole batch completed, once each.
+    let job: Value = client.post(format!("{base}/api/uploads/get")).json(&json!({"job_id": started["job"]["id"]})).send().await.unwrap().json().await.unwrap();
+    assert_eq!(job["job"]["completed_files"], FILES);
+    assert_eq!(job["job"]["failed_files"], 0);
+    assert_eq!(job["job"]["status"], "completed");
+    let completed = job["files"].as_array().unwrap().iter().filter(|f| f["status"] == "completed" && !f["media_id"].is_null()).count();
+    assert_eq!(completed, FILES, "no half-written file: each completed file has its media row");
+    let media: Value = client.post(format!("{base}/api/media/list")).json(&json!({"query": {"limit": 100}})).send().await.unwrap().json().await.unwrap();
+    assert_eq!(media["items"].as_array().unwrap().len(), FILES);
+    restarted.kill();
+}
+
+#[tokio::test]
+async fn sigterm_finishes_the_request_in_flight_then_stops_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let app = start_binary(dir.path(), port, &[]);
+    wait_until_up(&base).await;
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = client.post(format!("{base}/api/auth/login")).json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).send().await.unwrap();
+    assert_eq!(login.status(), 200);
+
+    // A request whose body is still arriving when SIGTERM comes.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(4);
+    let body = reqwest::Body::wrap_stream(tokio_stream_from(rx));
+    let request = tokio::spawn(client.post(format!("{base}/api/collections/create")).header("content-type", "application/json").body(body).send());
+    tx.send(Ok(bytes::Bytes::from_static(b"{\"title\": \"Finished after"))).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = Command::new("kill").args(["-TERM", &app.child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // New connections are refused meanwhile.
+    assert!(reqwest::Client::new().get(format!("{base}/healthz")).send().await.is_err(), "no new requests after SIGTERM");
+    tx.send(Ok(bytes::Bytes::from_static(b" SIGTERM\"}"))).await.unwrap();
+    drop(tx);
+    let response = request.await.unwrap().expect("the in-flight request is answered");
+    assert_eq!(response.status(), 200);
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(created["slug"], "finished-after-sigterm");
+
+    let exit = tokio::task::spawn_blocking(move || app.wait());
+    let (status, logs) = tokio::time::timeout(Duration::from_secs(20), exit).await.expect("exits promptly").unwrap();
+    assert!(status.success(), "{status}: {logs}");
+    assert!(logs.contains("sweeper stopped"), "{logs}");
+    assert!(logs.contains("database pool closed"), "{logs}");
+
+    // Nothing lost: the collection is there after a restart.
+    let mut again = start_binary(dir.path(), port, &[]);
+    wait_until_up(&base).await;
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    client.post(format!("{base}/api/auth/login")).json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).send().await.unwrap();
+    let listed: Value = client.post(format!("{base}/api/collections/list")).json(&json!({})).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed[0]["collection"]["slug"], "finished-after-sigterm");
+    again.kill();
+}
+
+/// A stream of the chunks sent on `rx`.
+fn tokio_stream_from(
+    mut rx: tokio::sync::mpsc::Receiver<Result<bytes::Bytes, std::io::Error>>,
+) -> impl futures::Stream<Item = Result<bytes::Bytes, std::io::Error>> {
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
