@@ -15,7 +15,7 @@ LEPTOS_ENV_VARS := LEPTOS_OUTPUT_NAME=vitrine LEPTOS_SITE_ROOT=target/site LEPTO
 	LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=. LEPTOS_BIN_DIR=. \
 	LEPTOS_JS_MINIFY=false LEPTOS_HASH_FILES=false RUSTFLAGS="--cfg erase_components"
 
-.PHONY: run test bench tools browser e2e-deps postgres build test-rust test-e2e clean
+.PHONY: run test bench tools browser e2e-deps postgres build test-rust test-e2e fuzz fuzz-tools clean
 
 run: tools ## Build and start Vitrine at http://127.0.0.1:3000 (SQLite + embedded store under ./data)
 	cargo leptos serve
@@ -23,9 +23,30 @@ run: tools ## Build and start Vitrine at http://127.0.0.1:3000 (SQLite + embedde
 test: tools browser e2e-deps postgres build test-rust test-e2e ## Every test: unit, integration (SQLite + Postgres), Playwright
 	@echo "make test: all suites passed"
 
-bench: tools browser postgres bench-tools build ## Benchmarks: print figures (release build)
+bench: tools browser postgres bench-tools build ## Benchmarks: print figures (release build), then a short fuzz run
 	$(LEPTOS_ENV_VARS) cargo bench --no-default-features --features ssr --bench uploads --bench delivery --bench collections
 	@bash benches/bundle-size.sh
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
+
+# Fuzzing the slug function, the file-name checker with the storage-key maker, and the CDN
+# parameter parser (libFuzzer through cargo-fuzz). `make fuzz` runs each for FUZZ_SECONDS;
+# a longer run: `make fuzz FUZZ_SECONDS=3600`. The stable toolchain is told to accept the
+# sanitizer flags cargo-fuzz passes (RUSTC_BOOTSTRAP); no nightly is needed.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := slugify file_name cdn_params
+fuzz: fuzz-tools
+	@mkdir -p target/fuzz-logs
+	@for target in $(FUZZ_TARGETS); do \
+		log=target/fuzz-logs/$$target.log; \
+		if RUSTC_BOOTSTRAP=1 cargo fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) >$$log 2>&1; then \
+			echo "fuzz $$target: $$(grep -E '^Done' $$log | tail -1) — no panics"; \
+		else \
+			tail -40 $$log; echo "fuzz $$target FAILED: input saved under fuzz/artifacts/$$target"; exit 1; \
+		fi; \
+	done
+
+fuzz-tools:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 
 # What the delivery benchmark compares against: libvips' thumbnailer and nginx; brotli for sizes.
 bench-tools:

@@ -7,6 +7,7 @@ pub mod health;
 pub mod images;
 pub mod login_limit;
 pub mod media;
+pub mod naming;
 pub mod password;
 pub mod public_cache;
 pub mod security;

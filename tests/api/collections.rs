@@ -76,3 +76,20 @@ async fn an_upload_started_for_a_collection_lands_in_it() {
     let detail: Value = app.api("/api/media/get", json!({"id": done["file"]["media_id"]})).await.json().await.unwrap();
     assert_eq!(detail["collections"][0]["id"], created["id"]);
 }
+
+#[tokio::test]
+async fn a_long_title_created_three_times_gets_three_slugs() {
+    let app = spawn_app().await.signed_in().await;
+    let title = "A very long title ".repeat(11);
+    let mut slugs = Vec::new();
+    for _ in 0..3 {
+        let response = app.api("/api/collections/create", json!({"title": title})).await;
+        assert_eq!(response.status(), 200, "{:?}", response.text().await);
+        let created: Value = response.json().await.unwrap();
+        let slug = created["slug"].as_str().unwrap().to_string();
+        assert!(slug.len() <= 80, "{slug}");
+        slugs.push(slug);
+    }
+    slugs.dedup();
+    assert_eq!(slugs.len(), 3, "{slugs:?}");
+}

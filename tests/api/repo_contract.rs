@@ -458,7 +458,7 @@ async fn a_taken_slug_is_a_unique_violation(db: &TestDatabase) {
     assert!(matches!(err, vitrine::server::db::DbError::UniqueViolation { .. }), "{err:?}");
     repo.create_collection(Uuid::new_v4(), "Three", "same-2", "").await.unwrap();
     repo.create_collection(Uuid::new_v4(), "Four", "samesies", "").await.unwrap();
-    let mut slugs = repo.slugs_like("same").await.unwrap();
+    let mut slugs = repo.slugs_like("same", "same").await.unwrap();
     slugs.sort();
     assert_eq!(slugs, ["same", "same-2"]);
 }

@@ -181,8 +181,9 @@ pub trait Repo: Send + Sync + 'static {
     /// Inserts with exactly this slug; a taken slug is `UniqueViolation` (the caller picks the next).
     async fn create_collection(&self, id: Uuid, title: &str, slug: &str, description: &str) -> Result<Collection, DbError>;
 
-    /// Slugs equal to `base` or `base-…`, to choose the next candidate from.
-    async fn slugs_like(&self, base: &str) -> Result<Vec<String>, DbError>;
+    /// Slugs (current and old) equal to `base` or starting `root-`, to choose the next
+    /// candidate from (see `naming::suffix_root`).
+    async fn slugs_like(&self, base: &str, root: &str) -> Result<Vec<String>, DbError>;
 
     /// Newest first, each with its item count. Two queries' worth of work in one.
     async fn list_collections(&self) -> Result<Vec<CollectionSummary>, DbError>;

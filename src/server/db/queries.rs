@@ -579,7 +579,7 @@ macro_rules! impl_repo {
                 Ok(row.into())
             }
 
-            async fn slugs_like(&self, base: &str) -> Result<Vec<String>, DbError> {
+            async fn slugs_like(&self, base: &str, root: &str) -> Result<Vec<String>, DbError> {
                 // Slugs hold only [a-z0-9-], so the pattern needs no escaping. Old slugs count as
                 // taken: they still redirect to their collection.
                 Ok(sqlx::query_scalar(
@@ -587,7 +587,7 @@ macro_rules! impl_repo {
                      UNION SELECT old_slug FROM collection_slug_history WHERE old_slug = $1 OR old_slug LIKE $2",
                 )
                     .bind(base)
-                    .bind(format!("{base}-%"))
+                    .bind(format!("{root}-%"))
                     .fetch_all(self.pool())
                     .await?)
             }
