@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 use vitrine::model::Email;
 use vitrine::server::config::{AdminConfig, Config, DatabaseConfig, DatabaseKind, StorageConfig, UploadConfig};
-use vitrine::server::db::{NewMedia, NewUploadFile, NewUploadJob, Repo};
+use vitrine::server::db::{NewMedia, NewUploadFile, NewUploadJob};
 use vitrine::server::startup::Application;
 
 const CONNECTIONS: usize = 64;
