@@ -138,7 +138,7 @@ async fn gallery_vs_nginx(dir: &std::path::Path) {
 
 /// Lighthouse's mobile scores for the gallery (npm `lighthouse@12.2.3`, installed by `make bench`
 /// under target/lighthouse, driving Debian's Chromium). The first run warms the image variants,
-/// as a CDN would have them; the second is reported.
+/// as a CDN would have them; the second is reported (its full report: target/lighthouse/).
 fn lighthouse(url: &str) {
     let cli = std::path::Path::new("target/lighthouse/node_modules/lighthouse/cli/index.js");
     if !cli.exists() || !std::path::Path::new("/usr/bin/chromium").exists() {
@@ -174,6 +174,7 @@ fn lighthouse(url: &str) {
             return;
         }
     };
+    let _ = std::fs::write("target/lighthouse/gallery-report.json", serde_json::to_vec_pretty(&report).unwrap_or_default());
     let score = |category: &str| report["categories"][category]["score"].as_f64().map_or("n/a".to_string(), |s| format!("{:.0}", s * 100.0));
     let metric = |audit: &str| report["audits"][audit]["displayValue"].as_str().unwrap_or("n/a").to_string();
     println!(
@@ -199,6 +200,10 @@ fn lighthouse(url: &str) {
             let found = &report["audits"][id];
             if weight > 0.0 && found["score"].as_f64().is_some_and(|s| s < 0.9) {
                 println!("    below 90 in {category}: {id} — {}", found["title"].as_str().unwrap_or_default());
+                for item in found["details"]["items"].as_array().into_iter().flatten().take(3) {
+                    let what = item["node"]["snippet"].as_str().or(item["description"].as_str()).or(item["url"].as_str());
+                    println!("      {}", what.unwrap_or_default().chars().take(160).collect::<String>());
+                }
             }
         }
     }

@@ -1,3 +1,7 @@
+// Leptos views of whole pages are deeply nested types; a release (non-erased) build of the
+// hydrate side needs more than the default depth to lay them out.
+#![recursion_limit = "256"]
+
 //! Vitrine: a self-hosted media library. The same crate is compiled twice: with `ssr` as the
 //! server binary, with `hydrate` as the Wasm that brings the server-rendered pages to life.
 
