@@ -226,6 +226,9 @@ async fn reorder(backend: &str, database: DatabaseConfig) {
                     size: 10,
                     content_type: "image/jpeg".into(),
                     url_expires_at: Utc::now(),
+                    multipart: None,
+                    last_modified: None,
+                    fingerprint: None,
                 }
             })
             .collect(),

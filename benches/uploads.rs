@@ -186,6 +186,90 @@ async fn direct_puts(bench: &Bench, data: &bytes::Bytes, round: usize) -> Durati
     started_at.elapsed()
 }
 
+const MULTIPART_BYTES: usize = 1024 * 1024 * 1024;
+const PARTS_IN_FLIGHT: usize = 4;
+
+/// 1 GiB through the full multipart flow (start, sign each part, PUT, record, complete) vs one
+/// raw multipart upload to the same store with the same part size and parallelism; best of 2.
+async fn multipart(bench: &Bench) {
+    let data = bytes::Bytes::from((0..MULTIPART_BYTES).map(|i| if i < 8 { b"\x89PNG\r\n\x1a\n"[i] } else { (i % 251) as u8 }).collect::<Vec<u8>>());
+    let part_size = vitrine::model::upload::part_size_for(MULTIPART_BYTES as u64) as usize;
+    let parts = MULTIPART_BYTES.div_ceil(part_size);
+    let mut flow = Duration::MAX;
+    let mut raw = Duration::MAX;
+    let mut received = 0;
+    for round in 0..2 {
+        flush_disk();
+        raw = raw.min(raw_multipart(bench, &data, part_size, round).await);
+        flush_disk();
+        let before = bench.received.load(Ordering::Relaxed);
+        let started_at = Instant::now();
+        let started = bench
+            .api("/api/uploads/start", json!({"files": [{"name": format!("huge-{round}.png"), "size": MULTIPART_BYTES, "content_type": "image/png"}]}))
+            .await;
+        let file_id = started["files"][0]["file"]["id"].clone();
+        let next = Arc::new(std::sync::atomic::AtomicUsize::new(1));
+        let workers = (0..PARTS_IN_FLIGHT).map(|_| {
+            let (next, data, file_id) = (next.clone(), data.clone(), file_id.clone());
+            async move {
+                loop {
+                    let number = next.fetch_add(1, Ordering::Relaxed);
+                    if number > parts {
+                        return;
+                    }
+                    let request = bench.api("/api/uploads/part", json!({"file_id": file_id, "part_number": number})).await;
+                    let start = (number - 1) * part_size;
+                    let etag = bench.put(&request, data.slice(start..(start + part_size).min(MULTIPART_BYTES))).await;
+                    bench.api("/api/uploads/part_done", json!({"file_id": file_id, "part_number": number, "etag": etag})).await;
+                }
+            }
+        });
+        futures::future::join_all(workers).await;
+        bench.api("/api/uploads/complete", json!({"file_id": file_id})).await;
+        flow = flow.min(started_at.elapsed());
+        received = bench.received.load(Ordering::Relaxed) - before;
+    }
+    println!("  multipart upload of 1 GiB, {parts} parts of {} MiB, {PARTS_IN_FLIGHT} in flight (best of 2)", part_size / 1024 / 1024);
+    println!("    full flow (start, sign, PUT, record, complete): {:>7.2} s  {:>7.1} MiB/s", flow.as_secs_f64(), mib_per_s(MULTIPART_BYTES, flow));
+    println!("    raw multipart to the store:                    {:>7.2} s  {:>7.1} MiB/s", raw.as_secs_f64(), mib_per_s(MULTIPART_BYTES, raw));
+    println!("    flow / raw throughput:                         {:>7.3}  (goal >= 0.9)", raw.as_secs_f64() / flow.as_secs_f64());
+    println!("    bytes the app received per GiB uploaded:       {received:>7}");
+}
+
+async fn raw_multipart(bench: &Bench, data: &bytes::Bytes, part_size: usize, round: usize) -> Duration {
+    let storage = &bench.state.storage;
+    let key = format!("direct/multipart-{round}.png");
+    let parts = MULTIPART_BYTES.div_ceil(part_size);
+    let started_at = Instant::now();
+    let upload_id = storage.create_multipart(&key, "image/png").await.unwrap();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(1));
+    let done = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let workers = (0..PARTS_IN_FLIGHT).map(|_| {
+        let (next, data, done, key, upload_id) = (next.clone(), data.clone(), done.clone(), key.clone(), upload_id.clone());
+        async move {
+            loop {
+                let number = next.fetch_add(1, Ordering::Relaxed);
+                if number > parts {
+                    return;
+                }
+                let start = (number - 1) * part_size;
+                let end = (start + part_size).min(MULTIPART_BYTES);
+                let signed = storage
+                    .presign_part(&key, &upload_id, number as u32, (end - start) as u64, Duration::from_secs(600))
+                    .await
+                    .unwrap();
+                let etag = bench.put(&json!({"url": signed.url, "headers": signed.headers}), data.slice(start..end)).await;
+                done.lock().unwrap().push((number as u32, etag));
+            }
+        }
+    });
+    futures::future::join_all(workers).await;
+    let mut parts_done = done.lock().unwrap().clone();
+    parts_done.sort();
+    storage.complete_multipart(&key, &upload_id, &parts_done).await.unwrap();
+    started_at.elapsed()
+}
+
 /// Completions per second with 64 requests at a time, against a bare single-row UPDATE
 /// transaction loop at the same concurrency on the same database.
 async fn completions(bench: &Bench, backend: &str) {
@@ -286,6 +370,7 @@ async fn main() {
     let bench = spawn(sqlite).await;
     println!("SQLite");
     throughput(&bench).await;
+    multipart(&bench).await;
     completions(&bench, "SQLite").await;
     drop(bench);
 

@@ -5,7 +5,9 @@ use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::model::upload::{FileOutcome, JobWithFiles, StartedFile, StartedJob, UploadFileSpec};
+use crate::model::upload::{
+    FileOutcome, JobWithFiles, MultipartProgress, PresignedRequest, StartedFile, StartedJob, UploadFile, UploadFileSpec,
+};
 
 /// `POST /api/uploads/start` `{files: [{name, size, content_type}], collection_id?}` → the job and,
 /// per file, a presigned PUT (`upload: {method, url, headers, expires_at}`).
@@ -78,4 +80,43 @@ pub async fn list_uploads(
     let state = crate::server::state::AppState::from_context()?;
     let limit = limit.unwrap_or(20).clamp(1, 100);
     Ok(state.repo.list_upload_jobs(limit, before).await?)
+}
+
+/// `POST /api/uploads/part` `{file_id, part_number}` → a PUT for that part of a multipart
+/// upload (1-based), valid for a short while; ask again for a fresh one.
+#[server(prefix = "/api", endpoint = "uploads/part", input = Json)]
+pub async fn sign_upload_part(file_id: Uuid, part_number: u32) -> Result<PresignedRequest, AppError> {
+    let user = crate::server::session::require_user().await?;
+    let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id: None };
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::uploads::sign_part(&state, file_id, part_number, uploader).await
+}
+
+/// `POST /api/uploads/part_done` `{file_id, part_number, etag}` → the upload's progress: the
+/// browser records each part as the store confirms it.
+#[server(prefix = "/api", endpoint = "uploads/part_done", input = Json)]
+pub async fn record_upload_part(file_id: Uuid, part_number: u32, etag: String) -> Result<MultipartProgress, AppError> {
+    let user = crate::server::session::require_user().await?;
+    let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id: None };
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::uploads::record_part(&state, file_id, part_number, &etag, uploader).await
+}
+
+/// `POST /api/uploads/parts` `{file_id}` → `{file, part_size, part_count, parts}`: the parts the
+/// store holds (checked with ListParts), so a resumed upload sends only the missing ones.
+#[server(prefix = "/api", endpoint = "uploads/parts", input = Json)]
+pub async fn upload_parts(file_id: Uuid) -> Result<MultipartProgress, AppError> {
+    let user = crate::server::session::require_user().await?;
+    let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id: None };
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::uploads::multipart_progress(&state, file_id, uploader).await
+}
+
+/// `POST /api/uploads/unfinished` `{}` → the signed-in user's multipart uploads that can be
+/// resumed (name, size, last-modified and fingerprint to match a re-selected file against).
+#[server(prefix = "/api", endpoint = "uploads/unfinished", input = Json)]
+pub async fn unfinished_uploads() -> Result<Vec<UploadFile>, AppError> {
+    let user = crate::server::session::require_user().await?;
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::uploads::unfinished(&state, user.id).await
 }

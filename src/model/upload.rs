@@ -10,6 +10,25 @@ pub struct UploadFileSpec {
     pub name: String,
     pub size: u64,
     pub content_type: String,
+    /// The file's `lastModified` (ms since the epoch) and a hash of its first and last MiB:
+    /// what a resumed upload matches a re-selected file against. Optional.
+    #[serde(default)]
+    pub last_modified: Option<i64>,
+    #[serde(default)]
+    pub fingerprint: Option<String>,
+}
+
+/// Smallest part S3 accepts (all but the last part).
+pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
+/// Most parts one S3 multipart upload may have.
+pub const MAX_PARTS: u64 = 10_000;
+
+/// The fixed part size for a file of `size` bytes: 5 MiB, or more (whole MiB) when the file
+/// would otherwise need more than 10,000 parts. R2 wants every part but the last the same size.
+pub fn part_size_for(size: u64) -> u64 {
+    const MIB: u64 = 1024 * 1024;
+    let needed = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
+    needed.max(MIN_PART_SIZE)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +129,34 @@ pub struct UploadFile {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// Set for a multipart upload: every part is this long but the last.
+    #[serde(default)]
+    pub part_size: Option<u64>,
+    #[serde(default)]
+    pub last_modified: Option<i64>,
+    #[serde(default)]
+    pub fingerprint: Option<String>,
+    /// The store's id of the multipart upload; the server's business only.
+    #[serde(skip)]
+    pub multipart_upload_id: Option<String>,
+}
+
+impl UploadFile {
+    /// How many parts a multipart upload of this file has.
+    pub fn part_count(&self) -> Option<u32> {
+        let part_size = self.part_size.filter(|p| *p > 0)?;
+        u32::try_from(self.size.div_ceil(part_size).max(1)).ok()
+    }
+
+    /// The length of part `number` (1-based), if the file has such a part.
+    pub fn part_len(&self, number: u32) -> Option<u64> {
+        let (part_size, count) = (self.part_size?, self.part_count()?);
+        if number == 0 || number > count {
+            return None;
+        }
+        let start = u64::from(number - 1) * part_size;
+        Some(part_size.min(self.size - start))
+    }
 }
 
 /// The method, URL and headers of one presigned request the browser makes to the store.
@@ -127,7 +174,26 @@ pub struct PresignedRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartedFile {
     pub file: UploadFile,
-    pub upload: PresignedRequest,
+    /// The PUT for a single-request upload; `None` for a multipart one, whose parts are signed
+    /// one by one (`/api/uploads/part`).
+    pub upload: Option<PresignedRequest>,
+}
+
+/// One part the store holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadPart {
+    pub number: u32,
+    pub size: u64,
+    pub etag: String,
+}
+
+/// Where a multipart upload stands: its parts so far, out of `part_count`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MultipartProgress {
+    pub file: UploadFile,
+    pub part_size: u64,
+    pub part_count: u32,
+    pub parts: Vec<UploadPart>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,6 +256,18 @@ fn is_bidi_control(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_are_five_mib_or_grow_to_stay_within_ten_thousand() {
+        const MIB: u64 = 1024 * 1024;
+        assert_eq!(part_size_for(40 * MIB), 5 * MIB);
+        assert_eq!(part_size_for(1), 5 * MIB);
+        assert_eq!(part_size_for(50_000 * MIB), 5 * MIB);
+        let big = 100 * 1024 * MIB; // 100 GiB
+        let part = part_size_for(big);
+        assert_eq!(part % MIB, 0);
+        assert!(big.div_ceil(part) <= MAX_PARTS && part > 5 * MIB);
+    }
 
     #[test]
     fn ordinary_names_are_accepted_as_given() {

@@ -46,6 +46,9 @@ struct RawEnv {
     upload_url_ttl_secs: Option<String>,
     upload_sweep_interval_secs: Option<String>,
     upload_sweep_grace_secs: Option<String>,
+    upload_multipart_threshold_bytes: Option<String>,
+    upload_multipart_abandon_secs: Option<String>,
+    upload_part_url_ttl_secs: Option<String>,
     image_widths: Option<String>,
 }
 
@@ -88,7 +91,7 @@ pub struct AdminConfig {
 pub struct UploadConfig {
     /// Exact MIME types (lower case) a file may declare.
     pub allowed_types: Vec<String>,
-    /// Largest single file. 5 GiB is also the most one S3 PUT may carry.
+    /// Largest file. One PUT carries at most 5 GiB; bigger files must be above the multipart threshold.
     pub max_bytes: u64,
     /// Most files in one batch.
     pub max_files: usize,
@@ -99,6 +102,12 @@ pub struct UploadConfig {
     /// How long after its URL expired an unfinished file is given up on. A PUT that started
     /// just before expiry may still be running (S3 checks the signature when a request starts).
     pub sweep_grace: Duration,
+    /// Files this large or larger go up in parts (S3 multipart), resumably.
+    pub multipart_threshold: u64,
+    /// A multipart upload with no progress for this long is aborted by the sweeper.
+    pub multipart_abandon: Duration,
+    /// How long one part's URL stays valid; an expired one is simply signed again.
+    pub part_url_ttl: Duration,
 }
 
 pub const DEFAULT_ALLOWED_TYPES: &[&str] = &[
@@ -125,6 +134,9 @@ impl Default for UploadConfig {
             url_ttl: Duration::from_secs(3600),
             sweep_interval: Duration::from_secs(60),
             sweep_grace: Duration::from_secs(15 * 60),
+            multipart_threshold: 64 * 1024 * 1024,
+            multipart_abandon: Duration::from_secs(24 * 3600),
+            part_url_ttl: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -169,6 +181,9 @@ impl Config {
             url_ttl_secs: raw.upload_url_ttl_secs.clone(),
             sweep_interval_secs: raw.upload_sweep_interval_secs.clone(),
             sweep_grace_secs: raw.upload_sweep_grace_secs.clone(),
+            multipart_threshold_bytes: raw.upload_multipart_threshold_bytes.clone(),
+            multipart_abandon_secs: raw.upload_multipart_abandon_secs.clone(),
+            part_url_ttl_secs: raw.upload_part_url_ttl_secs.clone(),
         };
         let data_dir = PathBuf::from(non_empty(raw.data_dir).unwrap_or_else(|| "./data".into()));
 
@@ -275,6 +290,9 @@ struct RawUploads {
     url_ttl_secs: Option<String>,
     sweep_interval_secs: Option<String>,
     sweep_grace_secs: Option<String>,
+    multipart_threshold_bytes: Option<String>,
+    multipart_abandon_secs: Option<String>,
+    part_url_ttl_secs: Option<String>,
 }
 
 fn parse_upload_config(raw: &RawUploads) -> Result<UploadConfig, ConfigError> {
@@ -301,10 +319,11 @@ fn parse_upload_config(raw: &RawUploads) -> Result<UploadConfig, ConfigError> {
             },
         }
     };
-    const FIVE_GIB: u64 = 5 * 1024 * 1024 * 1024;
+    // One PUT carries at most 5 GiB; multipart uploads take up to 10,000 parts of up to 5 GiB.
+    const FIVE_TIB: u64 = 5 * 1024 * 1024 * 1024 * 1024;
     Ok(UploadConfig {
         allowed_types,
-        max_bytes: number("VITRINE_UPLOAD_MAX_BYTES", &raw.max_bytes, 1, FIVE_GIB)?.unwrap_or(defaults.max_bytes),
+        max_bytes: number("VITRINE_UPLOAD_MAX_BYTES", &raw.max_bytes, 1, FIVE_TIB)?.unwrap_or(defaults.max_bytes),
         max_files: number("VITRINE_UPLOAD_MAX_FILES", &raw.max_files, 1, 10_000)?
             .map(|n| n as usize)
             .unwrap_or(defaults.max_files),
@@ -317,6 +336,19 @@ fn parse_upload_config(raw: &RawUploads) -> Result<UploadConfig, ConfigError> {
         sweep_grace: number("VITRINE_UPLOAD_SWEEP_GRACE_SECS", &raw.sweep_grace_secs, 0, 7 * 24 * 3600)?
             .map(Duration::from_secs)
             .unwrap_or(defaults.sweep_grace),
+        multipart_threshold: number(
+            "VITRINE_UPLOAD_MULTIPART_THRESHOLD_BYTES",
+            &raw.multipart_threshold_bytes,
+            crate::model::upload::MIN_PART_SIZE,
+            5 * 1024 * 1024 * 1024,
+        )?
+        .unwrap_or(defaults.multipart_threshold),
+        multipart_abandon: number("VITRINE_UPLOAD_MULTIPART_ABANDON_SECS", &raw.multipart_abandon_secs, 0, 30 * 24 * 3600)?
+            .map(Duration::from_secs)
+            .unwrap_or(defaults.multipart_abandon),
+        part_url_ttl: number("VITRINE_UPLOAD_PART_URL_TTL_SECS", &raw.part_url_ttl_secs, 1, 7 * 24 * 3600)?
+            .map(Duration::from_secs)
+            .unwrap_or(defaults.part_url_ttl),
     })
 }
 

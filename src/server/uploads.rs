@@ -6,10 +6,13 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::model::upload::{FileName, FileOutcome, StartedFile, StartedJob, UploadFile, UploadFileSpec, UploadFileStatus};
+use crate::model::upload::{
+    part_size_for, FileName, FileOutcome, MultipartProgress, StartedFile, StartedJob, UploadFile, UploadFileSpec, UploadFileStatus,
+    UploadPart,
+};
 use crate::server::config::UploadConfig;
 use crate::server::naming::object_key;
-use crate::server::db::{NewMedia, NewUploadFile, NewUploadJob, Transition};
+use crate::server::db::{NewMedia, NewMultipart, NewUploadFile, NewUploadJob, Transition};
 use crate::server::state::AppState;
 use crate::server::storage::{same_etag, ObjectHead, StorageError};
 
@@ -19,6 +22,8 @@ pub struct ValidFile {
     pub name: FileName,
     pub size: u64,
     pub content_type: String,
+    pub last_modified: Option<i64>,
+    pub fingerprint: Option<String>,
 }
 
 /// Checks a whole batch; the first bad file refuses it, with its name and the reason.
@@ -56,7 +61,12 @@ pub fn validate_batch(specs: &[UploadFileSpec], config: &UploadConfig) -> Result
                     spec.size, config.max_bytes
                 )));
             }
-            Ok(ValidFile { name, size: spec.size, content_type })
+            let fingerprint = match spec.fingerprint.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+                Some(f) if f.len() <= 128 && f.bytes().all(|b| b.is_ascii_hexdigit()) => Some(f.to_ascii_lowercase()),
+                Some(_) => return Err(AppError::invalid(format!("{shown}: the fingerprint must be at most 128 hex digits."))),
+                None => None,
+            };
+            Ok(ValidFile { name, size: spec.size, content_type, last_modified: spec.last_modified, fingerprint })
         })
         .collect()
 }
@@ -84,39 +94,69 @@ pub async fn start_job(
             return Err(AppError::NotFound("The collection".into()));
         }
     }
-    let expires_at = Utc::now() + chrono::Duration::from_std(state.uploads.url_ttl).unwrap_or(chrono::Duration::hours(1));
-    let new_job = NewUploadJob {
-        id: Uuid::new_v4(),
-        created_by: Some(user_id),
-        collection_id,
-        files: files
-            .iter()
-            .map(|f| {
-                let id = Uuid::new_v4();
-                NewUploadFile {
-                    id,
-                    object_key: object_key(id, f.name.as_str()),
-                    original_filename: f.name.as_str().to_string(),
-                    size: f.size,
-                    content_type: f.content_type.clone(),
-                    url_expires_at: expires_at,
+    let now = Utc::now();
+    let expires_at = now + chrono::Duration::from_std(state.uploads.url_ttl).unwrap_or(chrono::Duration::hours(1));
+    let abandon_at = now + chrono::Duration::from_std(state.uploads.multipart_abandon).unwrap_or(chrono::Duration::hours(24));
+    let mut new_files = Vec::with_capacity(files.len());
+    let mut uploads = Vec::with_capacity(files.len());
+    // Sign every URL (and start every multipart upload) before writing anything: a store
+    // problem then leaves no job behind, only multipart uploads that are aborted here.
+    for f in &files {
+        let id = Uuid::new_v4();
+        let key = object_key(id, f.name.as_str());
+        let (multipart, upload, deadline) = if f.size >= state.uploads.multipart_threshold {
+            match state.storage.create_multipart(&key, &f.content_type).await {
+                Ok(upload_id) => {
+                    (Some(NewMultipart { upload_id, part_size: part_size_for(f.size) }), None, abandon_at)
                 }
-            })
-            .collect(),
-    };
-    // Sign every URL before writing anything: a store problem then leaves no job behind.
-    let mut uploads = Vec::with_capacity(new_job.files.len());
-    for file in &new_job.files {
-        let upload = state
-            .storage
-            .presign_put(&file.object_key, &file.content_type, file.size, state.uploads.url_ttl)
-            .await
-            .map_err(storage_failed)?;
+                Err(e) => {
+                    abort_started(state, &new_files).await;
+                    return Err(storage_failed(e));
+                }
+            }
+        } else {
+            match state.storage.presign_put(&key, &f.content_type, f.size, state.uploads.url_ttl).await {
+                Ok(upload) => (None, Some(upload), expires_at),
+                Err(e) => {
+                    abort_started(state, &new_files).await;
+                    return Err(storage_failed(e));
+                }
+            }
+        };
+        new_files.push(NewUploadFile {
+            id,
+            object_key: key,
+            original_filename: f.name.as_str().to_string(),
+            size: f.size,
+            content_type: f.content_type.clone(),
+            url_expires_at: deadline,
+            multipart,
+            last_modified: f.last_modified,
+            fingerprint: f.fingerprint.clone(),
+        });
         uploads.push(upload);
     }
-    let created = state.repo.create_upload_job(&new_job).await?;
+    let new_job = NewUploadJob { id: Uuid::new_v4(), created_by: Some(user_id), collection_id, files: new_files };
+    let created = match state.repo.create_upload_job(&new_job).await {
+        Ok(created) => created,
+        Err(e) => {
+            abort_started(state, &new_job.files).await;
+            return Err(e.into());
+        }
+    };
     let files = created.files.into_iter().zip(uploads).map(|(file, upload)| StartedFile { file, upload }).collect();
     Ok(StartedJob { job: created.job, files })
+}
+
+/// Aborts the multipart uploads a batch that could not be written had started.
+async fn abort_started(state: &AppState, files: &[NewUploadFile]) {
+    for file in files {
+        if let Some(m) = &file.multipart {
+            if let Err(e) = state.storage.abort_multipart(&file.object_key, &m.upload_id).await {
+                tracing::warn!(error = %e, key = %file.object_key, "could not abort a multipart upload of a refused batch");
+            }
+        }
+    }
 }
 
 async fn presign(state: &AppState, file: &UploadFile) -> Result<crate::model::upload::PresignedRequest, AppError> {
@@ -127,7 +167,6 @@ async fn presign(state: &AppState, file: &UploadFile) -> Result<crate::model::up
         .map_err(storage_failed)
 }
 
-/// A fresh upload URL for a file that is not completed (after a failure, a cancel, or expiry).
 /// Who may act on an upload file: the user who started its job, naming the job if they like.
 #[derive(Debug, Clone, Copy)]
 pub struct Uploader {
@@ -146,13 +185,28 @@ async fn owned_file(state: &AppState, file_id: Uuid, uploader: Uploader) -> Resu
     Ok(file)
 }
 
+/// A fresh upload URL (or multipart upload) for a file that is not completed (after a failure,
+/// a cancel, or expiry).
 pub async fn retry_file(state: &AppState, file_id: Uuid, uploader: Uploader) -> Result<StartedFile, AppError> {
-    let expires_at = Utc::now() + chrono::Duration::from_std(state.uploads.url_ttl).unwrap_or(chrono::Duration::hours(1));
     let file = owned_file(state, file_id, uploader).await?;
+    if file.status == UploadFileStatus::Completed {
+        return Err(AppError::Conflict("This file is already uploaded.".into()));
+    }
     // A fresh key: whatever a sweeper or an earlier attempt does to the old one (deleting an
     // orphan, a late PUT landing) cannot touch the new upload.
     let key = object_key(Uuid::new_v4(), &file.original_filename);
-    let transition = state.repo.reopen_upload_file(file_id, &key, expires_at).await?.ok_or_else(file_not_found)?;
+    let (upload_id, ttl) = if file.part_size.is_some() {
+        if let Some(old) = &file.multipart_upload_id {
+            let _ = state.storage.abort_multipart(&file.object_key, old).await;
+        }
+        let upload_id = state.storage.create_multipart(&key, &file.content_type).await.map_err(storage_failed)?;
+        (Some(upload_id), state.uploads.multipart_abandon)
+    } else {
+        (None, state.uploads.url_ttl)
+    };
+    let expires_at = Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(1));
+    let transition =
+        state.repo.reopen_upload_file(file_id, &key, upload_id.as_deref(), expires_at).await?.ok_or_else(file_not_found)?;
     let file = transition.outcome.file;
     if file.status == UploadFileStatus::Completed {
         return Err(AppError::Conflict("This file is already uploaded.".into()));
@@ -161,7 +215,7 @@ pub async fn retry_file(state: &AppState, file_id: Uuid, uploader: Uploader) -> 
         // Its state moved under us (a completion or the sweeper); the caller can look again.
         return Err(AppError::Conflict("This file changed while being retried; try again.".into()));
     }
-    let upload = presign(state, &file).await?;
+    let upload = if file.part_size.is_some() { None } else { Some(presign(state, &file).await?) };
     Ok(StartedFile { file, upload })
 }
 
@@ -185,6 +239,9 @@ pub async fn complete_file(
         UploadFileStatus::Completed => return current(state, file_id).await,
         UploadFileStatus::Failed => return Err(already_failed(&file)),
         UploadFileStatus::Pending | UploadFileStatus::Uploading => {}
+    }
+    if file.part_size.is_some() {
+        join_parts(state, &file).await?;
     }
     let head = state.storage.head(&file.object_key).await.map_err(storage_failed)?;
     let etag = check_stored_object(&file, head.as_ref(), etag)?;
@@ -312,14 +369,140 @@ async fn record_completion(
     Ok(outcome)
 }
 
+/// The browser gave up on a file (an error, or the user cancelled). A multipart upload is
+/// aborted in the store, so no parts are left behind.
 pub async fn fail_file(state: &AppState, file_id: Uuid, reason: &str, uploader: Uploader) -> Result<FileOutcome, AppError> {
-    owned_file(state, file_id, uploader).await?;
+    let file = owned_file(state, file_id, uploader).await?;
     let reason = clean_reason(reason);
     let transition = state.repo.fail_upload_file(file_id, &reason).await?.ok_or_else(file_not_found)?;
     if transition.outcome.file.status == UploadFileStatus::Completed {
         return Err(AppError::Conflict("This file is already uploaded; it cannot fail now.".into()));
     }
+    if let (true, Some(upload_id)) = (transition.changed, &file.multipart_upload_id) {
+        state.storage.abort_multipart(&file.object_key, upload_id).await.map_err(storage_failed)?;
+    }
     Ok(transition.outcome)
+}
+
+// --- multipart uploads ---
+
+/// The file, if it is an open multipart upload `uploader` may act on.
+async fn open_multipart(state: &AppState, file_id: Uuid, uploader: Uploader) -> Result<(UploadFile, String), AppError> {
+    let file = owned_file(state, file_id, uploader).await?;
+    let Some(upload_id) = file.multipart_upload_id.clone().filter(|_| file.part_size.is_some()) else {
+        return Err(AppError::invalid("This file is uploaded in one request, not in parts."));
+    };
+    match file.status {
+        UploadFileStatus::Completed => Err(AppError::Conflict("This file is already uploaded.".into())),
+        UploadFileStatus::Failed => Err(already_failed(&file)),
+        UploadFileStatus::Pending | UploadFileStatus::Uploading => Ok((file, upload_id)),
+    }
+}
+
+fn part_len(file: &UploadFile, part_number: u32) -> Result<u64, AppError> {
+    file.part_len(part_number).ok_or_else(|| {
+        AppError::invalid(format!("Part {part_number} does not exist: this file has parts 1 to {}.", file.part_count().unwrap_or(0)))
+    })
+}
+
+/// Activity keeps a multipart upload from being swept as abandoned.
+async fn keep_alive(state: &AppState, file: &UploadFile) -> Result<(), AppError> {
+    let until = Utc::now() + chrono::Duration::from_std(state.uploads.multipart_abandon).unwrap_or(chrono::Duration::hours(24));
+    Ok(state.repo.extend_upload_file(file.id, until).await?)
+}
+
+/// A PUT URL for one part, signed just before it is sent, with a short expiry; asking again
+/// after it expired gives a new one.
+pub async fn sign_part(
+    state: &AppState,
+    file_id: Uuid,
+    part_number: u32,
+    uploader: Uploader,
+) -> Result<crate::model::upload::PresignedRequest, AppError> {
+    let (file, upload_id) = open_multipart(state, file_id, uploader).await?;
+    let len = part_len(&file, part_number)?;
+    state.repo.mark_file_uploading(file.id).await?;
+    keep_alive(state, &file).await?;
+    state
+        .storage
+        .presign_part(&file.object_key, &upload_id, part_number, len, state.uploads.part_url_ttl)
+        .await
+        .map_err(storage_failed)
+}
+
+/// The browser reports a part it finished (with the ETag the store gave it).
+pub async fn record_part(
+    state: &AppState,
+    file_id: Uuid,
+    part_number: u32,
+    etag: &str,
+    uploader: Uploader,
+) -> Result<MultipartProgress, AppError> {
+    let (file, _) = open_multipart(state, file_id, uploader).await?;
+    let size = part_len(&file, part_number)?;
+    let etag = etag.trim();
+    if etag.is_empty() || etag.len() > 200 || etag.chars().any(char::is_control) {
+        return Err(AppError::invalid("The part's ETag is missing or malformed."));
+    }
+    state.repo.record_part(file.id, &UploadPart { number: part_number, size, etag: etag.to_string() }).await?;
+    keep_alive(state, &file).await?;
+    progress(state, file, None).await
+}
+
+/// The parts the store holds (ListParts: the truth, also after a reload or a crash), so a
+/// resumed upload sends only the missing ones. The recorded parts are brought in line.
+pub async fn multipart_progress(state: &AppState, file_id: Uuid, uploader: Uploader) -> Result<MultipartProgress, AppError> {
+    let (file, upload_id) = open_multipart(state, file_id, uploader).await?;
+    let stored = state.storage.list_parts(&file.object_key, &upload_id).await.map_err(storage_failed)?.ok_or_else(|| {
+        AppError::Conflict("The store no longer has this upload (it was aborted); retry the file.".into())
+    })?;
+    // A part of the wrong length cannot be used (the store signs lengths, so this is defensive).
+    let parts: Vec<UploadPart> = stored
+        .into_iter()
+        .filter(|p| file.part_len(p.number) == Some(p.size))
+        .map(|p| UploadPart { number: p.number, size: p.size, etag: p.etag })
+        .collect();
+    state.repo.replace_parts(file.id, &parts).await?;
+    progress(state, file, Some(parts)).await
+}
+
+async fn progress(state: &AppState, file: UploadFile, parts: Option<Vec<UploadPart>>) -> Result<MultipartProgress, AppError> {
+    let parts = match parts {
+        Some(parts) => parts,
+        None => state.repo.recorded_parts(file.id).await?,
+    };
+    Ok(MultipartProgress {
+        part_size: file.part_size.unwrap_or_default(),
+        part_count: file.part_count().unwrap_or_default(),
+        parts,
+        file,
+    })
+}
+
+/// The user's multipart uploads that can still be resumed, newest first.
+pub async fn unfinished(state: &AppState, user_id: Uuid) -> Result<Vec<UploadFile>, AppError> {
+    Ok(state.repo.unfinished_multipart_files(user_id).await?)
+}
+
+/// Completes the multipart upload in the store from the parts it holds: every part present,
+/// each of its expected length. If the store no longer knows the upload, an earlier completion
+/// got that far and the object is checked as usual.
+async fn join_parts(state: &AppState, file: &UploadFile) -> Result<(), AppError> {
+    let Some(upload_id) = &file.multipart_upload_id else { return Ok(()) };
+    let Some(stored) = state.storage.list_parts(&file.object_key, upload_id).await.map_err(storage_failed)? else {
+        return Ok(());
+    };
+    let count = file.part_count().unwrap_or(0);
+    let usable: Vec<(u32, String)> =
+        stored.iter().filter(|p| file.part_len(p.number) == Some(p.size)).map(|p| (p.number, p.etag.clone())).collect();
+    if usable.len() != count as usize {
+        return Err(AppError::Conflict(format!(
+            "\"{}\": {} of {count} parts have arrived; send the rest, then complete.",
+            file.original_filename,
+            usable.len()
+        )));
+    }
+    state.storage.complete_multipart(&file.object_key, upload_id, &usable).await.map_err(storage_failed)
 }
 
 /// What the browser says went wrong, made fit to store and show: one line, at most 300 characters.
@@ -380,7 +563,9 @@ pub async fn sweep_expired(state: &AppState) -> Result<SweepReport, AppError> {
     let mut report = SweepReport::default();
     let mut store_errors = 0;
     for file in expired {
-        if file.status == UploadFileStatus::Uploading {
+        // A single PUT that started in time may still be sending; a multipart upload's deadline
+        // already moves with every part, so none is given extra time.
+        if file.status == UploadFileStatus::Uploading && file.part_size.is_none() {
             let transfer = chrono::Duration::seconds((file.size / SLOWEST_EXPECTED_BYTES_PER_SEC) as i64);
             if file.url_expires_at + grace + transfer > now {
                 continue;
@@ -391,6 +576,13 @@ pub async fn sweep_expired(state: &AppState) -> Result<SweepReport, AppError> {
             continue;
         }
         report.expired += 1;
+        // An abandoned multipart upload: its parts are discarded, not left billing storage.
+        if let Some(upload_id) = &file.multipart_upload_id {
+            match state.storage.abort_multipart(&file.object_key, upload_id).await {
+                Ok(()) => report.multipart_aborted += 1,
+                Err(e) => tracing::warn!(error = %e, key = %file.object_key, "sweeper could not abort a multipart upload"),
+            }
+        }
         // Whatever arrived for it is an orphan now. A store error leaves it for a later sweep
         // of the bucket to find; the file is failed either way.
         match state.storage.head(&file.object_key).await {
@@ -423,6 +615,8 @@ pub struct SweepReport {
     pub expired: usize,
     /// Objects that had arrived for them without a completion, deleted.
     pub orphans_deleted: usize,
+    /// Abandoned multipart uploads aborted in the store.
+    pub multipart_aborted: usize,
 }
 
 /// Sweeps every `sweep_interval` until shutdown. State lives only in the database, so a
@@ -437,7 +631,12 @@ pub async fn run_sweeper(state: AppState, mut shutdown: watch::Receiver<bool>) {
         }
         match sweep_expired(&state).await {
             Ok(report) if report != SweepReport::default() => {
-                tracing::info!(expired = report.expired, orphans_deleted = report.orphans_deleted, "upload sweep")
+                tracing::info!(
+                    expired = report.expired,
+                    orphans_deleted = report.orphans_deleted,
+                    multipart_aborted = report.multipart_aborted,
+                    "upload sweep"
+                )
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "upload sweep failed"),
@@ -450,7 +649,7 @@ mod tests {
     use super::*;
 
     fn spec(name: &str, size: u64, content_type: &str) -> UploadFileSpec {
-        UploadFileSpec { name: name.into(), size, content_type: content_type.into() }
+        UploadFileSpec { name: name.into(), size, content_type: content_type.into(), last_modified: None, fingerprint: None }
     }
 
 

@@ -11,6 +11,7 @@ mod hostile;
 mod helpers;
 mod images;
 mod media;
+mod multipart;
 mod pages;
 mod repo_contract;
 mod storage;

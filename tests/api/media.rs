@@ -88,6 +88,9 @@ async fn a_delete_the_store_refuses_leaves_the_item_in_place() {
             size: 10,
             content_type: "image/png".into(),
             url_expires_at: chrono::Utc::now(),
+            multipart: None,
+            last_modified: None,
+            fingerprint: None,
         }],
     };
     app.repo.create_upload_job(&job).await.unwrap();

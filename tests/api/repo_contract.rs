@@ -142,6 +142,9 @@ fn new_job(names: &[&str], expires_in: Duration) -> NewUploadJob {
                     size: 1234,
                     content_type: "image/png".into(),
                     url_expires_at: Utc::now() + expires_in,
+                    multipart: None,
+                    last_modified: None,
+                    fingerprint: None,
                 }
             })
             .collect(),
@@ -223,7 +226,7 @@ async fn failure_counts_once_and_reopen_uncounts_it(db: &TestDatabase) {
     assert!(!repo.complete_upload_file(b, None, &media()).await.unwrap().unwrap().changed);
     assert!(!repo.fail_upload_file(a, "late").await.unwrap().unwrap().changed);
 
-    let reopened = repo.reopen_upload_file(b, "media/b-again.png", Utc::now() + Duration::hours(1)).await.unwrap().unwrap();
+    let reopened = repo.reopen_upload_file(b, "media/b-again.png", None, Utc::now() + Duration::hours(1)).await.unwrap().unwrap();
     assert!(reopened.changed);
     assert_eq!(reopened.outcome.file.status, UploadFileStatus::Pending);
     assert_eq!(reopened.outcome.file.error, None);
@@ -231,7 +234,7 @@ async fn failure_counts_once_and_reopen_uncounts_it(db: &TestDatabase) {
     assert_eq!(reopened.outcome.job.status, UploadJobStatus::InProgress);
     let done = repo.complete_upload_file(b, None, &media()).await.unwrap().unwrap();
     assert_eq!(done.outcome.job.status, UploadJobStatus::Completed);
-    assert!(!repo.reopen_upload_file(a, "media/a-again.png", Utc::now()).await.unwrap().unwrap().changed, "completed stays completed");
+    assert!(!repo.reopen_upload_file(a, "media/a-again.png", None, Utc::now()).await.unwrap().unwrap().changed, "completed stays completed");
 }
 
 async fn expired_files_are_listed_until_settled(db: &TestDatabase) {
@@ -294,7 +297,7 @@ async fn expiry_spares_a_file_given_a_new_url(db: &TestDatabase) {
     repo.create_upload_job(&job).await.unwrap();
     let cutoff = Utc::now();
     // The sweeper listed both; meanwhile the user retried b, which got a fresh URL.
-    repo.reopen_upload_file(job.files[1].id, "media/again.png", Utc::now() + Duration::hours(1)).await.unwrap();
+    repo.reopen_upload_file(job.files[1].id, "media/again.png", None, Utc::now() + Duration::hours(1)).await.unwrap();
     let a = repo.expire_upload_file(job.files[0].id, cutoff).await.unwrap().unwrap();
     assert!(a.changed);
     assert_eq!(a.outcome.file.error.as_deref(), Some("expired"));

@@ -1,8 +1,8 @@
 //! The browser side of a batch: ask the server for a job and URLs, then PUT the files at most
 //! `MAX_IN_FLIGHT` at a time, reporting each file's start, completion or failure.
 
-use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -12,14 +12,31 @@ use web_sys::{File, XmlHttpRequest};
 
 use super::xhr::{put_file, PutError};
 use super::{Phase, UploadItem, UploaderState, MAX_IN_FLIGHT};
-use crate::api::uploads::{begin_upload, complete_upload, fail_upload, retry_upload, start_upload};
-use crate::model::upload::{PresignedRequest, UploadFileSpec};
+use crate::api::uploads::{
+    begin_upload, complete_upload, fail_upload, record_upload_part, retry_upload, sign_upload_part, start_upload, upload_parts,
+};
+use crate::model::upload::{PresignedRequest, UploadFile, UploadFileSpec, MIN_PART_SIZE};
+
+/// Parts of one multipart upload sent at once.
+const PARTS_IN_FLIGHT: usize = 4;
 
 struct Entry {
     item: UploadItem,
     file: File,
+    /// The one PUT of a single-request upload (used once; a retry asks for a fresh one).
     upload: Option<PresignedRequest>,
-    xhr: Option<XmlHttpRequest>,
+    /// Sent in parts, each signed just before it goes.
+    multipart: bool,
+    /// The requests in flight, for cancelling.
+    xhrs: Vec<XmlHttpRequest>,
+    /// The user pressed Cancel: an aborted request means "cancelled", not "the page is going away".
+    cancel_requested: bool,
+}
+
+/// Why the parts of an upload stopped.
+enum PartsStopped {
+    Cancelled,
+    Failed(String),
 }
 
 #[derive(Default)]
@@ -50,10 +67,18 @@ impl Queue {
     pub fn add_files(&self, files: Vec<File>) {
         let queue = self.clone();
         spawn_local(async move {
-            let specs: Vec<UploadFileSpec> = files
-                .iter()
-                .map(|f| UploadFileSpec { name: f.name(), size: f.size() as u64, content_type: f.type_() })
-                .collect();
+            let mut specs = Vec::with_capacity(files.len());
+            for f in &files {
+                // Big files may go in parts and be resumed: remember how to recognise them.
+                let fingerprint = if f.size() as u64 >= MIN_PART_SIZE { fingerprint(f).await } else { None };
+                specs.push(UploadFileSpec {
+                    name: f.name(),
+                    size: f.size() as u64,
+                    content_type: f.type_(),
+                    last_modified: Some(f.last_modified() as i64),
+                    fingerprint,
+                });
+            }
             queue.state.banner.set(None);
             let started = match start_upload(specs, queue.collection_id.get_untracked()).await {
                 Ok(started) => started,
@@ -72,22 +97,42 @@ impl Queue {
                     inner.next_key += 1;
                     inner.next_key
                 };
-                let item = UploadItem {
-                    key,
-                    name: StoredValue::new(started_file.file.original_filename.clone()),
-                    size: started_file.file.size,
-                    file_id: RwSignal::new(Some(started_file.file.id)),
-                    loaded: RwSignal::new(0),
-                    phase: RwSignal::new(Phase::Queued),
-                    error: RwSignal::new(None),
-                };
-                queue.state.items.update(|items| items.push(item));
-                let mut inner = queue.inner.borrow_mut();
-                inner.entries.insert(key, Entry { item, file, upload: Some(started_file.upload), xhr: None });
-                inner.waiting.push_back(key);
+                let multipart = started_file.file.part_size.is_some();
+                queue.enqueue(key, &started_file.file, file, started_file.upload, multipart);
             }
             queue.pump();
         });
+    }
+
+    fn enqueue(&self, key: u64, upload_file: &UploadFile, file: File, upload: Option<PresignedRequest>, multipart: bool) {
+        let item = UploadItem {
+            key,
+            name: StoredValue::new(upload_file.original_filename.clone()),
+            size: upload_file.size,
+            file_id: RwSignal::new(Some(upload_file.id)),
+            loaded: RwSignal::new(0),
+            phase: RwSignal::new(Phase::Queued),
+            error: RwSignal::new(None),
+        };
+        self.state.items.update(|items| items.push(item));
+        let mut inner = self.inner.borrow_mut();
+        inner.entries.insert(key, Entry { item, file, upload, multipart, xhrs: Vec::new(), cancel_requested: false });
+        inner.waiting.push_back(key);
+    }
+
+    /// Continues an unfinished multipart upload with the file the user picked again: only the
+    /// parts the store does not have are sent. The caller has matched the file.
+    pub fn resume(&self, upload_file: UploadFile, file: File) {
+        let key = {
+            let mut inner = self.inner.borrow_mut();
+            inner.next_key += 1;
+            inner.next_key
+        };
+        if !self.any_active() {
+            self.state.started_at.set(Some(now_ms()));
+        }
+        self.enqueue(key, &upload_file, file, None, true);
+        self.pump();
     }
 
     fn any_active(&self) -> bool {
@@ -117,12 +162,16 @@ impl Queue {
     }
 
     async fn send(&self, key: u64) {
-        let Some((item, upload, file)) = ({
+        let Some((item, upload, file, multipart)) = ({
             let inner = self.inner.borrow();
-            inner.entries.get(&key).and_then(|e| Some((e.item, e.upload.clone()?, e.file.clone())))
+            inner.entries.get(&key).map(|e| (e.item, e.upload.clone(), e.file.clone(), e.multipart))
         }) else {
             return;
         };
+        if multipart {
+            return self.send_parts(key, item, file).await;
+        }
+        let Some(upload) = upload else { return };
         // Cancelled while it waited.
         if item.phase.get_untracked() != Phase::Queued {
             return;
@@ -148,12 +197,12 @@ impl Queue {
             Err(e) => return self.failed(item, file_id, format!("the browser could not start the upload ({e:?})")).await,
         };
         if let Some(entry) = self.inner.borrow_mut().entries.get_mut(&key) {
-            entry.xhr = Some(put.abort_handle());
+            entry.xhrs = vec![put.abort_handle()];
             entry.upload = None; // one URL, one attempt: a retry asks for a fresh one
         }
         let result = put.wait().await;
         if let Some(entry) = self.inner.borrow_mut().entries.get_mut(&key) {
-            entry.xhr = None;
+            entry.xhrs.clear();
         }
         self.state.now.set(now_ms());
         match result {
@@ -187,6 +236,151 @@ impl Queue {
         }
     }
 
+    /// A multipart upload: ask the store (through the server) which parts it has, send the
+    /// others `PARTS_IN_FLIGHT` at a time, each on a URL signed just before, record each part as
+    /// it lands, then complete.
+    async fn send_parts(&self, key: u64, item: UploadItem, file: File) {
+        if item.phase.get_untracked() != Phase::Queued {
+            return;
+        }
+        let Some(file_id) = item.file_id.get_untracked() else { return };
+        item.phase.set(Phase::Uploading);
+        item.error.set(None);
+        let progress = match upload_parts(file_id).await {
+            Ok(progress) => progress,
+            Err(e) => return self.failed(item, file_id, format!("could not look up the parts already sent: {e}")).await,
+        };
+        let have: HashSet<u32> = progress.parts.iter().map(|p| p.number).collect();
+        let missing: Rc<RefCell<VecDeque<u32>>> =
+            Rc::new(RefCell::new((1..=progress.part_count).filter(|n| !have.contains(n)).collect()));
+        let finished = Rc::new(Cell::new(progress.parts.iter().map(|p| p.size).sum::<u64>()));
+        let sending: Rc<RefCell<HashMap<u32, u64>>> = Rc::default();
+        let stopped: Rc<RefCell<Option<PartsStopped>>> = Rc::default();
+        item.loaded.set(finished.get());
+        let part_size = progress.part_size;
+        let worker = || {
+            let (queue, file, missing, finished, sending, stopped) =
+                (self.clone(), file.clone(), missing.clone(), finished.clone(), sending.clone(), stopped.clone());
+            async move {
+                loop {
+                    if stopped.borrow().is_some() || item.phase.get_untracked() != Phase::Uploading {
+                        return;
+                    }
+                    let Some(number) = missing.borrow_mut().pop_front() else { return };
+                    let start = u64::from(number - 1) * part_size;
+                    let end = (start + part_size).min(item.size);
+                    let result = queue.send_part(key, item, file_id, &file, number, start, end, &finished, &sending).await;
+                    match result {
+                        Ok(()) => finished.set(finished.get() + (end - start)),
+                        Err(why) => {
+                            stopped.borrow_mut().get_or_insert(why);
+                            return;
+                        }
+                    }
+                }
+            }
+        };
+        futures::future::join_all((0..PARTS_IN_FLIGHT).map(|_| worker())).await;
+        let stopped = stopped.borrow_mut().take();
+        self.state.now.set(now_ms());
+        match stopped {
+            None if item.phase.get_untracked() == Phase::Uploading => {
+                item.loaded.set(item.size);
+                item.phase.set(Phase::Verifying);
+                match complete_with_retries(file_id, None, None).await {
+                    Ok(()) => item.phase.set(Phase::Done),
+                    Err(e) => {
+                        item.error.set(Some(e.to_string()));
+                        item.phase.set(Phase::Failed);
+                    }
+                }
+            }
+            None => {}
+            Some(PartsStopped::Cancelled) => {
+                let _ = fail_upload(file_id, "cancelled".into()).await;
+                item.phase.set(Phase::Cancelled);
+            }
+            Some(PartsStopped::Failed(reason)) => {
+                // The parts sent so far stay in the store: a retry of the page resumes from them.
+                item.error.set(Some(reason));
+                item.phase.set(Phase::Failed);
+            }
+        }
+    }
+
+    /// One part, bytes `start..end`. A URL that expired (403) is signed again once.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_part(
+        &self,
+        key: u64,
+        item: UploadItem,
+        file_id: Uuid,
+        file: &File,
+        number: u32,
+        start: u64,
+        end: u64,
+        finished: &Rc<Cell<u64>>,
+        sending: &Rc<RefCell<HashMap<u32, u64>>>,
+    ) -> Result<(), PartsStopped> {
+        let body = file
+            .slice_with_f64_and_f64(start as f64, end as f64)
+            .map_err(|e| PartsStopped::Failed(format!("the browser could not read the file ({e:?})")))?;
+        for attempt in 0..2 {
+            let request = sign_upload_part(file_id, number)
+                .await
+                .map_err(|e| PartsStopped::Failed(format!("could not get a link for part {number}: {e}")))?;
+            let state = self.state;
+            let (finished_now, sending_now) = (finished.clone(), sending.clone());
+            let put = put_file(&request, &body, move |sent| {
+                sending_now.borrow_mut().insert(number, sent);
+                item.loaded.set(finished_now.get() + sending_now.borrow().values().sum::<u64>());
+                state.now.set(now_ms());
+            })
+            .map_err(|e| PartsStopped::Failed(format!("the browser could not start part {number} ({e:?})")))?;
+            let handle = put.abort_handle();
+            if let Some(entry) = self.inner.borrow_mut().entries.get_mut(&key) {
+                entry.xhrs.push(handle.clone());
+            }
+            let result = put.wait().await;
+            if let Some(entry) = self.inner.borrow_mut().entries.get_mut(&key) {
+                entry.xhrs.retain(|x| x != &handle);
+            }
+            sending.borrow_mut().remove(&number);
+            match result {
+                Ok(response) if (200..300).contains(&response.status) => {
+                    let Some(etag) = response.etag else {
+                        return Err(PartsStopped::Failed(
+                            "storage did not show the part's ETag (its CORS rules must expose ETag)".into(),
+                        ));
+                    };
+                    // Bookkeeping only: the store's list of parts is the truth when completing.
+                    let _ = record_upload_part(file_id, number, etag).await;
+                    return Ok(());
+                }
+                Ok(response) if response.status == 403 && attempt == 0 => continue,
+                Ok(response) => {
+                    return Err(PartsStopped::Failed(format!("storage answered HTTP {} for part {number}", response.status)))
+                }
+                Err(PutError::Aborted) => {
+                    // Not by the user (the page is unloading): leave the upload resumable.
+                    let by_user = self.inner.borrow().entries.get(&key).is_some_and(|e| e.cancel_requested);
+                    return Err(if by_user {
+                        PartsStopped::Cancelled
+                    } else {
+                        PartsStopped::Failed("the upload was interrupted".into())
+                    });
+                }
+                Err(PutError::Network) => {
+                    return Err(PartsStopped::Failed("network error: the connection to storage was lost".into()))
+                }
+                Err(PutError::Refused(detail)) => {
+                    return Err(PartsStopped::Failed(format!("the browser refused part {number} ({detail})")))
+                }
+            }
+        }
+        Err(PartsStopped::Failed(format!("storage refused part {number} twice (HTTP 403)")))
+    }
+
     async fn failed(&self, item: UploadItem, file_id: Uuid, reason: String) {
         item.error.set(Some(reason.clone()));
         item.phase.set(Phase::Failed);
@@ -195,12 +389,17 @@ impl Queue {
     }
 
     pub fn cancel(&self, key: u64) {
+        if let Some(entry) = self.inner.borrow_mut().entries.get_mut(&key) {
+            entry.cancel_requested = true;
+        }
         let inner = self.inner.borrow();
         let Some(entry) = inner.entries.get(&key) else { return };
-        match &entry.xhr {
+        match entry.xhrs.first() {
             // The abort handler reports the cancel.
-            Some(xhr) => {
-                let _ = xhr.abort();
+            Some(_) => {
+                for xhr in &entry.xhrs {
+                    let _ = xhr.abort();
+                }
             }
             // Waiting in the queue, or telling the server it starts: stop it here, and offer a
             // retry only once the server has recorded the cancel (else the two could cross).
@@ -235,7 +434,8 @@ impl Queue {
             match retry_upload(file_id).await {
                 Ok(started) => {
                     if let Some(entry) = queue.inner.borrow_mut().entries.get_mut(&key) {
-                        entry.upload = Some(started.upload);
+                        entry.upload = started.upload;
+                        entry.cancel_requested = false;
                     }
                     if !queue.any_active() {
                         queue.state.started_at.set(Some(now_ms()));
@@ -307,4 +507,22 @@ async fn thumbhash_of(file: &File) -> Option<String> {
     let pixels = context.get_image_data(0.0, 0.0, f64::from(tw), f64::from(th)).ok()?.data();
     let hash = thumbhash::rgba_to_thumb_hash(tw as usize, th as usize, &pixels);
     Some(base64::engine::general_purpose::STANDARD.encode(hash))
+}
+
+/// SHA-256 of a file's first and last MiB, hex: with name, size and date, how a re-selected file
+/// is recognised as the one an unfinished upload was of, without reading all of it.
+pub async fn fingerprint(file: &File) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    const MIB: f64 = 1024.0 * 1024.0;
+    let size = file.size();
+    let head = file.slice_with_f64_and_f64(0.0, MIB.min(size)).ok()?;
+    let tail = file.slice_with_f64_and_f64((size - MIB).max(0.0), size).ok()?;
+    let parts = js_sys::Array::of2(&head, &tail);
+    let both = web_sys::Blob::new_with_blob_sequence(&parts).ok()?;
+    let buffer = JsFuture::from(both.array_buffer()).await.ok()?;
+    let subtle = web_sys::window()?.crypto().ok()?.subtle();
+    let digest = JsFuture::from(subtle.digest_with_str_and_buffer_source("SHA-256", &buffer.unchecked_into()).ok()?).await.ok()?;
+    let bytes = js_sys::Uint8Array::new(&digest).to_vec();
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }

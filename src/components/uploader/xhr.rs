@@ -7,7 +7,7 @@ use std::rc::Rc;
 use futures::channel::oneshot;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{File, ProgressEvent, XmlHttpRequest};
+use web_sys::{Blob, ProgressEvent, XmlHttpRequest};
 
 use crate::model::upload::PresignedRequest;
 
@@ -47,8 +47,9 @@ impl Put {
     }
 }
 
-/// Starts the PUT; `on_progress(bytes_sent)` is called as the body goes out.
-pub fn put_file(request: &PresignedRequest, file: &File, on_progress: impl Fn(u64) + 'static) -> Result<Put, PutError> {
+/// Starts the PUT of `body` (a file, or one part of it); `on_progress(bytes_sent)` is called as
+/// the body goes out.
+pub fn put_file(request: &PresignedRequest, body: &Blob, on_progress: impl Fn(u64) + 'static) -> Result<Put, PutError> {
     let refused = |e: wasm_bindgen::JsValue| PutError::Refused(format!("{e:?}"));
     let xhr = XmlHttpRequest::new().map_err(refused)?;
     xhr.open_with_async(&request.method, &request.url, true).map_err(refused)?;
@@ -86,7 +87,7 @@ pub fn put_file(request: &PresignedRequest, file: &File, on_progress: impl Fn(u6
     xhr.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     xhr.set_ontimeout(Some(on_error.as_ref().unchecked_ref()));
     xhr.set_onabort(Some(on_abort.as_ref().unchecked_ref()));
-    xhr.send_with_opt_blob(Some(file)).map_err(refused)?;
+    xhr.send_with_opt_blob(Some(body)).map_err(refused)?;
 
     Ok(Put { xhr, done: rx, _handlers: vec![progress, on_load, on_error, on_abort] })
 }

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::model::collection::{Collection, CollectionSummary, MembershipChange};
 use crate::model::media::{CollectionRef, Media, MediaQuery};
 use crate::server::collections::{Missing, ReorderRefusal};
-use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile};
+use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile, UploadPart};
 use crate::model::Email;
 use crate::server::config::{DatabaseConfig, DatabaseKind};
 
@@ -86,6 +86,16 @@ pub struct NewUploadFile {
     pub size: u64,
     pub content_type: String,
     pub url_expires_at: DateTime<Utc>,
+    pub multipart: Option<NewMultipart>,
+    pub last_modified: Option<i64>,
+    pub fingerprint: Option<String>,
+}
+
+/// A multipart upload the store has started for a file.
+#[derive(Debug, Clone)]
+pub struct NewMultipart {
+    pub upload_id: String,
+    pub part_size: u64,
 }
 
 /// The media row a completion creates.
@@ -164,8 +174,23 @@ pub trait Repo: Send + Sync + 'static {
         &self,
         id: Uuid,
         object_key: &str,
+        multipart_upload_id: Option<&str>,
         url_expires_at: DateTime<Utc>,
     ) -> Result<Option<Transition>, DbError>;
+
+    /// Records (or re-records) one part of a multipart upload.
+    async fn record_part(&self, file_id: Uuid, part: &UploadPart) -> Result<(), DbError>;
+
+    /// Replaces the recorded parts with what the store holds.
+    async fn replace_parts(&self, file_id: Uuid, parts: &[UploadPart]) -> Result<(), DbError>;
+
+    async fn recorded_parts(&self, file_id: Uuid) -> Result<Vec<UploadPart>, DbError>;
+
+    /// Moves an open file's deadline later (a multipart upload still making progress).
+    async fn extend_upload_file(&self, id: Uuid, until: DateTime<Utc>) -> Result<(), DbError>;
+
+    /// The user's multipart uploads not yet completed or failed, newest first.
+    async fn unfinished_multipart_files(&self, user_id: Uuid) -> Result<Vec<UploadFile>, DbError>;
 
     /// pending|uploading -> failed "expired", only if its URL still expired before `expired_before`
     /// (a retry since the sweeper looked gave it a new URL, and then it is left alone).

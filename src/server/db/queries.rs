@@ -11,14 +11,15 @@ use uuid::Uuid;
 use super::{DbError, UserRecord};
 use crate::model::collection::Collection;
 use crate::model::media::Media;
-use crate::model::upload::{UploadFile, UploadFileStatus, UploadJob, UploadJobStatus};
+use crate::model::upload::{UploadFile, UploadFileStatus, UploadJob, UploadJobStatus, UploadPart};
 use crate::model::Email;
 
 pub(super) const USER_COLUMNS: &str = "id, email, password_hash, created_at";
 pub(super) const JOB_COLUMNS: &str =
     "id, status, total_files, completed_files, failed_files, collection_id, created_at, updated_at";
 pub(super) const FILE_COLUMNS: &str = "id, job_id, media_id, object_key, original_filename, size_bytes, content_type, \
-     status, etag, error, url_expires_at, created_at, updated_at, completed_at";
+     status, etag, error, url_expires_at, created_at, updated_at, completed_at, multipart_upload_id, part_size, \
+     last_modified, fingerprint";
 pub(super) const COLLECTION_COLUMNS: &str =
     "id, title, slug, description, published, cover_media_id, created_at, updated_at";
 /// Marks every collection holding media `$1` as changed (see `content_version`).
@@ -91,6 +92,10 @@ pub(super) struct FileRow {
     pub(super) created_at: DateTime<Utc>,
     pub(super) updated_at: DateTime<Utc>,
     pub(super) completed_at: Option<DateTime<Utc>>,
+    pub(super) multipart_upload_id: Option<String>,
+    pub(super) part_size: Option<i64>,
+    pub(super) last_modified: Option<i64>,
+    pub(super) fingerprint: Option<String>,
 }
 
 impl TryFrom<FileRow> for UploadFile {
@@ -111,6 +116,10 @@ impl TryFrom<FileRow> for UploadFile {
             created_at: row.created_at,
             updated_at: row.updated_at,
             completed_at: row.completed_at,
+            part_size: row.part_size.map(u64::try_from).transpose().map_err(corrupt)?,
+            last_modified: row.last_modified,
+            fingerprint: row.fingerprint,
+            multipart_upload_id: row.multipart_upload_id,
         })
     }
 }
@@ -299,8 +308,9 @@ macro_rules! impl_repo {
                 for (position, file) in job.files.iter().enumerate() {
                     sqlx::query(
                         "INSERT INTO upload_files (id, job_id, position, object_key, original_filename, size_bytes,
-                             content_type, status, url_expires_at, created_at, updated_at)
-                         VALUES ($1, $2, $9, $3, $4, $5, $6, 'pending', $7, $8, $8)",
+                             content_type, status, url_expires_at, created_at, updated_at,
+                             multipart_upload_id, part_size, last_modified, fingerprint)
+                         VALUES ($1, $2, $9, $3, $4, $5, $6, 'pending', $7, $8, $8, $10, $11, $12, $13)",
                     )
                     .bind(file.id)
                     .bind(job.id)
@@ -311,6 +321,10 @@ macro_rules! impl_repo {
                     .bind(file.url_expires_at)
                     .bind(now)
                     .bind(i32::try_from(position).map_err(corrupt)?)
+                    .bind(file.multipart.as_ref().map(|m| m.upload_id.clone()))
+                    .bind(file.multipart.as_ref().map(|m| to_i64(m.part_size)).transpose()?)
+                    .bind(file.last_modified)
+                    .bind(&file.fingerprint)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -332,6 +346,82 @@ macro_rules! impl_repo {
                 );
                 let row: Option<FileRow> = sqlx::query_as(&sql).bind(id).bind(user_id).fetch_optional(self.pool()).await?;
                 row.map(UploadFile::try_from).transpose()
+            }
+
+            async fn record_part(&self, file_id: Uuid, part: &UploadPart) -> Result<(), DbError> {
+                sqlx::query(
+                    "INSERT INTO upload_parts (file_id, part_number, etag, size_bytes, created_at) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (file_id, part_number) DO UPDATE SET etag = excluded.etag, size_bytes = excluded.size_bytes",
+                )
+                .bind(file_id)
+                .bind(i32::try_from(part.number).map_err(corrupt)?)
+                .bind(&part.etag)
+                .bind(to_i64(part.size)?)
+                .bind(Utc::now())
+                .execute(self.pool())
+                .await?;
+                Ok(())
+            }
+
+            async fn replace_parts(&self, file_id: Uuid, parts: &[UploadPart]) -> Result<(), DbError> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("DELETE FROM upload_parts WHERE file_id = $1").bind(file_id).execute(&mut *tx).await?;
+                let now = Utc::now();
+                for part in parts {
+                    sqlx::query(
+                        "INSERT INTO upload_parts (file_id, part_number, etag, size_bytes, created_at) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(file_id)
+                    .bind(i32::try_from(part.number).map_err(corrupt)?)
+                    .bind(&part.etag)
+                    .bind(to_i64(part.size)?)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn recorded_parts(&self, file_id: Uuid) -> Result<Vec<UploadPart>, DbError> {
+                let rows: Vec<(i32, String, i64)> = sqlx::query_as(
+                    "SELECT part_number, etag, size_bytes FROM upload_parts WHERE file_id = $1 ORDER BY part_number",
+                )
+                .bind(file_id)
+                .fetch_all(self.pool())
+                .await?;
+                rows.into_iter()
+                    .map(|(number, etag, size)| {
+                        Ok(UploadPart {
+                            number: u32::try_from(number).map_err(corrupt)?,
+                            etag,
+                            size: u64::try_from(size).map_err(corrupt)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn extend_upload_file(&self, id: Uuid, until: DateTime<Utc>) -> Result<(), DbError> {
+                sqlx::query(
+                    "UPDATE upload_files SET url_expires_at = $2 WHERE id = $1 AND status IN ('pending', 'uploading')
+                     AND url_expires_at < $2",
+                )
+                .bind(id)
+                .bind(until)
+                .execute(self.pool())
+                .await?;
+                Ok(())
+            }
+
+            async fn unfinished_multipart_files(&self, user_id: Uuid) -> Result<Vec<UploadFile>, DbError> {
+                let columns = FILE_COLUMNS.split(", ").map(|c| format!("f.{}", c.trim())).collect::<Vec<_>>().join(", ");
+                let sql = format!(
+                    "SELECT {columns} FROM upload_files f JOIN upload_jobs j ON j.id = f.job_id
+                     WHERE j.created_by = $1 AND f.multipart_upload_id IS NOT NULL AND f.status IN ('pending', 'uploading')
+                     ORDER BY f.created_at DESC, f.id LIMIT 100"
+                );
+                let rows: Vec<FileRow> = sqlx::query_as(&sql).bind(user_id).fetch_all(self.pool()).await?;
+                convert(rows)
             }
 
             async fn find_upload_job(&self, id: Uuid) -> Result<Option<JobWithFiles>, DbError> {
@@ -492,6 +582,7 @@ macro_rules! impl_repo {
                 &self,
                 id: Uuid,
                 object_key: &str,
+                multipart_upload_id: Option<&str>,
                 url_expires_at: DateTime<Utc>,
             ) -> Result<Option<Transition>, DbError> {
                 let now = Utc::now();
@@ -508,7 +599,7 @@ macro_rules! impl_repo {
                 };
                 let reopened = sqlx::query(
                     "UPDATE upload_files SET status = 'pending', error = NULL, etag = NULL, url_expires_at = $2, updated_at = $3,
-                            object_key = $5
+                            object_key = $5, multipart_upload_id = $6
                      WHERE id = $1 AND status = $4",
                 )
                 .bind(id)
@@ -516,10 +607,14 @@ macro_rules! impl_repo {
                 .bind(now)
                 .bind(&previous_status)
                 .bind(object_key)
+                .bind(multipart_upload_id)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected()
                     == 1;
+                if reopened {
+                    sqlx::query("DELETE FROM upload_parts WHERE file_id = $1").bind(id).execute(&mut *tx).await?;
+                }
                 if reopened && previous_status == "failed" {
                     sqlx::query(
                         "UPDATE upload_jobs SET failed_files = failed_files - 1, status = 'in_progress', updated_at = $2

@@ -1,0 +1,167 @@
+//! Resumable multipart uploads against the embedded store over HTTP: parts signed one by one,
+//! resumed after an interruption from what the store holds, re-signed after expiry, aborted,
+//! and swept when abandoned.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::helpers::{test_app, TestApp};
+
+const MIB: usize = 1024 * 1024;
+
+/// A PNG header, then bytes that differ everywhere (so a misplaced part would show).
+fn big_png(len: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend((8..len).map(|i| ((i * 31) ^ (i >> 13)) as u8));
+    bytes
+}
+
+async fn multipart_app(change: impl FnOnce(&mut vitrine::server::config::UploadConfig)) -> TestApp {
+    test_app()
+        .uploads(|u| {
+            u.multipart_threshold = 5 * MIB as u64;
+            change(u);
+        })
+        .spawn()
+        .await
+        .signed_in()
+        .await
+}
+
+impl TestApp {
+    async fn sign_part(&self, file_id: &Value, number: u32) -> Value {
+        let response = self.api("/api/uploads/part", json!({"file_id": file_id, "part_number": number})).await;
+        assert_eq!(response.status(), 200, "{:?}", response.text().await);
+        response.json().await.unwrap()
+    }
+
+    /// Sends part `number` of `bytes` (5 MiB parts) and records it; the store's ETag.
+    async fn send_part(&self, file_id: &Value, bytes: &[u8], number: u32) -> String {
+        let request = self.sign_part(file_id, number).await;
+        let start = (number as usize - 1) * 5 * MIB;
+        let end = (start + 5 * MIB).min(bytes.len());
+        let put = self.put_object(&request, bytes[start..end].to_vec()).await;
+        assert_eq!(put.status(), 200, "part {number}");
+        let etag = put.headers()["etag"].to_str().unwrap().to_string();
+        let recorded = self.api("/api/uploads/part_done", json!({"file_id": file_id, "part_number": number, "etag": etag})).await;
+        assert_eq!(recorded.status(), 200);
+        etag
+    }
+}
+
+#[tokio::test]
+async fn forty_mib_in_eight_parts_interrupted_after_three_resumes_and_completes() {
+    let app = multipart_app(|_| {}).await;
+    let bytes = big_png(40 * MIB);
+    let started = app
+        .start_ok(json!([{"name": "big.png", "size": bytes.len(), "content_type": "image/png",
+                          "last_modified": 1_700_000_000_000i64, "fingerprint": "ab12"}]))
+        .await;
+    let file = &started["files"][0];
+    assert!(file["upload"].is_null(), "no single PUT for a multipart file");
+    assert_eq!(file["file"]["part_size"], 5 * MIB);
+    let file_id = file["file"]["id"].clone();
+
+    for number in 1..=3 {
+        app.send_part(&file_id, &bytes, number).await;
+    }
+    // Interrupted (a reload): the page asks what is unfinished, and the store what it has.
+    let unfinished: Value = app.api("/api/uploads/unfinished", json!({})).await.json().await.unwrap();
+    assert_eq!(unfinished[0]["id"], file_id);
+    assert_eq!(unfinished[0]["last_modified"], 1_700_000_000_000i64);
+    assert_eq!(unfinished[0]["fingerprint"], "ab12");
+    let progress: Value = app.api("/api/uploads/parts", json!({"file_id": file_id})).await.json().await.unwrap();
+    assert_eq!(progress["part_count"], 8);
+    let have: Vec<u64> = progress["parts"].as_array().unwrap().iter().map(|p| p["number"].as_u64().unwrap()).collect();
+    assert_eq!(have, [1, 2, 3]);
+    // Completing now is refused, saying how far it got.
+    let early = app.complete(&file_id, None).await;
+    assert_eq!(early.status(), 409);
+    assert!(early.text().await.unwrap().contains("3 of 8 parts"));
+
+    // Only the missing five are sent.
+    for number in 4..=8 {
+        app.send_part(&file_id, &bytes, number).await;
+    }
+    let done = app.complete(&file_id, None).await;
+    assert_eq!(done.status(), 200, "{:?}", done.text().await);
+    let done: Value = done.json().await.unwrap();
+    assert_eq!(done["file"]["status"], "completed");
+    let key = done["file"]["object_key"].as_str().unwrap();
+    let head = app.storage.head(key).await.unwrap().unwrap();
+    assert!(head.etag.as_deref().unwrap().trim_matches('"').ends_with("-8"), "multipart ETag: {:?}", head.etag);
+    assert_eq!(head.size, bytes.len() as u64);
+    let stored = app.storage.get_bytes(key).await.unwrap().unwrap();
+    assert!(stored == bytes, "the object's bytes are the source's");
+    // A repeated completion answers the same.
+    assert_eq!(app.complete(&file_id, None).await.status(), 200);
+    let unfinished: Value = app.api("/api/uploads/unfinished", json!({})).await.json().await.unwrap();
+    assert_eq!(unfinished.as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn an_expired_part_url_is_signed_again_not_failed() {
+    let app = multipart_app(|u| u.part_url_ttl = Duration::from_secs(1)).await;
+    let bytes = big_png(6 * MIB);
+    let started = app.start_ok(json!([{"name": "two-parts.png", "size": bytes.len(), "content_type": "image/png"}])).await;
+    let file_id = started["files"][0]["file"]["id"].clone();
+    let stale = app.sign_part(&file_id, 1).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let refused = app.put_object(&stale, bytes[..5 * MIB].to_vec()).await;
+    assert_eq!(refused.status(), 403, "the store refuses the expired URL");
+    // Signed again, the same part goes through and the upload completes.
+    app.send_part(&file_id, &bytes, 1).await;
+    app.send_part(&file_id, &bytes, 2).await;
+    let done = app.complete(&file_id, None).await;
+    assert_eq!(done.status(), 200);
+    // Part numbers outside the file are refused.
+    let outside = app.api("/api/uploads/part", json!({"file_id": file_id, "part_number": 3})).await;
+    assert!(outside.status().is_client_error());
+}
+
+#[tokio::test]
+async fn cancelling_aborts_the_upload_and_leaves_nothing_in_the_store() {
+    let app = multipart_app(|_| {}).await;
+    let bytes = big_png(12 * MIB);
+    let started = app.start_ok(json!([{"name": "cancel.png", "size": bytes.len(), "content_type": "image/png"}])).await;
+    let file = &started["files"][0]["file"];
+    let file_id = file["id"].clone();
+    app.send_part(&file_id, &bytes, 1).await;
+    app.send_part(&file_id, &bytes, 2).await;
+    let cancelled = app.api("/api/uploads/fail", json!({"file_id": file_id, "reason": "cancelled"})).await;
+    assert_eq!(cancelled.status(), 200);
+    let key = file["object_key"].as_str().unwrap();
+    assert!(app.storage.head(key).await.unwrap().is_none());
+    let upload_id = app.repo.find_upload_file(serde_json::from_value(file_id.clone()).unwrap()).await.unwrap().unwrap();
+    let parts = app.storage.list_parts(key, upload_id.multipart_upload_id.as_deref().unwrap()).await.unwrap();
+    assert!(parts.is_none(), "the multipart upload and its parts are gone: {parts:?}");
+    // No more parts can be signed for it.
+    assert_eq!(app.api("/api/uploads/part", json!({"file_id": file_id, "part_number": 3})).await.status(), 409);
+}
+
+#[tokio::test]
+async fn the_sweeper_aborts_a_stale_multipart_upload() {
+    let app = multipart_app(|u| {
+        u.multipart_abandon = Duration::from_secs(1);
+        u.sweep_grace = Duration::ZERO;
+    })
+    .await;
+    let bytes = big_png(7 * MIB);
+    let started = app.start_ok(json!([{"name": "abandoned.png", "size": bytes.len(), "content_type": "image/png"}])).await;
+    let file = &started["files"][0]["file"];
+    let file_id = file["id"].clone();
+    app.send_part(&file_id, &bytes, 1).await;
+    let id: uuid::Uuid = serde_json::from_value(file_id.clone()).unwrap();
+    let upload_id = app.repo.find_upload_file(id).await.unwrap().unwrap().multipart_upload_id.unwrap();
+    let key = file["object_key"].as_str().unwrap();
+    assert_eq!(app.storage.list_parts(key, &upload_id).await.unwrap().unwrap().len(), 1);
+
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    let report = vitrine::server::uploads::sweep_expired(&app.state).await.unwrap();
+    assert_eq!((report.expired, report.multipart_aborted), (1, 1));
+    assert!(app.storage.list_parts(key, &upload_id).await.unwrap().is_none(), "no invisible parts left");
+    let job = app.job(&started["job"]["id"]).await;
+    assert_eq!(job["files"][0]["status"], "failed");
+    assert_eq!(job["files"][0]["error"], "expired");
+}
