@@ -102,12 +102,6 @@ pub enum Missing {
     Media(Uuid),
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-}
-
 /// The collection and its items in order, as the editor shows them.
 pub async fn get(state: &AppState, id: Uuid) -> Result<crate::model::collection::CollectionWithItems, AppError> {
     let collection = state.repo.find_collection(id).await?.ok_or_else(|| AppError::NotFound("The collection".into()))?;

@@ -454,7 +454,11 @@ mod tests {
             (RawEnv { admin_password: Some("short".into()), ..Default::default() }, "VITRINE_ADMIN_PASSWORD"),
             (RawEnv { upload_allowed_types: Some("image/png, nonsense".into()), ..Default::default() }, "VITRINE_UPLOAD_ALLOWED_TYPES"),
             (RawEnv { upload_max_bytes: Some("-5".into()), ..Default::default() }, "VITRINE_UPLOAD_MAX_BYTES"),
-            (RawEnv { upload_max_bytes: Some("6000000000".into()), ..Default::default() }, "VITRINE_UPLOAD_MAX_BYTES"),
+            (RawEnv { upload_max_bytes: Some("6000000000000".into()), ..Default::default() }, "VITRINE_UPLOAD_MAX_BYTES"),
+            (
+                RawEnv { upload_multipart_threshold_bytes: Some("1000".into()), ..Default::default() },
+                "VITRINE_UPLOAD_MULTIPART_THRESHOLD_BYTES",
+            ),
             (RawEnv { upload_max_files: Some("0".into()), ..Default::default() }, "VITRINE_UPLOAD_MAX_FILES"),
             (
                 RawEnv { s3_endpoint: Some("https://acct.r2.cloudflarestorage.com".into()), ..Default::default() },

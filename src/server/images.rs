@@ -385,12 +385,24 @@ fn resize(image: DynamicImage, t: &Transform) -> Result<DynamicImage, OriginErro
 pub fn dimensions_from_prefix(prefix: &[u8]) -> Option<(u32, u32)> {
     let size = imagesize::blob_size(prefix).ok()?;
     let (w, h) = (u32::try_from(size.width).ok()?, u32::try_from(size.height).ok()?);
-    (w > 0 && h > 0).then_some((w, h))
+    // A damaged header can claim anything; no real image is this large on a side (and the
+    // columns hold 32-bit signed values).
+    const MAX_SIDE: u32 = 1 << 20;
+    (w > 0 && h > 0 && w <= MAX_SIDE && h <= MAX_SIDE).then_some((w, h))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_dimensions_from_a_damaged_header_are_ignored() {
+        let mut png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
+        png.extend(0xF000_0000u32.to_be_bytes());
+        png.extend(100u32.to_be_bytes());
+        png.extend([8, 2, 0, 0, 0]);
+        assert_eq!(dimensions_from_prefix(&png), None);
+    }
 
     fn image(w: u32, h: u32) -> DynamicImage {
         DynamicImage::ImageRgb8(image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])))

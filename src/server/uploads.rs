@@ -484,25 +484,41 @@ pub async fn unfinished(state: &AppState, user_id: Uuid) -> Result<Vec<UploadFil
     Ok(state.repo.unfinished_multipart_files(user_id).await?)
 }
 
-/// Completes the multipart upload in the store from the parts it holds: every part present,
-/// each of its expected length. If the store no longer knows the upload, an earlier completion
-/// got that far and the object is checked as usual.
+/// Joins the parts into the object: the recorded parts when they are all there (the usual
+/// case), else what the store holds (a part whose report was lost). If the store no longer
+/// knows the upload, an earlier completion got that far, and the object is checked as usual.
 async fn join_parts(state: &AppState, file: &UploadFile) -> Result<(), AppError> {
     let Some(upload_id) = &file.multipart_upload_id else { return Ok(()) };
-    let Some(stored) = state.storage.list_parts(&file.object_key, upload_id).await.map_err(storage_failed)? else {
-        return Ok(());
+    let count = file.part_count().unwrap_or(0) as usize;
+    let usable = |parts: Vec<UploadPart>| -> Vec<(u32, String)> {
+        let mut usable: Vec<(u32, String)> =
+            parts.into_iter().filter(|p| file.part_len(p.number) == Some(p.size)).map(|p| (p.number, p.etag)).collect();
+        usable.sort();
+        usable.dedup_by_key(|p| p.0);
+        usable
     };
-    let count = file.part_count().unwrap_or(0);
-    let usable: Vec<(u32, String)> =
-        stored.iter().filter(|p| file.part_len(p.number) == Some(p.size)).map(|p| (p.number, p.etag.clone())).collect();
-    if usable.len() != count as usize {
-        return Err(AppError::Conflict(format!(
-            "\"{}\": {} of {count} parts have arrived; send the rest, then complete.",
-            file.original_filename,
-            usable.len()
-        )));
+    let mut parts = usable(state.repo.recorded_parts(file.id).await?);
+    if parts.len() != count {
+        let Some(stored) = state.storage.list_parts(&file.object_key, upload_id).await.map_err(storage_failed)? else {
+            return Ok(());
+        };
+        parts = usable(stored.into_iter().map(|p| UploadPart { number: p.number, size: p.size, etag: p.etag }).collect());
+        if parts.len() != count {
+            return Err(AppError::Conflict(format!(
+                "\"{}\": {} of {count} parts have arrived; send the rest, then complete.",
+                file.original_filename,
+                parts.len()
+            )));
+        }
     }
-    state.storage.complete_multipart(&file.object_key, upload_id, &usable).await.map_err(storage_failed)
+    match state.storage.complete_multipart(&file.object_key, upload_id, &parts).await {
+        Ok(()) => Ok(()),
+        // Joined by an earlier completion (the store forgot the upload): the object decides.
+        Err(e) => match state.storage.list_parts(&file.object_key, upload_id).await {
+            Ok(None) => Ok(()),
+            _ => Err(storage_failed(e)),
+        },
+    }
 }
 
 /// What the browser says went wrong, made fit to store and show: one line, at most 300 characters.

@@ -140,6 +140,11 @@ impl TestAppBuilder {
     }
 
     pub async fn spawn(self) -> TestApp {
+        // `RUST_LOG=…` shows the app's logs for a failing test (captured unless --nocapture).
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "off".into()))
+            .with_test_writer()
+            .try_init();
         let data = tempfile::tempdir().expect("temp dir");
         let database = self.database.unwrap_or_else(TestDatabase::sqlite);
         let config = Config {

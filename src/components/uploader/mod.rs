@@ -252,7 +252,10 @@ fn UnfinishedRow(file: crate::model::upload::UploadFile, state: UploaderState, d
     let input_ref = NodeRef::<leptos::html::Input>::new();
     #[cfg(feature = "hydrate")]
     let queue = use_context::<StoredValue<queue::Queue, LocalStorage>>();
+    #[cfg(feature = "hydrate")]
     let stored = StoredValue::new(file);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = file;
     let on_change = move |_ev: leptos::ev::Event| {
         let _ = (state, dismissed);
         #[cfg(feature = "hydrate")]

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{DbError, UserRecord};
 use crate::model::collection::Collection;
 use crate::model::media::Media;
-use crate::model::upload::{UploadFile, UploadFileStatus, UploadJob, UploadJobStatus, UploadPart};
+use crate::model::upload::{UploadFile, UploadFileStatus, UploadJob, UploadJobStatus};
 use crate::model::Email;
 
 pub(super) const USER_COLUMNS: &str = "id, email, password_hash, created_at";

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::queries::*;
 use super::{Backend, DbError, NewMedia, NewUploadJob, Transition, UserRecord};
 use crate::model::media::{search_text, sort_name, CollectionRef, Media, MediaKind, MediaQuery, MediaSort};
-use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile, UploadJob};
+use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile, UploadJob, UploadPart};
 use crate::model::collection::{Collection, CollectionSummary, MembershipChange};
 use crate::model::Email;
 use crate::server::collections::{Missing, ReorderRefusal};

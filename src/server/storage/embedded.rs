@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use http::{header, HeaderValue, Method, StatusCode};
 use s3s::auth::SimpleAuth;
+use s3s::{dto, S3Request, S3Response, S3Result, S3};
 use s3s::service::{S3Service, S3ServiceBuilder};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
@@ -85,7 +86,7 @@ impl EmbeddedStore {
             path: root.clone(),
             source: std::io::Error::other(format!("{e:?}")),
         })?;
-        let mut builder = S3ServiceBuilder::new(fs);
+        let mut builder = S3ServiceBuilder::new(EmbeddedS3 { fs, root: root.clone() });
         builder.set_auth(SimpleAuth::from_single(
             credentials.access_key_id.clone(),
             credentials.secret_access_key.clone(),
@@ -134,4 +135,118 @@ async fn forward_to_s3(State(service): State<S3Service>, request: Request) -> Re
             (StatusCode::INTERNAL_SERVER_ERROR, "store error").into_response()
         }
     }
+}
+
+/// `s3s-fs` with the two gaps that matter for resumable uploads filled in, so the embedded store
+/// answers ListParts as S3 and R2 do: each part's ETag (the MD5 of its bytes), and `NoSuchUpload`
+/// for an upload that was completed or aborted (s3s-fs lists nothing instead). Everything else
+/// is passed through.
+struct EmbeddedS3 {
+    fs: s3s_fs::FileSystem,
+    root: PathBuf,
+}
+
+#[async_trait::async_trait]
+impl S3 for EmbeddedS3 {
+    async fn put_object(&self, req: S3Request<dto::PutObjectInput>) -> S3Result<S3Response<dto::PutObjectOutput>> {
+        self.fs.put_object(req).await
+    }
+
+    async fn get_object(&self, req: S3Request<dto::GetObjectInput>) -> S3Result<S3Response<dto::GetObjectOutput>> {
+        self.fs.get_object(req).await
+    }
+
+    async fn head_object(&self, req: S3Request<dto::HeadObjectInput>) -> S3Result<S3Response<dto::HeadObjectOutput>> {
+        self.fs.head_object(req).await
+    }
+
+    async fn delete_object(&self, req: S3Request<dto::DeleteObjectInput>) -> S3Result<S3Response<dto::DeleteObjectOutput>> {
+        self.fs.delete_object(req).await
+    }
+
+    async fn delete_objects(&self, req: S3Request<dto::DeleteObjectsInput>) -> S3Result<S3Response<dto::DeleteObjectsOutput>> {
+        self.fs.delete_objects(req).await
+    }
+
+    async fn copy_object(&self, req: S3Request<dto::CopyObjectInput>) -> S3Result<S3Response<dto::CopyObjectOutput>> {
+        self.fs.copy_object(req).await
+    }
+
+    async fn head_bucket(&self, req: S3Request<dto::HeadBucketInput>) -> S3Result<S3Response<dto::HeadBucketOutput>> {
+        self.fs.head_bucket(req).await
+    }
+
+    async fn create_bucket(&self, req: S3Request<dto::CreateBucketInput>) -> S3Result<S3Response<dto::CreateBucketOutput>> {
+        self.fs.create_bucket(req).await
+    }
+
+    async fn list_buckets(&self, req: S3Request<dto::ListBucketsInput>) -> S3Result<S3Response<dto::ListBucketsOutput>> {
+        self.fs.list_buckets(req).await
+    }
+
+    async fn list_objects(&self, req: S3Request<dto::ListObjectsInput>) -> S3Result<S3Response<dto::ListObjectsOutput>> {
+        self.fs.list_objects(req).await
+    }
+
+    async fn list_objects_v2(&self, req: S3Request<dto::ListObjectsV2Input>) -> S3Result<S3Response<dto::ListObjectsV2Output>> {
+        self.fs.list_objects_v2(req).await
+    }
+
+    async fn get_bucket_location(&self, req: S3Request<dto::GetBucketLocationInput>) -> S3Result<S3Response<dto::GetBucketLocationOutput>> {
+        self.fs.get_bucket_location(req).await
+    }
+
+    async fn create_multipart_upload(&self, req: S3Request<dto::CreateMultipartUploadInput>) -> S3Result<S3Response<dto::CreateMultipartUploadOutput>> {
+        self.fs.create_multipart_upload(req).await
+    }
+
+    async fn upload_part(&self, req: S3Request<dto::UploadPartInput>) -> S3Result<S3Response<dto::UploadPartOutput>> {
+        self.fs.upload_part(req).await
+    }
+
+    async fn complete_multipart_upload(&self, req: S3Request<dto::CompleteMultipartUploadInput>) -> S3Result<S3Response<dto::CompleteMultipartUploadOutput>> {
+        self.fs.complete_multipart_upload(req).await
+    }
+
+    async fn abort_multipart_upload(&self, req: S3Request<dto::AbortMultipartUploadInput>) -> S3Result<S3Response<dto::AbortMultipartUploadOutput>> {
+        self.fs.abort_multipart_upload(req).await
+    }
+
+
+    async fn list_parts(&self, req: S3Request<dto::ListPartsInput>) -> S3Result<S3Response<dto::ListPartsOutput>> {
+        let upload_id = req.input.upload_id.clone();
+        // s3s-fs keeps `.upload-<id>.json` while an upload is open and its parts beside it.
+        let open = uuid::Uuid::parse_str(&upload_id).is_ok() && self.root.join(format!(".upload-{upload_id}.json")).exists();
+        if !open {
+            return Err(s3s::s3_error!(NoSuchUpload));
+        }
+        let mut response = self.fs.list_parts(req).await?;
+        if let Some(parts) = response.output.parts.as_mut() {
+            for part in parts.iter_mut() {
+                let Some(number) = part.part_number else { continue };
+                let path = self.root.join(format!(".upload_id-{upload_id}.part-{number}"));
+                let md5 = md5_of(&path).await.map_err(|e| s3s::s3_error!(InternalError, "{e}"))?;
+                part.e_tag = Some(dto::ETag::Strong(md5));
+            }
+            parts.sort_by_key(|p| p.part_number);
+        }
+        Ok(response)
+    }
+}
+
+/// The hex MD5 of a file, read in chunks.
+async fn md5_of(path: &Path) -> std::io::Result<String> {
+    use md5::{Digest, Md5};
+    use tokio::io::AsyncReadExt;
+    let mut file = tokio::fs::File::open(path).await?;
+    let mut hasher = Md5::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
