@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::upload::{
-    FileOutcome, JobWithFiles, MultipartProgress, PresignedRequest, StartedFile, StartedJob, UploadFile, UploadFileSpec,
+    VideoDetails, FileOutcome, JobWithFiles, MultipartProgress, PresignedRequest, StartedFile, StartedJob, UploadFile, UploadFileSpec,
 };
 
 /// `POST /api/uploads/start` `{files: [{name, size, content_type}], collection_id?}` → the job and,
@@ -27,8 +27,9 @@ pub async fn begin_upload(file_id: Uuid) -> Result<FileOutcome, AppError> {
     crate::server::uploads::mark_uploading(&state, file_id, uploader).await
 }
 
-/// `POST /api/uploads/complete` `{file_id, job_id?, etag?, thumbhash?}`: verified against the
-/// store, then recorded once. `thumbhash` (base64, made by the browser) becomes the item's
+/// `POST /api/uploads/complete` `{file_id, job_id?, etag?, thumbhash?, video?}`: verified
+/// against the store, then recorded once. `video` (`{width, height, duration_ms, poster}`) is
+/// what the browser read from a video, `poster: true` once its frame was PUT (`uploads/poster`). `thumbhash` (base64, made by the browser) becomes the item's
 /// placeholder. Only the user who started the job (and, with `job_id`, only for that job).
 #[server(prefix = "/api", endpoint = "uploads/complete", input = Json)]
 pub async fn complete_upload(
@@ -36,12 +37,19 @@ pub async fn complete_upload(
     #[server(default)] job_id: Option<Uuid>,
     #[server(default)] etag: Option<String>,
     #[server(default)] thumbhash: Option<String>,
+    #[server(default)] video: Option<VideoDetails>,
 ) -> Result<FileOutcome, AppError> {
     let user = crate::server::session::require_user().await?;
     let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id };
+    let video = video.map_or_else(Default::default, |v| crate::server::uploads::VideoFacts {
+        width: v.width,
+        height: v.height,
+        duration_ms: v.duration_ms,
+        poster: v.poster,
+    });
     let state = crate::server::state::AppState::from_context()?;
     let thumbhash = thumbhash.as_deref().map(crate::server::media::parse_thumbhash).transpose()?;
-    crate::server::uploads::complete_file(&state, file_id, etag.as_deref(), thumbhash, uploader).await
+    crate::server::uploads::complete_file(&state, file_id, etag.as_deref(), thumbhash, video, uploader).await
 }
 
 /// `POST /api/uploads/fail` `{file_id, reason}`: the file failed in the browser; counted once.
@@ -119,4 +127,14 @@ pub async fn unfinished_uploads() -> Result<Vec<UploadFile>, AppError> {
     let user = crate::server::session::require_user().await?;
     let state = crate::server::state::AppState::from_context()?;
     crate::server::uploads::unfinished(&state, user.id).await
+}
+
+/// `POST /api/uploads/poster` `{file_id, size}` → a PUT for the video's poster frame: a JPEG of
+/// `size` bytes (at most 2 MiB) the browser drew from the video before uploading it.
+#[server(prefix = "/api", endpoint = "uploads/poster", input = Json)]
+pub async fn sign_poster_upload(file_id: Uuid, size: u64) -> Result<PresignedRequest, AppError> {
+    let user = crate::server::session::require_user().await?;
+    let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id: None };
+    let state = crate::server::state::AppState::from_context()?;
+    crate::server::uploads::sign_poster(&state, file_id, size, uploader).await
 }

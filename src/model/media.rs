@@ -18,6 +18,11 @@ pub struct Media {
     /// A ~25-byte ThumbHash (base64) of the image, made in the browser at upload.
     pub thumbhash: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// A video's poster frame (a JPEG next to it in the store), made in the browser at upload.
+    #[serde(default)]
+    pub poster_key: Option<String>,
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
 }
 
 impl Media {
@@ -115,6 +120,9 @@ pub struct MediaItem {
     pub srcset: String,
     /// A tiny blurred PNG (data: URL) decoded from the thumbhash, shown until the image arrives.
     pub placeholder: Option<String>,
+    /// A video's poster frame, from the CDN at a display size.
+    #[serde(default)]
+    pub poster: Option<String>,
 }
 
 /// One item with what the detail panel adds: the collections it is in.

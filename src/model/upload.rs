@@ -179,6 +179,20 @@ pub struct StartedFile {
     pub upload: Option<PresignedRequest>,
 }
 
+/// What the browser read from a video before uploading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct VideoDetails {
+    #[serde(default)]
+    pub width: Option<u32>,
+    #[serde(default)]
+    pub height: Option<u32>,
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
+    /// The poster frame was PUT to its URL.
+    #[serde(default)]
+    pub poster: bool,
+}
+
 /// One part the store holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadPart {

@@ -256,6 +256,8 @@ where
     };
     let thumb = if is_image {
         view! { <img src=item.url.clone() srcset=item.srcset.clone() sizes="96px" alt="" width=item.media.width height=item.media.height loading="lazy"/> }.into_any()
+    } else if let Some(poster) = item.poster.clone() {
+        view! { <img src=poster alt="" width=item.media.width height=item.media.height loading="lazy"/> }.into_any()
     } else {
         view! { <span class="video-badge">"video"</span> }.into_any()
     };

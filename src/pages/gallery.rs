@@ -123,13 +123,17 @@ fn Gallery(gallery: CollectionWithItems, share_image: Option<String>, canonical_
 
 #[component]
 fn GalleryTile(item: MediaItem, index: usize) -> impl IntoView {
-    let MediaItem { media, url, srcset, placeholder } = item;
+    let MediaItem { media, url, srcset, placeholder, poster } = item;
     let alt = if media.alt_text.is_empty() { media.display_name().to_string() } else { media.alt_text.clone() };
     let lazy = if index < EAGER_ITEMS { "eager" } else { "lazy" };
     let style = placeholder.map(|p| format!("background-image: url({p})"));
     let anchor = format!("#m-{}", media.id);
     let inner = if media.is_video() {
-        view! { <video controls preload="metadata" src=url width=media.width height=media.height></video> }.into_any()
+        view! {
+            <video controls preload="metadata" src=url poster=poster width=media.width height=media.height
+                aria-label=media.display_name().to_string()></video>
+        }
+        .into_any()
     } else {
         view! {
             <a href=anchor aria-label=format!("Open {}", media.display_name())>

@@ -334,12 +334,14 @@ fn MediaTile(
         });
         anchor.set(Some(id));
     };
-    let MediaItem { media, url, srcset, placeholder } = item;
+    let MediaItem { media, url, srcset, placeholder, poster } = item;
     let name = media.display_name().to_string();
     let alt = if media.alt_text.is_empty() { name.clone() } else { media.alt_text.clone() };
     let style = placeholder.map(|p| format!("background-image: url({p})"));
     let preview = if media.is_video() {
-        view! { <video src=url preload="metadata" muted></video> }.into_any()
+        // The poster frame made at upload stands in until it plays; without one the browser
+        // shows the first frame it can fetch.
+        view! { <video src=url poster=poster preload="metadata" muted width=media.width height=media.height></video> }.into_any()
     } else {
         // Tiles are at most ~300 CSS px wide; the browser picks the srcset entry for its DPR.
         view! {

@@ -11,6 +11,8 @@ use crate::server::state::AppState;
 
 /// The width of `src` for browsers that ignore `srcset`.
 const FALLBACK_WIDTH: u32 = 640;
+/// Width of the poster frame a video shows before it plays.
+const POSTER_WIDTH: u32 = 960;
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_ALT_CHARS: usize = 1000;
 
@@ -21,10 +23,11 @@ pub fn media_item(state: &AppState, media: Media) -> MediaItem {
         let fallback = media.width.map_or(FALLBACK_WIDTH, |w| w.min(FALLBACK_WIDTH));
         let url = cdn::image_url(&base, &media.object_key, &Transform::width(fallback));
         let srcset = cdn::srcset(&base, &media.object_key, &state.image_widths, media.width);
-        MediaItem { media, url, srcset, placeholder }
+        MediaItem { media, url, srcset, placeholder, poster: None }
     } else {
         let url = cdn::image_url(&base, &media.object_key, &Transform::default());
-        MediaItem { media, url, srcset: String::new(), placeholder }
+        let poster = media.poster_key.as_deref().map(|key| cdn::image_url(&base, key, &Transform::width(POSTER_WIDTH)));
+        MediaItem { media, url, srcset: String::new(), placeholder, poster }
     }
 }
 
@@ -93,6 +96,13 @@ pub async fn delete(state: &AppState, ids: &[Uuid]) -> Result<Vec<Uuid>, AppErro
     let mut deleted = Vec::with_capacity(ids.len());
     for id in ids {
         let Some(media) = state.repo.find_media(*id).await? else { continue };
+        // The poster first: if the original then fails, a retry finds the item still whole
+        // enough to delete (a missing poster is only a missing picture).
+        if let Some(poster) = &media.poster_key {
+            if let Err(e) = state.storage.delete(poster).await {
+                tracing::warn!(error = %e, key = %poster, "store refused to delete a poster");
+            }
+        }
         if let Err(e) = state.storage.delete(&media.object_key).await {
             tracing::error!(error = %e, key = %media.object_key, "store refused a delete");
             return Err(AppError::Conflict(format!(

@@ -232,6 +232,7 @@ pub async fn complete_file(
     file_id: Uuid,
     etag: Option<&str>,
     thumbhash: Option<String>,
+    video: VideoFacts,
     uploader: Uploader,
 ) -> Result<FileOutcome, AppError> {
     let file = owned_file(state, file_id, uploader).await?;
@@ -256,7 +257,78 @@ pub async fn complete_file(
     if let Some(found) = sniff_mismatch(&file.content_type, &prefix) {
         return Err(refuse_content(state, &file, &found).await);
     }
-    record_completion(state, &file, etag.as_deref(), thumbhash, &prefix).await
+    record_completion(state, &file, etag.as_deref(), thumbhash, video, &prefix).await
+}
+
+/// Largest poster frame accepted (a JPEG of a frame at display size is ~100-300 KB).
+pub const MAX_POSTER_BYTES: u64 = 2 * 1024 * 1024;
+
+/// Where a video's poster frame is kept: beside the video.
+pub fn poster_key(object_key: &str) -> String {
+    format!("{object_key}.poster.jpg")
+}
+
+/// A PUT for a video's poster frame (a JPEG the browser drew from the video), `size` bytes.
+pub async fn sign_poster(
+    state: &AppState,
+    file_id: Uuid,
+    size: u64,
+    uploader: Uploader,
+) -> Result<crate::model::upload::PresignedRequest, AppError> {
+    let file = owned_file(state, file_id, uploader).await?;
+    if !file.content_type.starts_with("video/") {
+        return Err(AppError::invalid("Only videos have a poster frame."));
+    }
+    if file.status == UploadFileStatus::Completed {
+        return Err(AppError::Conflict("This file is already uploaded.".into()));
+    }
+    if size == 0 || size > MAX_POSTER_BYTES {
+        return Err(AppError::invalid(format!("A poster frame must be 1 to {MAX_POSTER_BYTES} bytes.")));
+    }
+    state
+        .storage
+        .presign_put(&poster_key(&file.object_key), "image/jpeg", size, state.uploads.url_ttl)
+        .await
+        .map_err(storage_failed)
+}
+
+/// What the browser read from a video: its size, its length, and whether it sent a poster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VideoFacts {
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub duration_ms: Option<u64>,
+    pub poster: bool,
+}
+
+/// The facts kept for a completed video: plausible dimensions and duration, and the poster if
+/// it really is in the store as a JPEG.
+async fn video_facts(state: &AppState, file: &UploadFile, facts: VideoFacts, media: &mut NewMedia) {
+    let side = |v: Option<u32>| v.filter(|v| (1..=16_384).contains(v));
+    media.width = side(facts.width);
+    media.height = side(facts.height);
+    media.duration_ms = facts.duration_ms.filter(|d| *d <= 1000 * 3600 * 48);
+    if !facts.poster {
+        return;
+    }
+    let key = poster_key(&file.object_key);
+    let poster = match state.storage.get_prefix(&key, SNIFF_BYTES).await {
+        Ok(Some(prefix)) => prefix,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, %key, "could not check a poster frame");
+            return;
+        }
+    };
+    match state.storage.head(&key).await {
+        Ok(Some(head)) if head.size <= MAX_POSTER_BYTES && sniff_mismatch("image/jpeg", &poster).is_none() => {
+            media.poster_key = Some(key);
+        }
+        _ => {
+            tracing::warn!(%key, "a poster frame that is not a JPEG of the signed size was ignored");
+            let _ = state.storage.delete(&key).await;
+        }
+    }
 }
 
 /// How much of an object completion reads: enough for an image's dimensions, a few KiB else.
@@ -341,7 +413,7 @@ const HEADER_PREFIX_BYTES: u64 = 256 * 1024;
 /// The media row for a completed file: for an image, its width and height read from the first
 /// bytes of the object, never the whole file.
 fn new_media(file: &UploadFile, prefix: &[u8]) -> NewMedia {
-    let mut media = NewMedia { id: Uuid::new_v4(), width: None, height: None, thumbhash: None };
+    let mut media = NewMedia { id: Uuid::new_v4(), width: None, height: None, thumbhash: None, poster_key: None, duration_ms: None };
     if file.content_type.starts_with("image/") {
         if let Some((w, h)) = crate::server::images::dimensions_from_prefix(prefix) {
             media.width = Some(w);
@@ -356,10 +428,14 @@ async fn record_completion(
     file: &UploadFile,
     etag: Option<&str>,
     thumbhash: Option<String>,
+    video: VideoFacts,
     prefix: &[u8],
 ) -> Result<FileOutcome, AppError> {
     let mut media = new_media(file, prefix);
     media.thumbhash = thumbhash;
+    if file.content_type.starts_with("video/") {
+        video_facts(state, file, video, &mut media).await;
+    }
     let Transition { outcome, .. } =
         state.repo.complete_upload_file(file.id, etag, &media).await?.ok_or_else(file_not_found)?;
     if outcome.file.status == UploadFileStatus::Failed {

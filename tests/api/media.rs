@@ -94,7 +94,7 @@ async fn a_delete_the_store_refuses_leaves_the_item_in_place() {
         }],
     };
     app.repo.create_upload_job(&job).await.unwrap();
-    let media = NewMedia { id: uuid::Uuid::new_v4(), width: None, height: None, thumbhash: None };
+    let media = NewMedia { id: uuid::Uuid::new_v4(), width: None, height: None, thumbhash: None, poster_key: None, duration_ms: None };
     app.repo.complete_upload_file(file_id, None, &media).await.unwrap();
 
     let response = app.api("/api/media/delete", json!({"ids": [media.id]})).await;

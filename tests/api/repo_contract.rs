@@ -152,7 +152,7 @@ fn new_job(names: &[&str], expires_in: Duration) -> NewUploadJob {
 }
 
 fn media() -> NewMedia {
-    NewMedia { id: Uuid::new_v4(), width: Some(640), height: Some(480), thumbhash: None }
+    NewMedia { id: Uuid::new_v4(), width: Some(640), height: Some(480), thumbhash: None, poster_key: None, duration_ms: None }
 }
 
 async fn upload_job_is_written_whole_in_batch_order(db: &TestDatabase) {

@@ -13,9 +13,10 @@ use web_sys::{File, XmlHttpRequest};
 use super::xhr::{put_file, PutError};
 use super::{Phase, UploadItem, UploaderState, MAX_IN_FLIGHT};
 use crate::api::uploads::{
-    begin_upload, complete_upload, fail_upload, record_upload_part, retry_upload, sign_upload_part, start_upload, upload_parts,
+    begin_upload, complete_upload, fail_upload, record_upload_part, retry_upload, sign_poster_upload, sign_upload_part,
+    start_upload, upload_parts,
 };
-use crate::model::upload::{PresignedRequest, UploadFile, UploadFileSpec, MIN_PART_SIZE};
+use crate::model::upload::{PresignedRequest, UploadFile, UploadFileSpec, VideoDetails, MIN_PART_SIZE};
 
 /// Parts of one multipart upload sent at once.
 const PARTS_IN_FLIGHT: usize = 4;
@@ -187,6 +188,7 @@ impl Queue {
             return;
         }
 
+        let video = if file.type_().starts_with("video/") { send_poster(file_id, &file).await } else { None };
         let state = self.state;
         let put = put_file(&upload, &file, move |sent| {
             item.loaded.set(sent);
@@ -210,7 +212,7 @@ impl Queue {
                 item.loaded.set(item.size);
                 item.phase.set(Phase::Verifying);
                 let thumbhash = if file.type_().starts_with("image/") { thumbhash_of(&file).await } else { None };
-                match complete_with_retries(file_id, response.etag, thumbhash).await {
+                match complete_with_retries(file_id, response.etag, thumbhash, video).await {
                     Ok(()) => item.phase.set(Phase::Done),
                     Err(e) => {
                         item.error.set(Some(e.to_string()));
@@ -250,6 +252,7 @@ impl Queue {
             Ok(progress) => progress,
             Err(e) => return self.failed(item, file_id, format!("could not look up the parts already sent: {e}")).await,
         };
+        let video = if file.type_().starts_with("video/") { send_poster(file_id, &file).await } else { None };
         let have: HashSet<u32> = progress.parts.iter().map(|p| p.number).collect();
         let missing: Rc<RefCell<VecDeque<u32>>> =
             Rc::new(RefCell::new((1..=progress.part_count).filter(|n| !have.contains(n)).collect()));
@@ -287,7 +290,7 @@ impl Queue {
             None if item.phase.get_untracked() == Phase::Uploading => {
                 item.loaded.set(item.size);
                 item.phase.set(Phase::Verifying);
-                match complete_with_retries(file_id, None, None).await {
+                match complete_with_retries(file_id, None, None, video).await {
                     Ok(()) => item.phase.set(Phase::Done),
                     Err(e) => {
                         item.error.set(Some(e.to_string()));
@@ -461,12 +464,13 @@ async fn complete_with_retries(
     file_id: Uuid,
     etag: Option<String>,
     thumbhash: Option<String>,
+    video: Option<VideoDetails>,
 ) -> Result<(), crate::error::AppError> {
     use crate::error::AppError;
     let mut delay_ms = 500;
     let mut attempts = 0;
     loop {
-        match complete_upload(file_id, None, etag.clone(), thumbhash.clone()).await {
+        match complete_upload(file_id, None, etag.clone(), thumbhash.clone(), video).await {
             Ok(_) => return Ok(()),
             Err(AppError::Network(_) | AppError::Unavailable | AppError::Internal) if attempts < 10 => {
                 attempts += 1;
@@ -525,4 +529,99 @@ pub async fn fingerprint(file: &File) -> Option<String> {
     let digest = JsFuture::from(subtle.digest_with_str_and_buffer_source("SHA-256", &buffer.unchecked_into()).ok()?).await.ok()?;
     let bytes = js_sys::Uint8Array::new(&digest).to_vec();
     Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Widest poster frame drawn.
+const POSTER_MAX_WIDTH: u32 = 1280;
+
+/// Reads a video in the browser (a `<video>` element on an object URL, no server decoding),
+/// draws the frame at about one second as a JPEG, PUTs it to its own presigned URL, and says
+/// what it found. Best effort: a video the browser cannot decode still uploads, without a poster.
+async fn send_poster(file_id: Uuid, file: &File) -> Option<VideoDetails> {
+    let (jpeg, width, height, duration_ms) = poster_frame(file).await?;
+    let mut details = VideoDetails { width: Some(width), height: Some(height), duration_ms, poster: false };
+    if let Ok(request) = sign_poster_upload(file_id, jpeg.size() as u64).await {
+        if let Ok(put) = put_file(&request, &jpeg, |_| {}) {
+            details.poster = matches!(put.wait().await, Ok(r) if (200..300).contains(&r.status));
+        }
+    }
+    Some(details)
+}
+
+async fn poster_frame(file: &File) -> Option<(web_sys::Blob, u32, u32, Option<u64>)> {
+    use wasm_bindgen::JsCast;
+    let document = web_sys::window()?.document()?;
+    let video: web_sys::HtmlVideoElement = document.create_element("video").ok()?.dyn_into().ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(file).ok()?;
+    video.set_muted(true);
+    video.set_preload("auto");
+    video.set_src(&url);
+    let frame = async {
+        if !wait_for_event(&video, "loadeddata", 10_000).await {
+            return None;
+        }
+        let duration = video.duration();
+        let (w, h) = (video.video_width(), video.video_height());
+        if w == 0 || h == 0 {
+            return None;
+        }
+        let at = if duration.is_finite() && duration > 0.0 { (duration / 2.0).min(1.0) } else { 0.0 };
+        if at > 0.0 {
+            video.set_current_time(at);
+            wait_for_event(&video, "seeked", 10_000).await;
+        }
+        let scale = (f64::from(POSTER_MAX_WIDTH) / f64::from(w)).min(1.0);
+        let (cw, ch) = (((f64::from(w) * scale).round() as u32).max(1), ((f64::from(h) * scale).round() as u32).max(1));
+        let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").ok()?.dyn_into().ok()?;
+        canvas.set_width(cw);
+        canvas.set_height(ch);
+        let context: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+        context.draw_image_with_html_video_element_and_dw_and_dh(&video, 0.0, 0.0, f64::from(cw), f64::from(ch)).ok()?;
+        let jpeg = canvas_jpeg(&canvas).await?;
+        let duration_ms = (duration.is_finite() && duration > 0.0).then(|| (duration * 1000.0).round() as u64);
+        Some((jpeg, w, h, duration_ms))
+    }
+    .await;
+    let _ = web_sys::Url::revoke_object_url(&url);
+    let _ = video.remove_attribute("src");
+    frame
+}
+
+/// The canvas as a JPEG blob (quality 0.82).
+async fn canvas_jpeg(canvas: &web_sys::HtmlCanvasElement) -> Option<web_sys::Blob> {
+    use wasm_bindgen::JsCast;
+    let (tx, rx) = futures::channel::oneshot::channel::<Option<web_sys::Blob>>();
+    let tx = Rc::new(RefCell::new(Some(tx)));
+    let callback = wasm_bindgen::closure::Closure::once(move |blob: wasm_bindgen::JsValue| {
+        if let Some(tx) = tx.borrow_mut().take() {
+            let _ = tx.send(blob.dyn_into::<web_sys::Blob>().ok());
+        }
+    });
+    canvas
+        .to_blob_with_type_and_encoder_options(callback.as_ref().unchecked_ref(), "image/jpeg", &wasm_bindgen::JsValue::from_f64(0.82))
+        .ok()?;
+    let blob = rx.await.ok().flatten();
+    drop(callback);
+    blob
+}
+
+/// Waits for `event` on `target`, at most `timeout_ms`; whether it came.
+async fn wait_for_event(target: &web_sys::EventTarget, event: &str, timeout_ms: i32) -> bool {
+    use wasm_bindgen::JsCast;
+    let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    let tx = Rc::new(RefCell::new(Some(tx)));
+    let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+        if let Some(tx) = tx.borrow_mut().take() {
+            let _ = tx.send(());
+        }
+    });
+    if target.add_event_listener_with_callback(event, callback.as_ref().unchecked_ref()).is_err() {
+        return false;
+    }
+    let came = match futures::future::select(rx, Box::pin(sleep_ms(timeout_ms))).await {
+        futures::future::Either::Left((got, _)) => got.is_ok(),
+        futures::future::Either::Right(_) => false,
+    };
+    let _ = target.remove_event_listener_with_callback(event, callback.as_ref().unchecked_ref());
+    came
 }

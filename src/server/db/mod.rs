@@ -105,6 +105,8 @@ pub struct NewMedia {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub thumbhash: Option<String>,
+    pub poster_key: Option<String>,
+    pub duration_ms: Option<u64>,
 }
 
 /// What a state change did: `changed` is false when the file was already past that point

@@ -26,7 +26,8 @@ pub(super) const COLLECTION_COLUMNS: &str =
 pub(super) const BUMP_COLLECTIONS_OF_MEDIA: &str = "UPDATE collections SET content_version = content_version + 1
      WHERE id IN (SELECT collection_id FROM collection_media WHERE media_id = $1)";
 pub(super) const MEDIA_COLUMNS: &str =
-    "id, object_key, original_filename, content_type, size_bytes, width, height, title, alt_text, thumbhash, created_at";
+    "id, object_key, original_filename, content_type, size_bytes, width, height, title, alt_text, thumbhash, created_at, \
+     poster_key, duration_ms";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct UserRow {
@@ -171,6 +172,8 @@ pub(super) struct MediaRow {
     pub(super) alt_text: String,
     pub(super) thumbhash: Option<String>,
     pub(super) created_at: DateTime<Utc>,
+    pub(super) poster_key: Option<String>,
+    pub(super) duration_ms: Option<i64>,
 }
 
 impl TryFrom<MediaRow> for Media {
@@ -188,6 +191,8 @@ impl TryFrom<MediaRow> for Media {
             alt_text: row.alt_text,
             thumbhash: row.thumbhash,
             created_at: row.created_at,
+            poster_key: row.poster_key,
+            duration_ms: row.duration_ms.map(u64::try_from).transpose().map_err(corrupt)?,
         })
     }
 }
@@ -506,8 +511,8 @@ macro_rules! impl_repo {
                 };
                 sqlx::query(
                     "INSERT INTO media (id, object_key, original_filename, content_type, size_bytes, width, height,
-                         title, alt_text, created_at, sort_name, search_text, thumbhash)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, '', '', $8, $9, $10, $11)",
+                         title, alt_text, created_at, sort_name, search_text, thumbhash, poster_key, duration_ms)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, '', '', $8, $9, $10, $11, $12, $13)",
                 )
                 .bind(media.id)
                 .bind(&file.object_key)
@@ -520,6 +525,8 @@ macro_rules! impl_repo {
                 .bind(sort_name("", &file.original_filename))
                 .bind(search_text("", &file.original_filename, ""))
                 .bind(media.thumbhash.as_deref())
+                .bind(media.poster_key.as_deref())
+                .bind(media.duration_ms.map(to_i64).transpose()?)
                 .execute(&mut *tx)
                 .await?;
                 let job: JobRow = sqlx::query_as(&format!(
