@@ -76,8 +76,10 @@ tools:
 	@if ! wasm-opt --version 2>/dev/null | grep -q "version $(firstword $(subst ., ,$(BINARYEN_VERSION)))"; then \
 		npm i -g binaryen@$(BINARYEN_VERSION); fi
 
+# Chromium for the browser tests; ffmpeg makes the short video they upload.
 browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null && command -v ffmpeg >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq chromium ffmpeg; }
 
 e2e-deps:
 	@cd end2end && { [ -d node_modules/@playwright/test ] || npm ci --no-audit --no-fund; }

@@ -13,6 +13,7 @@ mod images;
 mod media;
 mod multipart;
 mod pages;
+mod posters;
 mod repo_contract;
 mod storage;
 mod uploads;
