@@ -69,7 +69,12 @@ async fn spawn(database: DatabaseConfig, dir: &std::path::Path) -> (Application,
         uploads: UploadConfig { max_files: 10_000, ..UploadConfig::default() },
         image_widths: vitrine::cdn::DEFAULT_WIDTHS.to_vec(),
     };
-    let leptos = LeptosOptions::builder().output_name("vitrine").site_addr("127.0.0.1:0".parse::<SocketAddr>().unwrap()).build();
+    // The site cargo-leptos built (`make bench` runs `make build` first): CSS, gallery.js, robots.txt.
+    let leptos = LeptosOptions::builder()
+        .output_name("vitrine")
+        .site_root("target/site")
+        .site_addr("127.0.0.1:0".parse::<SocketAddr>().unwrap())
+        .build();
     let app = Application::build(config, leptos).await.unwrap();
     let (stop, _) = watch::channel(false);
     (app, stop)
