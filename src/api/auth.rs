@@ -14,16 +14,16 @@ pub async fn login(email: String, password: String) -> Result<CurrentUser, AppEr
     let state = AppState::from_context()?;
     // Checked before any hashing: a flood of guesses costs the server nothing.
     let client = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await.ok().map(|c| c.0.ip());
-    if let Err(wait) = state.login_limiter.check(client, &email) {
+    let rate_limited = |wait: std::time::Duration| {
         tracing::warn!(%email, ?client, "sign-in attempts rate limited");
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            let seconds = wait.as_secs().max(1).to_string();
-            if let Ok(value) = http::HeaderValue::from_str(&seconds) {
+            if let Ok(value) = http::HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
                 response.insert_header(http::header::RETRY_AFTER, value);
             }
         }
-        return Err(AppError::RateLimited);
-    }
+        AppError::RateLimited
+    };
+    state.login_limiter.check(client, &email).map_err(rate_limited)?;
     // A malformed email cannot belong to anyone; answer exactly as for a wrong password.
     let parsed_email = Email::parse(&email).ok();
     let user = match &parsed_email {
@@ -41,6 +41,7 @@ pub async fn login(email: String, password: String) -> Result<CurrentUser, AppEr
     })?;
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!(%email, "failed sign-in");
+        state.login_limiter.failed(&email).map_err(rate_limited)?;
         return Err(AppError::InvalidCredentials);
     };
     let session = session::current_session().await?;

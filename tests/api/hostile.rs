@@ -255,13 +255,21 @@ async fn sign_in_attempts_are_rate_limited_per_account() {
         }
     }
     let (attempt, retry_after) = limited.expect("limited within 12 attempts");
-    assert_eq!(attempt, 10, "ten attempts per account, then a pause");
+    assert_eq!(attempt, 10, "ten failures per account, then a pause");
     assert!(retry_after.unwrap().to_str().unwrap().parse::<u64>().unwrap() >= 1);
     // The right password is refused too while the account is paused (no oracle)…
     assert_eq!(app.login().await.status(), 429);
     // …but another account is not locked by it.
     let other = app.api("/api/auth/login", json!({"email": "nobody@example.test", "password": "x"})).await;
     assert_eq!(other.status(), 401);
+}
+
+#[tokio::test]
+async fn signing_in_often_never_locks_an_account() {
+    let app = spawn_app().await;
+    for _ in 0..15 {
+        assert_eq!(app.login().await.status(), 200);
+    }
 }
 
 #[tokio::test]
