@@ -11,7 +11,8 @@ use crate::model::collection::{CollectionWithItems, GalleryLookup};
 use crate::model::media::MediaItem;
 use crate::pages::not_found::NotFound;
 
-/// Images above the fold load at once; the rest when scrolled to.
+/// Images above the fold load at once (the first, the likely largest paint, first of all); the
+/// rest when scrolled to.
 const EAGER_ITEMS: usize = 6;
 
 /// Width of the one variant the lightbox shows.
@@ -138,7 +139,8 @@ fn GalleryTile(item: MediaItem, index: usize) -> impl IntoView {
         view! {
             <a href=anchor aria-label=format!("Open {}", media.display_name())>
                 <img src=url srcset=srcset sizes="(max-width: 600px) 100vw, (max-width: 1100px) 50vw, 33vw"
-                    width=media.width height=media.height alt=alt loading=lazy decoding="async" style=style/>
+                    width=media.width height=media.height alt=alt loading=lazy decoding="async" style=style
+                    fetchpriority=if index == 0 { "high" } else { "auto" }/>
             </a>
         }
         .into_any()

@@ -68,6 +68,7 @@ async fn a_gallery_is_public_only_while_published() {
     assert!(html.contains("width=\"1600\"") && html.contains("height=\"900\""));
     assert!(html.contains("property=\"og:image\"") && html.contains("?width=1200"));
     assert!(html.contains("rel=\"canonical\""));
+    assert_eq!(html.matches("fetchpriority=\"high\"").count(), 1, "the first image, the likely largest paint, comes first");
 
     // Unchanged: 304. Reordered: a new page at once.
     let again = reqwest::Client::new().get(app.url(path)).header("if-none-match", &etag).send().await.unwrap();

@@ -126,19 +126,7 @@ impl Storage {
             .presigned(presigning)
             .await
             .map_err(|e| StorageError::Presign(e.to_string()))?;
-        // Content-Length is set by the browser from the body; listing it here would make
-        // XHR refuse the request ("unsafe header"), so only the other signed headers are sent.
-        let headers = request
-            .headers()
-            .filter(|(name, _)| !name.eq_ignore_ascii_case("content-length"))
-            .map(|(name, value)| (name.to_string(), value.to_string()))
-            .collect();
-        Ok(PresignedRequest {
-            method: request.method().to_string(),
-            url: request.uri().to_string(),
-            headers,
-            expires_at: expiry_time(expires_in),
-        })
+        Ok(for_browser(&request, expires_in))
     }
 
     /// A GET URL for one object (tests and, later, the local image origin).
@@ -268,17 +256,7 @@ impl Storage {
             .presigned(presigning)
             .await
             .map_err(|e| StorageError::Presign(e.to_string()))?;
-        let headers = request
-            .headers()
-            .filter(|(name, _)| !name.eq_ignore_ascii_case("content-length"))
-            .map(|(name, value)| (name.to_string(), value.to_string()))
-            .collect();
-        Ok(PresignedRequest {
-            method: request.method().to_string(),
-            url: request.uri().to_string(),
-            headers,
-            expires_at: expiry_time(expires_in),
-        })
+        Ok(for_browser(&request, expires_in))
     }
 
     /// The parts the store holds for an upload, by number; `None` if the upload is gone
@@ -354,6 +332,22 @@ impl Storage {
             .await
             .map(|_| ())
             .map_err(|e| StorageError::Request(aws_sdk_s3::error::DisplayErrorContext(e).to_string()))
+    }
+}
+
+/// A signed request as the browser sends it. Content-Length is set by the browser from the
+/// body; listing it would make XHR refuse the request ("unsafe header"), so only the other
+/// signed headers are passed on.
+fn for_browser(request: &aws_sdk_s3::presigning::PresignedRequest, expires_in: Duration) -> PresignedRequest {
+    PresignedRequest {
+        method: request.method().to_string(),
+        url: request.uri().to_string(),
+        headers: request
+            .headers()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("content-length"))
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect(),
+        expires_at: expiry_time(expires_in),
     }
 }
 
