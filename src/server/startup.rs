@@ -128,7 +128,17 @@ impl Application {
                     move || shell(options.clone())
                 },
             )
-            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            // Static files, and the 404 page rendered with the same context (state, CSP nonce).
+            .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+                {
+                    let state = state.clone();
+                    move || {
+                        provide_context(state.clone());
+                        crate::server::security::set_page_policy(&state);
+                    }
+                },
+                shell,
+            ))
             .layer(axum::middleware::from_fn(crate::server::session::guard_api))
             .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::public_cache::public_pages))
             .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::security::same_origin_only))

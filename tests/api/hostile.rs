@@ -298,6 +298,14 @@ async fn every_response_carries_the_security_headers() {
     let again = reqwest::get(app.url("/login")).await.unwrap();
     assert!(!again.headers()["content-security-policy"].to_str().unwrap().contains(nonce));
 
+    // The 404 page hydrates too, under its own nonce.
+    let missing = reqwest::get(app.url("/no-such-page")).await.unwrap();
+    assert_eq!(missing.status(), 404);
+    let csp = missing.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let html = missing.text().await.unwrap();
+    let nonce = html.split("nonce=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("a nonce in the 404 page");
+    assert!(csp.contains(&format!("'nonce-{nonce}'")), "{csp}");
+
     for path in ["/", "/login", "/c/nothing-here", "/healthz", "/favicon.svg"] {
         let response = reqwest::get(app.url(path)).await.unwrap();
         let headers = response.headers();
