@@ -23,6 +23,9 @@ pub struct Media {
     pub poster_key: Option<String>,
     #[serde(default)]
     pub duration_ms: Option<u64>,
+    /// HLS renditions' master playlist, when transcoding made them.
+    #[serde(default)]
+    pub hls_key: Option<String>,
 }
 
 impl Media {
@@ -123,6 +126,9 @@ pub struct MediaItem {
     /// A video's poster frame, from the CDN at a display size.
     #[serde(default)]
     pub poster: Option<String>,
+    /// A video's HLS master playlist, when there is one.
+    #[serde(default)]
+    pub hls: Option<String>,
 }
 
 /// One item with what the detail panel adds: the collections it is in.

@@ -124,15 +124,19 @@ fn Gallery(gallery: CollectionWithItems, share_image: Option<String>, canonical_
 
 #[component]
 fn GalleryTile(item: MediaItem, index: usize) -> impl IntoView {
-    let MediaItem { media, url, srcset, placeholder, poster } = item;
+    let MediaItem { media, url, srcset, placeholder, poster, hls } = item;
     let alt = if media.alt_text.is_empty() { media.display_name().to_string() } else { media.alt_text.clone() };
     let lazy = if index < EAGER_ITEMS { "eager" } else { "lazy" };
     let style = placeholder.map(|p| format!("background-image: url({p})"));
     let anchor = format!("#m-{}", media.id);
     let inner = if media.is_video() {
         view! {
-            <video controls preload="metadata" src=url poster=poster width=media.width height=media.height
-                aria-label=media.display_name().to_string()></video>
+            // HLS where the browser plays it (Safari, iOS), else the original as it is.
+            <video controls preload="metadata" poster=poster width=media.width height=media.height
+                aria-label=media.display_name().to_string()>
+                {hls.map(|src| view! { <source src=src type="application/vnd.apple.mpegurl"/> })}
+                <source src=url type=media.content_type.clone()/>
+            </video>
         }
         .into_any()
     } else {

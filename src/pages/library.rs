@@ -334,7 +334,7 @@ fn MediaTile(
         });
         anchor.set(Some(id));
     };
-    let MediaItem { media, url, srcset, placeholder, poster } = item;
+    let MediaItem { media, url, srcset, placeholder, poster, .. } = item;
     let name = media.display_name().to_string();
     let alt = if media.alt_text.is_empty() { name.clone() } else { media.alt_text.clone() };
     let style = placeholder.map(|p| format!("background-image: url({p})"));

@@ -49,6 +49,7 @@ struct RawEnv {
     upload_multipart_threshold_bytes: Option<String>,
     upload_multipart_abandon_secs: Option<String>,
     upload_part_url_ttl_secs: Option<String>,
+    transcode: Option<String>,
     image_widths: Option<String>,
 }
 
@@ -108,6 +109,8 @@ pub struct UploadConfig {
     pub multipart_abandon: Duration,
     /// How long one part's URL stays valid; an expired one is simply signed again.
     pub part_url_ttl: Duration,
+    /// Make HLS renditions of videos in the background (needs `ffmpeg` on PATH).
+    pub transcode: bool,
 }
 
 pub const DEFAULT_ALLOWED_TYPES: &[&str] = &[
@@ -137,6 +140,7 @@ impl Default for UploadConfig {
             multipart_threshold: 64 * 1024 * 1024,
             multipart_abandon: Duration::from_secs(24 * 3600),
             part_url_ttl: Duration::from_secs(15 * 60),
+            transcode: false,
         }
     }
 }
@@ -184,6 +188,7 @@ impl Config {
             multipart_threshold_bytes: raw.upload_multipart_threshold_bytes.clone(),
             multipart_abandon_secs: raw.upload_multipart_abandon_secs.clone(),
             part_url_ttl_secs: raw.upload_part_url_ttl_secs.clone(),
+            transcode: raw.transcode.clone(),
         };
         let data_dir = PathBuf::from(non_empty(raw.data_dir).unwrap_or_else(|| "./data".into()));
 
@@ -293,6 +298,7 @@ struct RawUploads {
     multipart_threshold_bytes: Option<String>,
     multipart_abandon_secs: Option<String>,
     part_url_ttl_secs: Option<String>,
+    transcode: Option<String>,
 }
 
 fn parse_upload_config(raw: &RawUploads) -> Result<UploadConfig, ConfigError> {
@@ -349,6 +355,11 @@ fn parse_upload_config(raw: &RawUploads) -> Result<UploadConfig, ConfigError> {
         part_url_ttl: number("VITRINE_UPLOAD_PART_URL_TTL_SECS", &raw.part_url_ttl_secs, 1, 7 * 24 * 3600)?
             .map(Duration::from_secs)
             .unwrap_or(defaults.part_url_ttl),
+        transcode: match non_empty(raw.transcode.clone()).as_deref() {
+            None | Some("0") => false,
+            Some("1") => true,
+            Some(other) => return Err(bad("VITRINE_TRANSCODE", format!("'{other}' is not 0 or 1"))),
+        },
     })
 }
 
@@ -459,6 +470,7 @@ mod tests {
                 RawEnv { upload_multipart_threshold_bytes: Some("1000".into()), ..Default::default() },
                 "VITRINE_UPLOAD_MULTIPART_THRESHOLD_BYTES",
             ),
+            (RawEnv { transcode: Some("yes".into()), ..Default::default() }, "VITRINE_TRANSCODE"),
             (RawEnv { upload_max_files: Some("0".into()), ..Default::default() }, "VITRINE_UPLOAD_MAX_FILES"),
             (
                 RawEnv { s3_endpoint: Some("https://acct.r2.cloudflarestorage.com".into()), ..Default::default() },

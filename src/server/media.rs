@@ -23,11 +23,12 @@ pub fn media_item(state: &AppState, media: Media) -> MediaItem {
         let fallback = media.width.map_or(FALLBACK_WIDTH, |w| w.min(FALLBACK_WIDTH));
         let url = cdn::image_url(&base, &media.object_key, &Transform::width(fallback));
         let srcset = cdn::srcset(&base, &media.object_key, &state.image_widths, media.width);
-        MediaItem { media, url, srcset, placeholder, poster: None }
+        MediaItem { media, url, srcset, placeholder, poster: None, hls: None }
     } else {
         let url = cdn::image_url(&base, &media.object_key, &Transform::default());
         let poster = media.poster_key.as_deref().map(|key| cdn::image_url(&base, key, &Transform::width(POSTER_WIDTH)));
-        MediaItem { media, url, srcset: String::new(), placeholder, poster }
+        let hls = media.hls_key.as_deref().map(|key| cdn::image_url(&base, key, &Transform::default()));
+        MediaItem { media, url, srcset: String::new(), placeholder, poster, hls }
     }
 }
 
@@ -101,6 +102,12 @@ pub async fn delete(state: &AppState, ids: &[Uuid]) -> Result<Vec<Uuid>, AppErro
         if let Some(poster) = &media.poster_key {
             if let Err(e) = state.storage.delete(poster).await {
                 tracing::warn!(error = %e, key = %poster, "store refused to delete a poster");
+            }
+        }
+        if let Some(hls) = &media.hls_key {
+            let prefix = hls.rsplit_once('/').map_or(hls.as_str(), |(dir, _)| dir);
+            if let Err(e) = state.storage.delete_prefix(&format!("{prefix}/")).await {
+                tracing::warn!(error = %e, %prefix, "store refused to delete HLS renditions");
             }
         }
         if let Err(e) = state.storage.delete(&media.object_key).await {

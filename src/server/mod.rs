@@ -16,4 +16,5 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod transcode;
 pub mod uploads;

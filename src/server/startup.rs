@@ -102,7 +102,14 @@ impl Application {
             storage,
             public_base_url,
             cdn_base_url: config.cdn_base_url.clone(),
-            uploads: config.uploads.clone(),
+            uploads: {
+                let mut uploads = config.uploads.clone();
+                if uploads.transcode && !crate::server::transcode::ffmpeg_available() {
+                    tracing::warn!("VITRINE_TRANSCODE=1 but ffmpeg is not on PATH: videos stream as uploaded");
+                    uploads.transcode = false;
+                }
+                uploads
+            },
             data_dir: config.data_dir.clone(),
             image_widths: config.image_widths.clone(),
             gallery_pages: Default::default(),
@@ -190,6 +197,11 @@ impl Application {
             let _ = rx.wait_for(|v| *v).await;
         };
         let sweeper = tokio::spawn(crate::server::uploads::run_sweeper(self.state.clone(), shutdown_rx.clone()));
+        let transcoder = self
+            .state
+            .uploads
+            .transcode
+            .then(|| tokio::spawn(crate::server::transcode::run_worker(self.state.clone(), shutdown_rx.clone())));
         tracing::info!(addr = %self.local_addr(), "Vitrine listening");
         // On SIGTERM: stop accepting, let in-flight requests finish (at most DRAIN_TIMEOUT),
         // stop the sweeper, then close the database pool.
@@ -219,6 +231,10 @@ impl Application {
             }
         };
         let _ = sweeper.await;
+        if let Some(transcoder) = transcoder {
+            // A job cut short stays "running" and is taken again once stale.
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), transcoder).await;
+        }
         tracing::info!("sweeper stopped");
         self.state.repo.close().await;
         tracing::info!("database pool closed; shut down cleanly");

@@ -442,6 +442,12 @@ async fn record_completion(
         // The sweeper or a `fail` got there first.
         return Err(already_failed(&outcome.file));
     }
+    if state.uploads.transcode && file.content_type.starts_with("video/") {
+        if let Some(media_id) = outcome.file.media_id {
+            // Queued once (a repeated completion finds it there); the worker takes it from here.
+            state.repo.enqueue_transcode(media_id).await?;
+        }
+    }
     Ok(outcome)
 }
 

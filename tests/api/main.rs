@@ -16,4 +16,5 @@ mod pages;
 mod posters;
 mod repo_contract;
 mod storage;
+mod transcode;
 mod uploads;

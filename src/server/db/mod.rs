@@ -191,6 +191,19 @@ pub trait Repo: Send + Sync + 'static {
     /// Moves an open file's deadline later (a multipart upload still making progress).
     async fn extend_upload_file(&self, id: Uuid, until: DateTime<Utc>) -> Result<(), DbError>;
 
+    /// Queues a video for HLS renditions (once).
+    async fn enqueue_transcode(&self, media_id: Uuid) -> Result<(), DbError>;
+
+    /// Takes the oldest pending transcode job (or one left running since `stale_before`, whose
+    /// worker died), if any, for this worker alone.
+    async fn claim_transcode(&self, stale_before: DateTime<Utc>, max_attempts: u32) -> Result<Option<Uuid>, DbError>;
+
+    /// Records a transcode's end: the master playlist's key, or why it failed.
+    async fn finish_transcode(&self, media_id: Uuid, outcome: Result<&str, &str>) -> Result<(), DbError>;
+
+    /// A video's transcode job: its status and attempts so far.
+    async fn transcode_status(&self, media_id: Uuid) -> Result<Option<(String, u32)>, DbError>;
+
     /// The user's multipart uploads not yet completed or failed, newest first.
     async fn unfinished_multipart_files(&self, user_id: Uuid) -> Result<Vec<UploadFile>, DbError>;
 

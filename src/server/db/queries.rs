@@ -27,7 +27,7 @@ pub(super) const BUMP_COLLECTIONS_OF_MEDIA: &str = "UPDATE collections SET conte
      WHERE id IN (SELECT collection_id FROM collection_media WHERE media_id = $1)";
 pub(super) const MEDIA_COLUMNS: &str =
     "id, object_key, original_filename, content_type, size_bytes, width, height, title, alt_text, thumbhash, created_at, \
-     poster_key, duration_ms";
+     poster_key, duration_ms, hls_key";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct UserRow {
@@ -174,6 +174,7 @@ pub(super) struct MediaRow {
     pub(super) created_at: DateTime<Utc>,
     pub(super) poster_key: Option<String>,
     pub(super) duration_ms: Option<i64>,
+    pub(super) hls_key: Option<String>,
 }
 
 impl TryFrom<MediaRow> for Media {
@@ -193,6 +194,7 @@ impl TryFrom<MediaRow> for Media {
             created_at: row.created_at,
             poster_key: row.poster_key,
             duration_ms: row.duration_ms.map(u64::try_from).transpose().map_err(corrupt)?,
+            hls_key: row.hls_key,
         })
     }
 }
@@ -427,6 +429,70 @@ macro_rules! impl_repo {
                 );
                 let rows: Vec<FileRow> = sqlx::query_as(&sql).bind(user_id).fetch_all(self.pool()).await?;
                 convert(rows)
+            }
+
+            async fn enqueue_transcode(&self, media_id: Uuid) -> Result<(), DbError> {
+                sqlx::query(
+                    "INSERT INTO transcode_jobs (media_id, status, attempts, updated_at) VALUES ($1, 'pending', 0, $2)
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(media_id)
+                .bind(Utc::now())
+                .execute(self.pool())
+                .await?;
+                Ok(())
+            }
+
+            async fn claim_transcode(&self, stale_before: DateTime<Utc>, max_attempts: u32) -> Result<Option<Uuid>, DbError> {
+                // The inner SELECT picks a candidate; the outer WHERE re-checks it, so of two
+                // instances picking the same row only one update changes it.
+                let claimable = "(status = 'pending' OR (status = 'running' AND updated_at < $2)) AND attempts < $3";
+                let claimed: Option<Uuid> = sqlx::query_scalar(&format!(
+                    "UPDATE transcode_jobs SET status = 'running', attempts = attempts + 1, updated_at = $1
+                     WHERE media_id = (SELECT media_id FROM transcode_jobs WHERE {claimable} ORDER BY updated_at LIMIT 1)
+                       AND {claimable}
+                     RETURNING media_id"
+                ))
+                .bind(Utc::now())
+                .bind(stale_before)
+                .bind(i32::try_from(max_attempts).map_err(corrupt)?)
+                .fetch_optional(self.pool())
+                .await?;
+                Ok(claimed)
+            }
+
+            async fn finish_transcode(&self, media_id: Uuid, outcome: Result<&str, &str>) -> Result<(), DbError> {
+                let mut tx = self.begin_write().await?;
+                let (status, error) = match outcome {
+                    Ok(hls_key) => {
+                        sqlx::query("UPDATE media SET hls_key = $2 WHERE id = $1")
+                            .bind(media_id)
+                            .bind(hls_key)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query(BUMP_COLLECTIONS_OF_MEDIA).bind(media_id).execute(&mut *tx).await?;
+                        ("done", None)
+                    }
+                    Err(error) => ("failed", Some(error)),
+                };
+                sqlx::query("UPDATE transcode_jobs SET status = $2, error = $3, updated_at = $4 WHERE media_id = $1")
+                    .bind(media_id)
+                    .bind(status)
+                    .bind(error)
+                    .bind(Utc::now())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn transcode_status(&self, media_id: Uuid) -> Result<Option<(String, u32)>, DbError> {
+                let row: Option<(String, i32)> =
+                    sqlx::query_as("SELECT status, attempts FROM transcode_jobs WHERE media_id = $1")
+                        .bind(media_id)
+                        .fetch_optional(self.pool())
+                        .await?;
+                Ok(row.map(|(status, attempts)| (status, attempts.max(0) as u32)))
             }
 
             async fn find_upload_job(&self, id: Uuid) -> Result<Option<JobWithFiles>, DbError> {

@@ -205,6 +205,58 @@ impl Storage {
         }
     }
 
+    /// Stores bytes the server itself made (HLS renditions; uploads never come this way).
+    pub async fn put_bytes(&self, key: &str, content_type: &str, bytes: Vec<u8>) -> Result<(), StorageError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(aws_sdk_s3::primitives::ByteStream::from(bytes))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StorageError::Request(aws_sdk_s3::error::DisplayErrorContext(e).to_string()))
+    }
+
+    /// Copies an object into a local file without holding it in memory; false if it is missing.
+    pub async fn download(&self, key: &str, to: &std::path::Path) -> Result<bool, StorageError> {
+        let object = match self.client.get_object().bucket(&self.bucket).key(key).send().await {
+            Ok(object) => object,
+            Err(e) if is_not_found(&e) => return Ok(false),
+            Err(e) => return Err(StorageError::Request(aws_sdk_s3::error::DisplayErrorContext(e).to_string())),
+        };
+        let mut file = tokio::fs::File::create(to).await.map_err(|e| StorageError::Request(e.to_string()))?;
+        let mut body = object.body.into_async_read();
+        tokio::io::copy(&mut body, &mut file).await.map_err(|e| StorageError::Request(e.to_string()))?;
+        Ok(true)
+    }
+
+    /// Removes every object under `prefix` (a video's HLS renditions).
+    pub async fn delete_prefix(&self, prefix: &str) -> Result<(), StorageError> {
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_continuation_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| StorageError::Request(aws_sdk_s3::error::DisplayErrorContext(e).to_string()))?;
+            for object in page.contents() {
+                if let Some(key) = object.key() {
+                    self.delete(key).await?;
+                }
+            }
+            match page.next_continuation_token() {
+                Some(next) if page.is_truncated() == Some(true) => token = Some(next.to_string()),
+                _ => return Ok(()),
+            }
+        }
+    }
+
     /// Removes an object; removing one that is not there succeeds (S3 semantics).
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
         self.client
