@@ -209,8 +209,9 @@ async fn multipart(bench: &Bench) {
             .await;
         let file_id = started["files"][0]["file"]["id"].clone();
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(1));
+        let recorded = Arc::new(std::sync::Mutex::new(Vec::new()));
         let workers = (0..PARTS_IN_FLIGHT).map(|_| {
-            let (next, data, file_id) = (next.clone(), data.clone(), file_id.clone());
+            let (next, data, file_id, recorded) = (next.clone(), data.clone(), file_id.clone(), recorded.clone());
             async move {
                 loop {
                     let number = next.fetch_add(1, Ordering::Relaxed);
@@ -220,11 +221,19 @@ async fn multipart(bench: &Bench) {
                     let request = bench.api("/api/uploads/part", json!({"file_id": file_id, "part_number": number})).await;
                     let start = (number - 1) * part_size;
                     let etag = bench.put(&request, data.slice(start..(start + part_size).min(MULTIPART_BYTES))).await;
-                    bench.api("/api/uploads/part_done", json!({"file_id": file_id, "part_number": number, "etag": etag})).await;
+                    // As the browser does: the record is sent without waiting for it.
+                    let record = bench.client.post(format!("{}/api/uploads/part_done", bench.base))
+                        .json(&json!({"file_id": file_id, "part_number": number, "etag": etag}))
+                        .send();
+                    recorded.lock().unwrap().push(tokio::spawn(record));
                 }
             }
         });
         futures::future::join_all(workers).await;
+        let records: Vec<_> = std::mem::take(&mut *recorded.lock().unwrap());
+        for record in records {
+            assert!(record.await.unwrap().unwrap().status().is_success());
+        }
         bench.api("/api/uploads/complete", json!({"file_id": file_id})).await;
         flow = flow.min(started_at.elapsed());
         received = bench.received.load(Ordering::Relaxed) - before;

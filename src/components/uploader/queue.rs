@@ -356,8 +356,11 @@ impl Queue {
                             "storage did not show the part's ETag (its CORS rules must expose ETag)".into(),
                         ));
                     };
-                    // Bookkeeping only: the store's list of parts is the truth when completing.
-                    let _ = record_upload_part(file_id, number, etag).await;
+                    // Bookkeeping only (the store's list of parts is the truth when completing), so
+                    // the next part does not wait for it.
+                    leptos::task::spawn_local(async move {
+                        let _ = record_upload_part(file_id, number, etag).await;
+                    });
                     return Ok(());
                 }
                 Ok(response) if response.status == 403 && attempt == 0 => continue,
