@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::upload::{
-    VideoDetails, FileOutcome, JobWithFiles, MultipartProgress, PresignedRequest, StartedFile, StartedJob, UploadFile, UploadFileSpec,
+    UploadPart, VideoDetails, FileOutcome, JobWithFiles, MultipartProgress, PresignedRequest, StartedFile, StartedJob, UploadFile, UploadFileSpec,
 };
 
 /// `POST /api/uploads/start` `{files: [{name, size, content_type}], collection_id?}` → the job and,
@@ -100,10 +100,10 @@ pub async fn sign_upload_part(file_id: Uuid, part_number: u32) -> Result<Presign
     crate::server::uploads::sign_part(&state, file_id, part_number, uploader).await
 }
 
-/// `POST /api/uploads/part_done` `{file_id, part_number, etag}` → the upload's progress: the
+/// `POST /api/uploads/part_done` `{file_id, part_number, etag}` → the part as recorded: the
 /// browser records each part as the store confirms it.
 #[server(prefix = "/api", endpoint = "uploads/part_done", input = Json)]
-pub async fn record_upload_part(file_id: Uuid, part_number: u32, etag: String) -> Result<MultipartProgress, AppError> {
+pub async fn record_upload_part(file_id: Uuid, part_number: u32, etag: String) -> Result<UploadPart, AppError> {
     let user = crate::server::session::require_user().await?;
     let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id: None };
     let state = crate::server::state::AppState::from_context()?;

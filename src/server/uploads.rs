@@ -244,16 +244,11 @@ pub async fn complete_file(
     if file.part_size.is_some() {
         join_parts(state, &file).await?;
     }
-    let head = state.storage.head(&file.object_key).await.map_err(storage_failed)?;
-    let etag = check_stored_object(&file, head.as_ref(), etag)?;
-    // The declared type is only a claim: the first bytes must say the same (one Range GET,
-    // which also gives an image its dimensions).
-    let prefix = state
-        .storage
-        .get_prefix(&file.object_key, prefix_len(&file.content_type))
-        .await
-        .map_err(storage_failed)?
-        .unwrap_or_default();
+    // One Range GET: the object's size, type and ETag to check against what was announced, and
+    // its first bytes, which must be of the declared type (and give an image its dimensions).
+    let peeked = state.storage.peek(&file.object_key, prefix_len(&file.content_type)).await.map_err(storage_failed)?;
+    let etag = check_stored_object(&file, peeked.as_ref().map(|(head, _)| head), etag)?;
+    let prefix = peeked.map(|(_, prefix)| prefix).unwrap_or_default();
     if let Some(found) = sniff_mismatch(&file.content_type, &prefix) {
         return Err(refuse_content(state, &file, &found).await);
     }
@@ -312,19 +307,17 @@ async fn video_facts(state: &AppState, file: &UploadFile, facts: VideoFacts, med
         return;
     }
     let key = poster_key(&file.object_key);
-    let poster = match state.storage.get_prefix(&key, SNIFF_BYTES).await {
-        Ok(Some(prefix)) => prefix,
+    let (head, poster) = match state.storage.peek(&key, SNIFF_BYTES).await {
+        Ok(Some(peeked)) => peeked,
         Ok(None) => return,
         Err(e) => {
             tracing::warn!(error = %e, %key, "could not check a poster frame");
             return;
         }
     };
-    match state.storage.head(&key).await {
-        Ok(Some(head)) if head.size <= MAX_POSTER_BYTES && sniff_mismatch("image/jpeg", &poster).is_none() => {
-            media.poster_key = Some(key);
-        }
-        _ => {
+    match head.size <= MAX_POSTER_BYTES && sniff_mismatch("image/jpeg", &poster).is_none() {
+        true => media.poster_key = Some(key),
+        false => {
             tracing::warn!(%key, "a poster frame that is not a JPEG of the signed size was ignored");
             let _ = state.storage.delete(&key).await;
         }
@@ -519,16 +512,18 @@ pub async fn record_part(
     part_number: u32,
     etag: &str,
     uploader: Uploader,
-) -> Result<MultipartProgress, AppError> {
+) -> Result<UploadPart, AppError> {
     let (file, _) = open_multipart(state, file_id, uploader).await?;
     let size = part_len(&file, part_number)?;
     let etag = etag.trim();
     if etag.is_empty() || etag.len() > 200 || etag.chars().any(char::is_control) {
         return Err(AppError::invalid("The part's ETag is missing or malformed."));
     }
-    state.repo.record_part(file.id, &UploadPart { number: part_number, size, etag: etag.to_string() }).await?;
-    keep_alive(state, &file).await?;
-    progress(state, file, None).await
+    // Just the part back: listing every part on each report would make a 10,000-part upload
+    // read its list 10,000 times. (Signing a part already counts as activity for the sweeper.)
+    let part = UploadPart { number: part_number, size, etag: etag.to_string() };
+    state.repo.record_part(file.id, &part).await?;
+    Ok(part)
 }
 
 /// The parts the store holds (ListParts: the truth, also after a reload or a crash), so a
@@ -545,14 +540,6 @@ pub async fn multipart_progress(state: &AppState, file_id: Uuid, uploader: Uploa
         .map(|p| UploadPart { number: p.number, size: p.size, etag: p.etag })
         .collect();
     state.repo.replace_parts(file.id, &parts).await?;
-    progress(state, file, Some(parts)).await
-}
-
-async fn progress(state: &AppState, file: UploadFile, parts: Option<Vec<UploadPart>>) -> Result<MultipartProgress, AppError> {
-    let parts = match parts {
-        Some(parts) => parts,
-        None => state.repo.recorded_parts(file.id).await?,
-    };
     Ok(MultipartProgress {
         part_size: file.part_size.unwrap_or_default(),
         part_count: file.part_count().unwrap_or_default(),

@@ -74,6 +74,12 @@ async fn a_gallery_is_public_only_while_published() {
     let again = reqwest::Client::new().get(app.url(path)).header("if-none-match", &etag).send().await.unwrap();
     assert_eq!(again.status(), 304);
 
+    // Pages not kept in the cache are gzipped on the way out, for clients that take it.
+    let front_gz = reqwest::Client::new().get(app.url("/")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(front_gz.headers()["content-encoding"], "gzip");
+    let mut unpacked = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&front_gz.bytes().await.unwrap()[..]), &mut unpacked).unwrap();
+    assert!(unpacked.contains("href=\"/c/summer-camp-2024\""));
     // The front page lists it.
     let front = get_public(&app, "/").await.text().await.unwrap();
     assert!(front.contains("href=\"/c/summer-camp-2024\""));

@@ -133,6 +133,18 @@ async fn videos_stream_with_range_so_players_can_seek() {
     assert_eq!(part.status(), 206);
     assert_eq!(part.headers()["content-range"], "bytes 100-199/1000");
     assert_eq!(part.bytes().await.unwrap().as_ref(), &bytes[100..200]);
+    // Never gzipped, even for a client that takes gzip: ranges must stay byte-exact.
+    let gz = app
+        .client
+        .get(app.url(&format!("/cdn/{key}")))
+        .header("range", "bytes=100-199")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.status(), 206);
+    assert!(gz.headers().get("content-encoding").is_none());
+    assert_eq!(gz.bytes().await.unwrap().as_ref(), &bytes[100..200]);
     // Image parameters on a video are ignored: it is served as it is.
     let with_width = app.client.get(app.url(&format!("/cdn/{key}?width=320"))).send().await.unwrap();
     assert_eq!(with_width.status(), 200);

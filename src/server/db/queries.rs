@@ -212,6 +212,11 @@ pub(super) fn convert<R, T: TryFrom<R, Error = DbError>>(rows: Vec<R>) -> Result
     rows.into_iter().map(T::try_from).collect()
 }
 
+/// A column list with each column qualified by a table alias (`f.id, f.job_id, …`).
+pub(super) fn prefixed(columns: &str, alias: &str) -> String {
+    columns.split(',').map(|c| format!("{alias}.{}", c.trim())).collect::<Vec<_>>().join(", ")
+}
+
 pub(super) fn to_i64(n: u64) -> Result<i64, DbError> {
     i64::try_from(n).map_err(corrupt)
 }
@@ -346,7 +351,7 @@ macro_rules! impl_repo {
             }
 
             async fn find_upload_file_of(&self, id: Uuid, user_id: Uuid) -> Result<Option<UploadFile>, DbError> {
-                let columns = FILE_COLUMNS.split(", ").map(|c| format!("f.{}", c.trim())).collect::<Vec<_>>().join(", ");
+                let columns = prefixed(FILE_COLUMNS, "f");
                 let sql = format!(
                     "SELECT {columns} FROM upload_files f JOIN upload_jobs j ON j.id = f.job_id
                      WHERE f.id = $1 AND j.created_by = $2"
@@ -421,7 +426,7 @@ macro_rules! impl_repo {
             }
 
             async fn unfinished_multipart_files(&self, user_id: Uuid) -> Result<Vec<UploadFile>, DbError> {
-                let columns = FILE_COLUMNS.split(", ").map(|c| format!("f.{}", c.trim())).collect::<Vec<_>>().join(", ");
+                let columns = prefixed(FILE_COLUMNS, "f");
                 let sql = format!(
                     "SELECT {columns} FROM upload_files f JOIN upload_jobs j ON j.id = f.job_id
                      WHERE j.created_by = $1 AND f.multipart_upload_id IS NOT NULL AND f.status IN ('pending', 'uploading')
@@ -955,7 +960,7 @@ macro_rules! impl_repo {
             }
 
             async fn collection_items(&self, id: Uuid) -> Result<Vec<Media>, DbError> {
-                let columns = MEDIA_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ");
+                let columns = prefixed(MEDIA_COLUMNS, "m");
                 let rows: Vec<MediaRow> = sqlx::query_as(&format!(
                     "SELECT {columns} FROM collection_media cm JOIN media m ON m.id = cm.media_id
                      WHERE cm.collection_id = $1 ORDER BY cm.display_order, cm.added_at, m.id"
@@ -1079,7 +1084,7 @@ macro_rules! impl_repo {
                 .await?;
                 let counts: std::collections::HashMap<Uuid, i64> = counts.into_iter().collect();
                 // Each published collection's cover: the chosen one, else its first item.
-                let columns = MEDIA_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ");
+                let columns = prefixed(MEDIA_COLUMNS, "m");
                 let covers: Vec<CoverRow> = sqlx::query_as(&format!(
                     "SELECT c.id AS collection_id, {columns} FROM collections c
                      JOIN media m ON m.id = COALESCE(c.cover_media_id,

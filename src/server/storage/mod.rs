@@ -173,13 +173,18 @@ impl Storage {
         }
     }
 
-    /// At most the first `len` bytes of an object (a Range GET): enough to read an image header.
-    pub async fn get_prefix(&self, key: &str, len: u64) -> Result<Option<Vec<u8>>, StorageError> {
+    /// What a HEAD says of an object plus its first `len` bytes, in one Range GET: the whole
+    /// size comes from `Content-Range` (or, when the store sent the whole object, its length).
+    pub async fn peek(&self, key: &str, len: u64) -> Result<Option<(ObjectHead, Vec<u8>)>, StorageError> {
         let range = format!("bytes=0-{}", len.saturating_sub(1));
         match self.client.get_object().bucket(&self.bucket).key(key).range(range).send().await {
             Ok(object) => {
-                let bytes = object.body.collect().await.map_err(|e| StorageError::Request(e.to_string()))?;
-                Ok(Some(bytes.into_bytes().to_vec()))
+                let total = object.content_range().and_then(|r| r.rsplit_once('/')).and_then(|(_, t)| t.parse::<u64>().ok());
+                let content_type = object.content_type().map(str::to_string);
+                let etag = object.e_tag().map(str::to_string);
+                let bytes = object.body.collect().await.map_err(|e| StorageError::Request(e.to_string()))?.into_bytes().to_vec();
+                let size = total.unwrap_or(bytes.len() as u64);
+                Ok(Some((ObjectHead { size, content_type, etag }, bytes)))
             }
             Err(e) if is_not_found(&e) => Ok(None),
             Err(e) => Err(StorageError::Request(aws_sdk_s3::error::DisplayErrorContext(e).to_string())),
