@@ -313,7 +313,7 @@ async fn completions(bench: &Bench, backend: &str) {
 
     let bare = bare_update_rate(&bench.db_url).await;
     println!("  completions, {CONCURRENCY} at a time, {backend}");
-    println!("    /api/uploads/complete (HTTP, session, HEAD, 1 tx): {rate:>8.0} /s");
+    println!("    /api/uploads/complete (HTTP, session, Range GET, 1 tx): {rate:>8.0} /s");
     println!("    bare single-row UPDATE transactions:              {bare:>8.0} /s");
     println!("    ratio:                                            {:>8.3}  (goal >= 0.5)", rate / bare);
 }

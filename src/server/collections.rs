@@ -176,6 +176,12 @@ pub async fn publish(state: &AppState, id: Uuid, published: bool) -> Result<Coll
 /// Chooses the cover of the collection's public page and cards; `None` goes back to the first
 /// item. The cover must be one of the collection's items.
 pub async fn set_cover(state: &AppState, id: Uuid, media_id: Option<Uuid>) -> Result<Collection, AppError> {
+    // Covers are shown as images (cards, link previews): a video cannot be one.
+    if let Some(media_id) = media_id {
+        if state.repo.find_media(media_id).await?.is_some_and(|m| !m.is_image()) {
+            return Err(AppError::invalid("A cover must be an image."));
+        }
+    }
     state.repo.set_cover(id, media_id).await?.map_err(|missing| match missing {
         Missing::Collection => AppError::NotFound("The collection".into()),
         Missing::Media(id) => AppError::invalid(format!("The item {id} is not in this collection.")),
@@ -214,7 +220,9 @@ pub async fn gallery(state: &AppState, slug: &str) -> Result<crate::model::colle
         return Ok(GalleryLookup::NotFound);
     }
     let canonical_url = format!("{}c/{}", state.public_base_url.as_str(), collection.slug);
-    let gallery = get(state, collection.id).await?;
+    let items = state.repo.collection_items(collection.id).await?;
+    let items = items.into_iter().map(|m| crate::server::media::media_item(state, m)).collect();
+    let gallery = crate::model::collection::CollectionWithItems { collection, items };
     let cover = gallery
         .collection
         .cover_media_id

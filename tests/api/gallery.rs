@@ -250,6 +250,16 @@ async fn the_chosen_cover_is_the_share_image() {
     let html = get_public(&app, "/c/covers").await.text().await.unwrap();
     assert!(og_image(&html).contains("three.png"), "a refused cover changes nothing");
 
+    let clip = {
+        let mut bytes = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec();
+        bytes.resize(500, 1);
+        app.upload("clip.mp4", "video/mp4", bytes).await
+    };
+    app.api("/api/collections/add", json!({"id": collection["id"], "media_ids": [clip["media_id"]]})).await;
+    let video_cover = app.api("/api/collections/cover", json!({"id": collection["id"], "media_id": clip["media_id"]})).await;
+    assert_eq!(video_cover.status(), 400);
+    assert!(video_cover.text().await.unwrap().contains("must be an image"));
+
     let reset = app.api("/api/collections/cover", json!({"id": collection["id"], "media_id": null})).await;
     assert_eq!(reset.status(), 200);
     let html = get_public(&app, "/c/covers").await.text().await.unwrap();

@@ -505,8 +505,10 @@ async fn the_cover_must_be_one_of_the_items(db: &TestDatabase) {
     use vitrine::server::collections::Missing;
     let repo = db.repo().await;
     let ids = add_media(repo.as_ref(), &[("a.png", 1, "image/png"), ("b.png", 1, "image/png")]).await;
+    let video = add_media(repo.as_ref(), &[("first.mp4", 1, "video/mp4")]).await[0];
     let c = repo.create_collection(Uuid::new_v4(), "Covered", "covered", "").await.unwrap();
-    repo.add_to_collection(c.id, &[ids[0], ids[1]]).await.unwrap().unwrap();
+    // A video first: the default cover is still the first image.
+    repo.add_to_collection(c.id, &[video, ids[0], ids[1]]).await.unwrap().unwrap();
     let outsider = add_media(repo.as_ref(), &[("z.png", 1, "image/png")]).await[0];
     assert_eq!(repo.set_cover(c.id, Some(outsider)).await.unwrap().unwrap_err(), Missing::Media(outsider));
     assert_eq!(repo.set_cover(Uuid::new_v4(), None).await.unwrap().unwrap_err(), Missing::Collection);

@@ -270,7 +270,7 @@ pub trait Repo: Send + Sync + 'static {
     async fn published_version(&self, slug: &str) -> Result<Option<i64>, DbError>;
 
     /// Published collections, newest first, with item counts and covers (the chosen cover,
-    /// else the first item). Three queries in all.
+    /// else the first image). Three queries in all.
     async fn list_published_collections(&self) -> Result<Vec<(CollectionSummary, Option<Media>)>, DbError>;
 
     /// Deletes the collection and its memberships; the media stay.

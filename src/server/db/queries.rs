@@ -1083,12 +1083,14 @@ macro_rules! impl_repo {
                 .fetch_all(self.pool())
                 .await?;
                 let counts: std::collections::HashMap<Uuid, i64> = counts.into_iter().collect();
-                // Each published collection's cover: the chosen one, else its first item.
+                // Each published collection's cover: the chosen one, else its first image (the
+                // same rule as the gallery's share image and the editor's default).
                 let columns = prefixed(MEDIA_COLUMNS, "m");
                 let covers: Vec<CoverRow> = sqlx::query_as(&format!(
                     "SELECT c.id AS collection_id, {columns} FROM collections c
                      JOIN media m ON m.id = COALESCE(c.cover_media_id,
-                         (SELECT cm.media_id FROM collection_media cm WHERE cm.collection_id = c.id
+                         (SELECT cm.media_id FROM collection_media cm JOIN media i ON i.id = cm.media_id
+                          WHERE cm.collection_id = c.id AND i.content_type LIKE 'image/%'
                           ORDER BY cm.display_order, cm.added_at LIMIT 1))
                      WHERE c.published = TRUE"
                 ))
