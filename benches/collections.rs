@@ -13,8 +13,10 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 use uuid::Uuid;
+use vitrine::model::text::{Description, Title};
 use vitrine::model::Email;
-use vitrine::server::config::{AdminConfig, Config, DatabaseConfig, DatabaseKind, StorageConfig, UploadConfig};
+use vitrine::server::config::{AdminConfig, Config, DatabaseConfig, StorageConfig, UploadConfig};
+use vitrine::server::db::Backend;
 use vitrine::server::db::{NewMedia, NewUploadFile, NewUploadJob};
 use vitrine::server::startup::Application;
 
@@ -61,10 +63,17 @@ async fn load(url: &str) -> (f64, Duration) {
 async fn spawn(database: DatabaseConfig, dir: &std::path::Path) -> (Application, watch::Sender<bool>) {
     let config = Config {
         database,
-        storage: StorageConfig::Embedded { addr: "127.0.0.1:0".parse().unwrap(), bucket: "vitrine".into(), region: "auto".into() },
+        storage: StorageConfig::Embedded {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            bucket: "vitrine".into(),
+            region: "auto".into(),
+        },
         cdn_base_url: None,
         public_base_url: None,
-        admin: AdminConfig { email: Email::parse("b@example.test").unwrap(), password: Some(SecretString::from("bench-password")) },
+        admin: AdminConfig {
+            email: Email::parse("b@example.test").unwrap(),
+            password: Some(SecretString::from("bench-password")),
+        },
         data_dir: dir.to_path_buf(),
         uploads: UploadConfig { max_files: 10_000, ..UploadConfig::default() },
         image_widths: vitrine::cdn::DEFAULT_WIDTHS.to_vec(),
@@ -82,19 +91,34 @@ async fn spawn(database: DatabaseConfig, dir: &std::path::Path) -> (Application,
 
 async fn gallery_vs_nginx(dir: &std::path::Path) {
     let data = dir.join("gallery");
-    let db = DatabaseConfig { url: format!("sqlite://{}/g.db?mode=rwc", data.display()), kind: DatabaseKind::Sqlite };
+    let db = DatabaseConfig { url: format!("sqlite://{}/g.db?mode=rwc", data.display()), backend: Backend::Sqlite };
     let (app, stop) = spawn(db, &data).await;
     let addr = app.local_addr();
     let state = app.state().clone();
     tokio::spawn(app.run_until(stop.subscribe()));
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let base = format!("http://{addr}");
-    client.post(format!("{base}/api/auth/login")).json(&json!({"email": "b@example.test", "password": "bench-password"})).send().await.unwrap();
+    client
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"email": "b@example.test", "password": "bench-password"}))
+        .send()
+        .await
+        .unwrap();
 
     // 100 real 2400×1600 JPEGs through the upload flow.
     let bytes = jpeg(2400, 1600);
-    let specs: Vec<Value> = (0..100).map(|i| json!({"name": format!("photo-{i:03}.jpg"), "size": bytes.len(), "content_type": "image/jpeg"})).collect();
-    let started: Value = client.post(format!("{base}/api/uploads/start")).json(&json!({"files": specs})).send().await.unwrap().json().await.unwrap();
+    let specs: Vec<Value> = (0..100)
+        .map(|i| json!({"name": format!("photo-{i:03}.jpg"), "size": bytes.len(), "content_type": "image/jpeg"}))
+        .collect();
+    let started: Value = client
+        .post(format!("{base}/api/uploads/start"))
+        .json(&json!({"files": specs}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let mut media_ids = Vec::new();
     for file in started["files"].as_array().unwrap() {
         let mut put = client.put(file["upload"]["url"].as_str().unwrap()).body(bytes.clone());
@@ -102,12 +126,38 @@ async fn gallery_vs_nginx(dir: &std::path::Path) {
             put = put.header(h[0].as_str().unwrap(), h[1].as_str().unwrap());
         }
         assert!(put.send().await.unwrap().status().is_success());
-        let done: Value = client.post(format!("{base}/api/uploads/complete")).json(&json!({"file_id": file["file"]["id"]})).send().await.unwrap().json().await.unwrap();
+        let done: Value = client
+            .post(format!("{base}/api/uploads/complete"))
+            .json(&json!({"file_id": file["file"]["id"]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         media_ids.push(done["file"]["media_id"].clone());
     }
-    let collection: Value = client.post(format!("{base}/api/collections/create")).json(&json!({"title": "Bench Gallery"})).send().await.unwrap().json().await.unwrap();
-    client.post(format!("{base}/api/collections/add")).json(&json!({"id": collection["id"], "media_ids": media_ids})).send().await.unwrap();
-    client.post(format!("{base}/api/collections/publish")).json(&json!({"id": collection["id"], "published": true})).send().await.unwrap();
+    let collection: Value = client
+        .post(format!("{base}/api/collections/create"))
+        .json(&json!({"title": "Bench Gallery"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    client
+        .post(format!("{base}/api/collections/add"))
+        .json(&json!({"id": collection["id"], "media_ids": media_ids}))
+        .send()
+        .await
+        .unwrap();
+    client
+        .post(format!("{base}/api/collections/publish"))
+        .json(&json!({"id": collection["id"], "published": true}))
+        .send()
+        .await
+        .unwrap();
     let url = format!("{base}/c/bench-gallery");
     let html = reqwest::get(&url).await.unwrap().text().await.unwrap();
     let (ours, ours_p99) = load(&url).await;
@@ -125,14 +175,23 @@ async fn gallery_vs_nginx(dir: &std::path::Path) {
         root = root.display()
     );
     std::fs::write(root.join("nginx.conf"), conf).unwrap();
-    println!("  public gallery of 100 images ({} KB of HTML), {CONNECTIONS} connections for {SECONDS} s", html.len() / 1024);
-    println!("    Vitrine SSR /c/<slug>: {ours:>7.0} requests/s  p99 {:>6.1} ms  (goals: >= 0.5x nginx, p99 <= 20 ms)", ours_p99.as_secs_f64() * 1e3);
+    println!(
+        "  public gallery of 100 images ({} KB of HTML), {CONNECTIONS} connections for {SECONDS} s",
+        html.len() / 1024
+    );
+    println!(
+        "    Vitrine SSR /c/<slug>: {ours:>7.0} requests/s  p99 {:>6.1} ms  (goals: >= 0.5x nginx, p99 <= 20 ms)",
+        ours_p99.as_secs_f64() * 1e3
+    );
     match Command::new("nginx").arg("-c").arg(root.join("nginx.conf")).spawn() {
         Ok(mut nginx) => {
             tokio::time::sleep(Duration::from_millis(500)).await;
             let (theirs, theirs_p99) = load(&format!("http://127.0.0.1:{port}/gallery.html")).await;
             let _ = nginx.kill();
-            println!("    nginx, same HTML file:  {theirs:>7.0} requests/s  p99 {:>6.1} ms", theirs_p99.as_secs_f64() * 1e3);
+            println!(
+                "    nginx, same HTML file:  {theirs:>7.0} requests/s  p99 {:>6.1} ms",
+                theirs_p99.as_secs_f64() * 1e3
+            );
             println!("    ratio Vitrine / nginx:  {:>7.2}", ours / theirs);
         }
         Err(_) => println!("    nginx not available (apt-get install nginx-light)"),
@@ -164,7 +223,10 @@ fn lighthouse(url: &str) {
     let report = match run() {
         Ok(out) if out.status.success() => out.stdout,
         Ok(out) => {
-            println!("  Lighthouse failed: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or_default());
+            println!(
+                "  Lighthouse failed: {}",
+                String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or_default()
+            );
             return;
         }
         Err(e) => {
@@ -179,8 +241,11 @@ fn lighthouse(url: &str) {
             return;
         }
     };
-    let _ = std::fs::write("target/lighthouse/gallery-report.json", serde_json::to_vec_pretty(&report).unwrap_or_default());
-    let score = |category: &str| report["categories"][category]["score"].as_f64().map_or("n/a".to_string(), |s| format!("{:.0}", s * 100.0));
+    let _ =
+        std::fs::write("target/lighthouse/gallery-report.json", serde_json::to_vec_pretty(&report).unwrap_or_default());
+    let score = |category: &str| {
+        report["categories"][category]["score"].as_f64().map_or("n/a".to_string(), |s| format!("{:.0}", s * 100.0))
+    };
     let metric = |audit: &str| report["audits"][audit]["displayValue"].as_str().unwrap_or("n/a").to_string();
     println!(
         "  Lighthouse {} (mobile) on the 100-image gallery: performance {}, accessibility {}, best practices {}, SEO {} (goal 100 each)",
@@ -206,7 +271,8 @@ fn lighthouse(url: &str) {
             if weight > 0.0 && found["score"].as_f64().is_some_and(|s| s < 0.9) {
                 println!("    below 90 in {category}: {id} — {}", found["title"].as_str().unwrap_or_default());
                 for item in found["details"]["items"].as_array().into_iter().flatten().take(3) {
-                    let what = item["node"]["snippet"].as_str().or(item["description"].as_str()).or(item["url"].as_str());
+                    let what =
+                        item["node"]["snippet"].as_str().or(item["description"].as_str()).or(item["url"].as_str());
                     println!("      {}", what.unwrap_or_default().chars().take(160).collect::<String>());
                 }
             }
@@ -216,7 +282,7 @@ fn lighthouse(url: &str) {
 
 async fn reorder(backend: &str, database: DatabaseConfig) {
     const ITEMS: usize = 1000;
-    let repo = vitrine::server::db::connect(&database).await.unwrap().repo;
+    let repo = vitrine::server::db::connect(&database, vitrine::server::clock::Clock::system()).await.unwrap().repo;
     let job = NewUploadJob {
         id: Uuid::new_v4(),
         created_by: None,
@@ -226,10 +292,10 @@ async fn reorder(backend: &str, database: DatabaseConfig) {
                 let id = Uuid::new_v4();
                 NewUploadFile {
                     id,
-                    object_key: format!("media/{id}/{i}.jpg"),
+                    object_key: vitrine::model::ObjectKey::parse(&format!("media/{id}/{i}.jpg")).unwrap(),
                     original_filename: format!("{i}.jpg"),
                     size: 10,
-                    content_type: "image/jpeg".into(),
+                    content_type: vitrine::model::ContentType::parse("image/jpeg").unwrap(),
                     url_expires_at: Utc::now(),
                     multipart: None,
                     last_modified: None,
@@ -241,11 +307,22 @@ async fn reorder(backend: &str, database: DatabaseConfig) {
     repo.create_upload_job(&job).await.unwrap();
     let mut ids = Vec::with_capacity(ITEMS);
     for file in &job.files {
-        let media = NewMedia { id: Uuid::new_v4(), width: None, height: None, thumbhash: None, poster_key: None, duration_ms: None };
+        let media = NewMedia {
+            id: Uuid::new_v4(),
+            width: None,
+            height: None,
+            thumbhash: None,
+            poster_key: None,
+            duration_ms: None,
+        };
         repo.complete_upload_file(file.id, None, &media).await.unwrap();
         ids.push(media.id);
     }
-    let collection = repo.create_collection(Uuid::new_v4(), "Big", &format!("big-{}", Uuid::new_v4().simple()), "").await.unwrap();
+    let (title, description) = (Title::parse("Big").unwrap(), Description::parse("").unwrap());
+    let collection = repo
+        .create_collection(Uuid::new_v4(), &title, &format!("big-{}", Uuid::new_v4().simple()), &description)
+        .await
+        .unwrap();
     repo.add_to_collection(collection.id, &ids).await.unwrap().unwrap();
     let mut samples = Vec::new();
     for round in 0..20 {
@@ -270,16 +347,30 @@ async fn reorder(backend: &str, database: DatabaseConfig) {
 
 #[tokio::main]
 async fn main() {
-    println!("Vitrine collection benchmarks ({} cores)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "Vitrine collection benchmarks ({} cores)",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
     let dir = tempfile::tempdir().unwrap();
     gallery_vs_nginx(dir.path()).await;
-    reorder("SQLite", DatabaseConfig { url: format!("sqlite://{}/r.db?mode=rwc", dir.path().display()), kind: DatabaseKind::Sqlite }).await;
+    reorder(
+        "SQLite",
+        DatabaseConfig { url: format!("sqlite://{}/r.db?mode=rwc", dir.path().display()), backend: Backend::Sqlite },
+    )
+    .await;
     use sqlx::Connection;
     match sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await {
         Ok(mut admin) => {
             let name = format!("vitrine_bench_{}", Uuid::new_v4().simple());
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-            reorder("PostgreSQL", DatabaseConfig { url: format!("postgres://postgres@127.0.0.1:5432/{name}"), kind: DatabaseKind::Postgres }).await;
+            reorder(
+                "PostgreSQL",
+                DatabaseConfig {
+                    url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                    backend: Backend::Postgres,
+                },
+            )
+            .await;
             tokio::time::sleep(Duration::from_millis(200)).await;
             let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
         }

@@ -15,7 +15,9 @@ use uuid::Uuid;
 use vitrine::cdn::Transform;
 use vitrine::model::media::{MediaCursor, MediaQuery};
 use vitrine::model::Email;
-use vitrine::server::config::{AdminConfig, Config, DatabaseConfig, DatabaseKind, StorageConfig, UploadConfig};
+use vitrine::model::{ContentType, ObjectKey};
+use vitrine::server::config::{AdminConfig, Config, DatabaseConfig, StorageConfig, UploadConfig};
+use vitrine::server::db::Backend;
 use vitrine::server::db::Repo;
 use vitrine::server::startup::Application;
 
@@ -76,7 +78,10 @@ fn resize_vs_vips(jpeg: &[u8], dir: &std::path::Path) {
         Some(samples) => {
             let vips = median(samples);
             println!("    vipsthumbnail --size 640:                    {:>8.1} ms", vips.as_secs_f64() * 1000.0);
-            println!("    ratio Vitrine / vips:                        {:>8.2}  (goal <= 1.5)", ours.as_secs_f64() / vips.as_secs_f64());
+            println!(
+                "    ratio Vitrine / vips:                        {:>8.2}  (goal <= 1.5)",
+                ours.as_secs_f64() / vips.as_secs_f64()
+            );
         }
         None => println!("    vipsthumbnail not available (apt-get install libvips-tools)"),
     }
@@ -108,24 +113,38 @@ async fn load(url: &str) -> f64 {
 async fn cached_vs_nginx(jpeg: Vec<u8>, dir: &std::path::Path) {
     let data = dir.join("app");
     let config = Config {
-        database: DatabaseConfig { url: format!("sqlite://{}/b.db?mode=rwc", data.display()), kind: DatabaseKind::Sqlite },
-        storage: StorageConfig::Embedded { addr: "127.0.0.1:0".parse().unwrap(), bucket: "vitrine".into(), region: "auto".into() },
+        database: DatabaseConfig {
+            url: format!("sqlite://{}/b.db?mode=rwc", data.display()),
+            backend: Backend::Sqlite,
+        },
+        storage: StorageConfig::Embedded {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            bucket: "vitrine".into(),
+            region: "auto".into(),
+        },
         cdn_base_url: None,
         public_base_url: None,
-        admin: AdminConfig { email: Email::parse("b@example.test").unwrap(), password: Some(SecretString::from("bench-password")) },
+        admin: AdminConfig {
+            email: Email::parse("b@example.test").unwrap(),
+            password: Some(SecretString::from("bench-password")),
+        },
         data_dir: data.clone(),
         uploads: UploadConfig::default(),
         image_widths: vitrine::cdn::DEFAULT_WIDTHS.to_vec(),
     };
-    let leptos = LeptosOptions::builder().output_name("vitrine").site_addr("127.0.0.1:0".parse::<SocketAddr>().unwrap()).build();
+    let leptos =
+        LeptosOptions::builder().output_name("vitrine").site_addr("127.0.0.1:0".parse::<SocketAddr>().unwrap()).build();
     let app = Application::build(config, leptos).await.unwrap();
     let addr = app.local_addr();
     let storage = app.state().storage.clone();
     let (_stop, rx) = watch::channel(false);
     tokio::spawn(app.run_until(rx));
 
-    let key = "media/bench/big.jpg";
-    let put = storage.presign_put(key, "image/jpeg", jpeg.len() as u64, Duration::from_secs(60)).await.unwrap();
+    let key = &ObjectKey::parse("media/bench/big.jpg").unwrap();
+    let put = storage
+        .presign_put(key, &ContentType::parse("image/jpeg").unwrap(), jpeg.len() as u64, Duration::from_secs(60))
+        .await
+        .unwrap();
     let mut request = reqwest::Client::new().put(&put.url).body(jpeg);
     for (k, v) in &put.headers {
         request = request.header(k, v);
@@ -147,7 +166,10 @@ async fn cached_vs_nginx(jpeg: Vec<u8>, dir: &std::path::Path) {
         root = root.display()
     );
     std::fs::write(root.join("nginx.conf"), conf).unwrap();
-    println!("  cached 640-px variant ({} KB), {LOAD_CONCURRENCY} connections for {LOAD_SECONDS} s", variant.len() / 1024);
+    println!(
+        "  cached 640-px variant ({} KB), {LOAD_CONCURRENCY} connections for {LOAD_SECONDS} s",
+        variant.len() / 1024
+    );
     println!("    Vitrine /cdn:  {ours:>8.0} requests/s");
     match Command::new("nginx").arg("-c").arg(root.join("nginx.conf")).spawn() {
         Ok(mut nginx) => {
@@ -197,19 +219,20 @@ async fn fill(repo: &dyn Repo, url: &str) {
 }
 
 async fn library_query(backend: &str, url: &str) {
-    let db = vitrine::server::db::connect(&DatabaseConfig {
-        url: url.to_string(),
-        kind: if url.starts_with("sqlite") { DatabaseKind::Sqlite } else { DatabaseKind::Postgres },
-    })
-    .await
-    .unwrap();
+    let config = DatabaseConfig { url: url.to_string(), backend: Backend::of_url(url).unwrap() };
+    let db = vitrine::server::db::connect(&config, vitrine::server::clock::Clock::system()).await.unwrap();
     fill(db.repo.as_ref(), url).await;
     let repo = db.repo;
     let first = repo.list_media(&MediaQuery::default(), 60).await.unwrap();
     let middle = repo.list_media(&MediaQuery::default(), 50_000).await.unwrap();
     let m = middle.last().unwrap();
     let deep = MediaQuery {
-        cursor: Some(MediaCursor { created_at: m.created_at, sort_name: m.original_filename.clone(), size: m.size, id: m.id }),
+        cursor: Some(MediaCursor {
+            created_at: m.created_at,
+            sort_name: m.original_filename.clone(),
+            size: m.size,
+            id: m.id,
+        }),
         ..MediaQuery::default()
     };
     assert_eq!(first.len(), 60);
@@ -217,7 +240,10 @@ async fn library_query(backend: &str, url: &str) {
         ("first page, newest", MediaQuery::default()),
         ("page 834 (keyset), newest", deep),
         ("first page, by name", MediaQuery { sort: vitrine::model::media::MediaSort::Name, ..MediaQuery::default() }),
-        ("first page, videos only", MediaQuery { kind: Some(vitrine::model::media::MediaKind::Video), ..MediaQuery::default() }),
+        (
+            "first page, videos only",
+            MediaQuery { kind: Some(vitrine::model::media::MediaKind::Video), ..MediaQuery::default() },
+        ),
         ("search 'photo-0421'", MediaQuery { search: Some("photo-0421".into()), ..MediaQuery::default() }),
     ];
     println!("  library page (60 items) at {MEDIA_ROWS} media, {backend}, 200 runs each");
@@ -230,13 +256,20 @@ async fn library_query(backend: &str, url: &str) {
         }
         let p50 = percentile(&mut samples, 0.5);
         let p99 = percentile(&mut samples, 0.99);
-        println!("    {name:<28} p50 {:>6.2} ms  p99 {:>6.2} ms  (goal <= 5 ms)", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+        println!(
+            "    {name:<28} p50 {:>6.2} ms  p99 {:>6.2} ms  (goal <= 5 ms)",
+            p50.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3
+        );
     }
 }
 
 #[tokio::main]
 async fn main() {
-    println!("Vitrine delivery benchmarks ({} cores)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "Vitrine delivery benchmarks ({} cores)",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
     let dir = tempfile::tempdir().unwrap();
     let jpeg = big_jpeg();
     resize_vs_vips(&jpeg, dir.path());

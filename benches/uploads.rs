@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use vitrine::model::Email;
-use vitrine::server::config::{AdminConfig, Config, DatabaseConfig, DatabaseKind, StorageConfig, UploadConfig};
+use vitrine::model::{ContentType, ObjectKey};
+use vitrine::server::config::{AdminConfig, Config, DatabaseConfig, StorageConfig, UploadConfig};
+use vitrine::server::db::Backend;
 use vitrine::server::startup::Application;
 
 const EMAIL: &str = "bench@example.test";
@@ -40,7 +42,11 @@ async fn spawn(database: DatabaseConfig) -> Bench {
     let db_url = database.url.clone();
     let config = Config {
         database,
-        storage: StorageConfig::Embedded { addr: "127.0.0.1:0".parse().unwrap(), bucket: "vitrine".into(), region: "auto".into() },
+        storage: StorageConfig::Embedded {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            bucket: "vitrine".into(),
+            region: "auto".into(),
+        },
         cdn_base_url: None,
         public_base_url: None,
         admin: AdminConfig { email: Email::parse(EMAIL).unwrap(), password: Some(SecretString::from(PASSWORD)) },
@@ -48,7 +54,8 @@ async fn spawn(database: DatabaseConfig) -> Bench {
         uploads: UploadConfig { max_files: 10_000, ..UploadConfig::default() },
         image_widths: vitrine::cdn::DEFAULT_WIDTHS.to_vec(),
     };
-    let leptos = LeptosOptions::builder().output_name("vitrine").site_addr("127.0.0.1:0".parse::<SocketAddr>().unwrap()).build();
+    let leptos =
+        LeptosOptions::builder().output_name("vitrine").site_addr("127.0.0.1:0".parse::<SocketAddr>().unwrap()).build();
     let app = Application::build(config, leptos).await.expect("app builds");
     let app_addr = app.local_addr();
     let state = app.state().clone();
@@ -86,7 +93,12 @@ async fn spawn(database: DatabaseConfig) -> Bench {
 
     let client = reqwest::Client::builder().cookie_store(true).pool_max_idle_per_host(CONCURRENCY).build().unwrap();
     let base = format!("http://{proxy_addr}");
-    let login = client.post(format!("{base}/api/auth/login")).json(&json!({"email": EMAIL, "password": PASSWORD})).send().await.unwrap();
+    let login = client
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"email": EMAIL, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     assert!(login.status().is_success());
     Bench { base, received, client, state, db_url, _stop: stop, _dir: dir }
 }
@@ -139,9 +151,20 @@ async fn throughput(bench: &Bench) {
         received_per_file = received / BIG_FILES as u64;
     }
     println!("  upload {} MiB as {BIG_FILES} files, {IN_FLIGHT} in flight (best of 3)", total / 1024 / 1024);
-    println!("    full flow (start, PUT, complete): {:>7.2} s  {:>7.1} MiB/s", flow.as_secs_f64(), mib_per_s(total, flow));
-    println!("    straight PUTs to the store:       {:>7.2} s  {:>7.1} MiB/s", direct.as_secs_f64(), mib_per_s(total, direct));
-    println!("    flow / direct throughput:         {:>7.3}  (goal >= 0.95)", direct.as_secs_f64() / flow.as_secs_f64());
+    println!(
+        "    full flow (start, PUT, complete): {:>7.2} s  {:>7.1} MiB/s",
+        flow.as_secs_f64(),
+        mib_per_s(total, flow)
+    );
+    println!(
+        "    straight PUTs to the store:       {:>7.2} s  {:>7.1} MiB/s",
+        direct.as_secs_f64(),
+        mib_per_s(total, direct)
+    );
+    println!(
+        "    flow / direct throughput:         {:>7.3}  (goal >= 0.95)",
+        direct.as_secs_f64() / flow.as_secs_f64()
+    );
     println!("    bytes the app received per file:  {received_per_file:>7}  (goal <= 4096; all API calls included)");
 }
 
@@ -176,8 +199,18 @@ async fn direct_puts(bench: &Bench, data: &bytes::Bytes, round: usize) -> Durati
         let data = data.clone();
         async move {
             let _permit = permits.acquire().await.unwrap();
-            let key = format!("direct/{round}/big-{i}.mp4");
-            let signed = bench.state.storage.presign_put(&key, "video/mp4", BIG_FILE_BYTES as u64, Duration::from_secs(600)).await.unwrap();
+            let key = ObjectKey::parse(&format!("direct/{round}/big-{i}.mp4")).unwrap();
+            let signed = bench
+                .state
+                .storage
+                .presign_put(
+                    &key,
+                    &ContentType::parse("video/mp4").unwrap(),
+                    BIG_FILE_BYTES as u64,
+                    Duration::from_secs(600),
+                )
+                .await
+                .unwrap();
             let upload = json!({"url": signed.url, "headers": signed.headers});
             bench.put(&upload, data).await;
         }
@@ -192,7 +225,11 @@ const PARTS_IN_FLIGHT: usize = 4;
 /// 1 GiB through the full multipart flow (start, sign each part, PUT, record, complete) vs one
 /// raw multipart upload to the same store with the same part size and parallelism; best of 2.
 async fn multipart(bench: &Bench) {
-    let data = bytes::Bytes::from((0..MULTIPART_BYTES).map(|i| if i < 8 { b"\x89PNG\r\n\x1a\n"[i] } else { (i % 251) as u8 }).collect::<Vec<u8>>());
+    let data = bytes::Bytes::from(
+        (0..MULTIPART_BYTES)
+            .map(|i| if i < 8 { b"\x89PNG\r\n\x1a\n"[i] } else { (i % 251) as u8 })
+            .collect::<Vec<u8>>(),
+    );
     let part_size = vitrine::model::upload::part_size_for(MULTIPART_BYTES as u64) as usize;
     let parts = MULTIPART_BYTES.div_ceil(part_size);
     let mut flow = Duration::MAX;
@@ -218,11 +255,14 @@ async fn multipart(bench: &Bench) {
                     if number > parts {
                         return;
                     }
-                    let request = bench.api("/api/uploads/part", json!({"file_id": file_id, "part_number": number})).await;
+                    let request =
+                        bench.api("/api/uploads/part", json!({"file_id": file_id, "part_number": number})).await;
                     let start = (number - 1) * part_size;
                     let etag = bench.put(&request, data.slice(start..(start + part_size).min(MULTIPART_BYTES))).await;
                     // As the browser does: the record is sent without waiting for it.
-                    let record = bench.client.post(format!("{}/api/uploads/part_done", bench.base))
+                    let record = bench
+                        .client
+                        .post(format!("{}/api/uploads/part_done", bench.base))
                         .json(&json!({"file_id": file_id, "part_number": number, "etag": etag}))
                         .send();
                     recorded.lock().unwrap().push(tokio::spawn(record));
@@ -238,23 +278,38 @@ async fn multipart(bench: &Bench) {
         flow = flow.min(started_at.elapsed());
         received = bench.received.load(Ordering::Relaxed) - before;
     }
-    println!("  multipart upload of 1 GiB, {parts} parts of {} MiB, {PARTS_IN_FLIGHT} in flight (best of 2)", part_size / 1024 / 1024);
-    println!("    full flow (start, sign, PUT, record, complete): {:>7.2} s  {:>7.1} MiB/s", flow.as_secs_f64(), mib_per_s(MULTIPART_BYTES, flow));
-    println!("    raw multipart to the store:                    {:>7.2} s  {:>7.1} MiB/s", raw.as_secs_f64(), mib_per_s(MULTIPART_BYTES, raw));
-    println!("    flow / raw throughput:                         {:>7.3}  (goal >= 0.9)", raw.as_secs_f64() / flow.as_secs_f64());
+    println!(
+        "  multipart upload of 1 GiB, {parts} parts of {} MiB, {PARTS_IN_FLIGHT} in flight (best of 2)",
+        part_size / 1024 / 1024
+    );
+    println!(
+        "    full flow (start, sign, PUT, record, complete): {:>7.2} s  {:>7.1} MiB/s",
+        flow.as_secs_f64(),
+        mib_per_s(MULTIPART_BYTES, flow)
+    );
+    println!(
+        "    raw multipart to the store:                    {:>7.2} s  {:>7.1} MiB/s",
+        raw.as_secs_f64(),
+        mib_per_s(MULTIPART_BYTES, raw)
+    );
+    println!(
+        "    flow / raw throughput:                         {:>7.3}  (goal >= 0.9)",
+        raw.as_secs_f64() / flow.as_secs_f64()
+    );
     println!("    bytes the app received per GiB uploaded:       {received:>7}");
 }
 
 async fn raw_multipart(bench: &Bench, data: &bytes::Bytes, part_size: usize, round: usize) -> Duration {
     let storage = &bench.state.storage;
-    let key = format!("direct/multipart-{round}.png");
+    let key = ObjectKey::parse(&format!("direct/multipart-{round}.png")).unwrap();
     let parts = MULTIPART_BYTES.div_ceil(part_size);
     let started_at = Instant::now();
-    let upload_id = storage.create_multipart(&key, "image/png").await.unwrap();
+    let upload_id = storage.create_multipart(&key, &ContentType::parse("image/png").unwrap()).await.unwrap();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(1));
     let done = Arc::new(std::sync::Mutex::new(Vec::new()));
     let workers = (0..PARTS_IN_FLIGHT).map(|_| {
-        let (next, data, done, key, upload_id) = (next.clone(), data.clone(), done.clone(), key.clone(), upload_id.clone());
+        let (next, data, done, key, upload_id) =
+            (next.clone(), data.clone(), done.clone(), key.clone(), upload_id.clone());
         async move {
             loop {
                 let number = next.fetch_add(1, Ordering::Relaxed);
@@ -267,7 +322,8 @@ async fn raw_multipart(bench: &Bench, data: &bytes::Bytes, part_size: usize, rou
                     .presign_part(&key, &upload_id, number as u32, (end - start) as u64, Duration::from_secs(600))
                     .await
                     .unwrap();
-                let etag = bench.put(&json!({"url": signed.url, "headers": signed.headers}), data.slice(start..end)).await;
+                let etag =
+                    bench.put(&json!({"url": signed.url, "headers": signed.headers}), data.slice(start..end)).await;
                 done.lock().unwrap().push((number as u32, etag));
             }
         }
@@ -323,10 +379,15 @@ async fn bare_update_rate(url: &str) -> f64 {
     if url.starts_with("sqlite") {
         let pool = sqlx::sqlite::SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().busy_timeout(Duration::from_secs(15)))
+            .connect_with(
+                url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().busy_timeout(Duration::from_secs(15)),
+            )
             .await
             .unwrap();
-        sqlx::query("CREATE TABLE IF NOT EXISTS bench_counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)").execute(&pool).await.unwrap();
+        sqlx::query("CREATE TABLE IF NOT EXISTS bench_counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
+            .execute(&pool)
+            .await
+            .unwrap();
         sqlx::query("INSERT OR IGNORE INTO bench_counter VALUES (1, 0)").execute(&pool).await.unwrap();
         let permits = Arc::new(Semaphore::new(CONCURRENCY));
         let started = Instant::now();
@@ -343,7 +404,10 @@ async fn bare_update_rate(url: &str) -> f64 {
         N as f64 / started.elapsed().as_secs_f64()
     } else {
         let pool = sqlx::postgres::PgPoolOptions::new().max_connections(16).connect(url).await.unwrap();
-        sqlx::query("CREATE TABLE IF NOT EXISTS bench_counter (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)").execute(&pool).await.unwrap();
+        sqlx::query("CREATE TABLE IF NOT EXISTS bench_counter (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)")
+            .execute(&pool)
+            .await
+            .unwrap();
         sqlx::query("INSERT INTO bench_counter VALUES (1, 0) ON CONFLICT DO NOTHING").execute(&pool).await.unwrap();
         let permits = Arc::new(Semaphore::new(CONCURRENCY));
         let started = Instant::now();
@@ -372,10 +436,16 @@ async fn postgres_database() -> Option<(String, String)> {
 
 #[tokio::main]
 async fn main() {
-    println!("Vitrine upload benchmarks (embedded store on loopback, {} cores)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "Vitrine upload benchmarks (embedded store on loopback, {} cores)",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
 
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = DatabaseConfig { url: format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()), kind: DatabaseKind::Sqlite };
+    let sqlite = DatabaseConfig {
+        url: format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
+        backend: Backend::Sqlite,
+    };
     let bench = spawn(sqlite).await;
     println!("SQLite");
     throughput(&bench).await;
@@ -385,7 +455,7 @@ async fn main() {
 
     match postgres_database().await {
         Some((url, name)) => {
-            let bench = spawn(DatabaseConfig { url, kind: DatabaseKind::Postgres }).await;
+            let bench = spawn(DatabaseConfig { url, backend: Backend::Postgres }).await;
             println!("PostgreSQL");
             completions(&bench, "PostgreSQL").await;
             drop(bench);

@@ -54,7 +54,7 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Pages anyone may see, served as plain HTML (see `server::public_cache`).
+/// Pages anyone may see, served as plain HTML (see `server::collections::public_pages`).
 pub fn is_public_path(path: &str) -> bool {
     path == "/" || (path.starts_with("/c/") && path.len() > 3)
 }

@@ -337,13 +337,19 @@ mod tests {
 
     #[test]
     fn the_original_has_no_query() {
-        assert_eq!(image_url("http://127.0.0.1:3000/cdn/", "media/x.png", &Transform::default()), "http://127.0.0.1:3000/cdn/media/x.png");
+        assert_eq!(
+            image_url("http://127.0.0.1:3000/cdn/", "media/x.png", &Transform::default()),
+            "http://127.0.0.1:3000/cdn/media/x.png"
+        );
     }
 
     #[test]
     fn odd_keys_are_escaped_per_segment() {
         assert_eq!(encode_key("media/a b/ü?#%.png"), "media/a%20b/%C3%BC%3F%23%25.png");
-        assert_eq!(image_url(BASE, "media/a b.png", &Transform::width(320)), "https://zone.b-cdn.net/media/a%20b.png?width=320");
+        assert_eq!(
+            image_url(BASE, "media/a b.png", &Transform::width(320)),
+            "https://zone.b-cdn.net/media/a%20b.png?width=320"
+        );
     }
 
     #[test]

@@ -69,6 +69,14 @@ impl AppError {
     }
 }
 
+/// Outside server functions (middleware, the API guard): the same JSON body and status.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        (self.status(), axum::Json(self)).into_response()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct ErrorBody {
     error: String,

@@ -6,14 +6,14 @@
 #[allow(dead_code)]
 mod naming;
 
-#[path = "../../src/model/upload.rs"]
+#[path = "../../src/model/file_name.rs"]
 #[allow(dead_code)]
-mod upload;
+mod file_name;
 
 libfuzzer_sys::fuzz_target!(|name: &str| {
-    let Ok(checked) = upload::FileName::parse(name) else { return };
+    let Ok(checked) = file_name::FileName::parse(name) else { return };
     assert!(!checked.as_str().contains('/') && !checked.as_str().contains('\\'));
-    assert!(checked.as_str().len() <= upload::FileName::MAX_BYTES);
+    assert!(checked.as_str().len() <= file_name::FileName::MAX_BYTES);
     let id = uuid::Uuid::nil();
     let key = naming::object_key(id, checked.as_str());
     let prefix = format!("media/{id}/");

@@ -8,12 +8,14 @@ use crate::model::CurrentUser;
 #[server(prefix = "/api", endpoint = "auth/login", input = Json)]
 pub async fn login(email: String, password: String) -> Result<CurrentUser, AppError> {
     use crate::model::Email;
-    use crate::server::{password, session, state::AppState};
+    use crate::server::people::{password, session};
+    use crate::server::state::AppState;
     use secrecy::SecretString;
 
     let state = AppState::from_context()?;
     // Checked before any hashing: a flood of guesses costs the server nothing.
-    let client = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await.ok().map(|c| c.0.ip());
+    let client =
+        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await.ok().map(|c| c.0.ip());
     let rate_limited = |wait: std::time::Duration| {
         tracing::warn!(%email, ?client, "sign-in attempts rate limited");
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
@@ -30,15 +32,13 @@ pub async fn login(email: String, password: String) -> Result<CurrentUser, AppEr
         Some(email) => state.repo.find_user_by_email(email).await?,
         None => None,
     };
-    let verified = password::verify_password(
-        SecretString::from(password),
-        user.as_ref().map(|u| u.password_hash.clone()),
-    )
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "password verification failed to run");
-        AppError::Internal
-    })?;
+    let verified =
+        password::verify_password(SecretString::from(password), user.as_ref().map(|u| u.password_hash.clone()))
+            .await
+            .map_err(|e| {
+            tracing::error!(error = %e, "password verification failed to run");
+            AppError::Internal
+        })?;
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!(%email, "failed sign-in");
         state.login_limiter.failed(&email).map_err(rate_limited)?;
@@ -53,7 +53,7 @@ pub async fn login(email: String, password: String) -> Result<CurrentUser, AppEr
 /// `POST /api/auth/logout` `{}`: ends the session (harmless without one).
 #[server(prefix = "/api", endpoint = "auth/logout", input = Json)]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::server::session;
+    use crate::server::people::session;
     let session = session::current_session().await?;
     session::sign_out(&session).await
 }
@@ -61,10 +61,9 @@ pub async fn logout() -> Result<(), AppError> {
 /// `POST /api/auth/me` `{}` → the signed-in user, 401 without a session.
 #[server(prefix = "/api", endpoint = "auth/me", input = Json)]
 pub async fn me() -> Result<CurrentUser, AppError> {
-    crate::server::session::require_user().await
+    crate::server::signed_in().map(|(_, user)| user)
 }
 
 /// Endpoints that answer without a session. Every other server function requires one;
 /// `tests/api/auth.rs` checks that from outside for each registered path.
-pub const PUBLIC_ENDPOINTS: &[&str] =
-    &["/api/auth/login", "/api/auth/logout", "/api/gallery/get", "/api/gallery/list"];
+pub const PUBLIC_ENDPOINTS: &[&str] = &["/api/auth/login", "/api/auth/logout", "/api/gallery/get", "/api/gallery/list"];

@@ -10,48 +10,42 @@ use crate::model::collection::{Collection, CollectionSummary, MembershipChange};
 /// `POST /api/collections/create` `{title, description?}` → the collection, with its unique slug.
 #[server(prefix = "/api", endpoint = "collections/create", input = Json)]
 pub async fn create_collection(title: String, #[server(default)] description: String) -> Result<Collection, AppError> {
-    crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, _user) = crate::server::signed_in()?;
     crate::server::collections::create(&state, &title, &description).await
 }
 
 /// `POST /api/collections/list` `{}` → every collection, newest first, with item counts.
 #[server(prefix = "/api", endpoint = "collections/list", input = Json)]
 pub async fn list_collections() -> Result<Vec<CollectionSummary>, AppError> {
-    crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, _user) = crate::server::signed_in()?;
     crate::server::collections::list(&state).await
 }
 
 /// `POST /api/collections/add` `{id, media_ids}` → appended at the end, each at most once.
 #[server(prefix = "/api", endpoint = "collections/add", input = Json)]
 pub async fn add_to_collection(id: Uuid, media_ids: Vec<Uuid>) -> Result<MembershipChange, AppError> {
-    crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, _user) = crate::server::signed_in()?;
     crate::server::collections::add(&state, id, &media_ids).await
 }
 
 /// `POST /api/collections/remove` `{id, media_ids}` → removed from the collection (the media stay).
 #[server(prefix = "/api", endpoint = "collections/remove", input = Json)]
 pub async fn remove_from_collection(id: Uuid, media_ids: Vec<Uuid>) -> Result<MembershipChange, AppError> {
-    crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, _user) = crate::server::signed_in()?;
     crate::server::collections::remove(&state, id, &media_ids).await
 }
 
 /// `POST /api/collections/delete` `{id}`: the collection goes, its media stay.
 #[server(prefix = "/api", endpoint = "collections/delete", input = Json)]
 pub async fn delete_collection(id: Uuid) -> Result<(), AppError> {
-    crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, _user) = crate::server::signed_in()?;
     crate::server::collections::delete(&state, id).await
 }
 
 /// `POST /api/collections/get` `{id}` → the collection and its items in order.
 #[server(prefix = "/api", endpoint = "collections/get", input = Json)]
 pub async fn get_collection(id: Uuid) -> Result<crate::model::collection::CollectionWithItems, AppError> {
-    crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, _user) = crate::server::signed_in()?;
     crate::server::collections::get(&state, id).await
 }
 
@@ -64,8 +58,7 @@ pub async fn update_collection(
     #[server(default)] description: String,
     #[server(default)] keep_slug: bool,
 ) -> Result<Collection, AppError> {
-    crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, _user) = crate::server::signed_in()?;
     crate::server::collections::update(&state, id, &title, &description, keep_slug).await
 }
 
@@ -73,8 +66,7 @@ pub async fn update_collection(
 /// transaction; 409 if it is not exactly the collection's items.
 #[server(prefix = "/api", endpoint = "collections/reorder", input = Json)]
 pub async fn reorder_collection(id: Uuid, media_ids: Vec<Uuid>) -> Result<(), AppError> {
-    crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, _user) = crate::server::signed_in()?;
     crate::server::collections::reorder(&state, id, &media_ids).await
 }
 
@@ -82,15 +74,13 @@ pub async fn reorder_collection(id: Uuid, media_ids: Vec<Uuid>) -> Result<(), Ap
 /// to the default (the first item); an id that is not one of its items is refused (400).
 #[server(prefix = "/api", endpoint = "collections/cover", input = Json)]
 pub async fn set_collection_cover(id: Uuid, #[server(default)] media_id: Option<Uuid>) -> Result<Collection, AppError> {
-    crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, _user) = crate::server::signed_in()?;
     crate::server::collections::set_cover(&state, id, media_id).await
 }
 
 /// `POST /api/collections/publish` `{id, published}` → the collection.
 #[server(prefix = "/api", endpoint = "collections/publish", input = Json)]
 pub async fn publish_collection(id: Uuid, published: bool) -> Result<Collection, AppError> {
-    crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, _user) = crate::server::signed_in()?;
     crate::server::collections::publish(&state, id, published).await
 }

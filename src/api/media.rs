@@ -10,16 +10,17 @@ use crate::model::media::{MediaDetail, MediaItem, MediaPage, MediaQuery};
 
 /// Items per page unless asked otherwise.
 pub const PAGE_SIZE: u32 = 60;
+/// Longest search accepted.
+pub const MAX_SEARCH_CHARS: usize = 200;
 
 /// `POST /api/media/list` `{query: {kind?, search?, sort?, cursor?, limit?}}` → a page and the
 /// cursor of the next one.
 #[server(prefix = "/api", endpoint = "media/list", input = Json)]
 pub async fn list_media(#[server(default)] query: MediaQuery) -> Result<MediaPage, AppError> {
     use crate::model::media::MediaCursor;
-    crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
-    if query.search.as_ref().is_some_and(|s| s.chars().count() > 200) {
-        return Err(AppError::invalid("The search is longer than 200 characters."));
+    let (state, _user) = crate::server::signed_in()?;
+    if query.search.as_ref().is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS) {
+        return Err(AppError::invalid(format!("The search is longer than {MAX_SEARCH_CHARS} characters.")));
     }
     let limit = query.limit.unwrap_or(PAGE_SIZE).clamp(1, 200);
     let media = state.repo.list_media(&query, limit).await?;
@@ -40,16 +41,14 @@ pub async fn list_media(#[server(default)] query: MediaQuery) -> Result<MediaPag
 /// `POST /api/media/get` `{id}` → the item and the collections it is in.
 #[server(prefix = "/api", endpoint = "media/get", input = Json)]
 pub async fn get_media(id: Uuid) -> Result<MediaDetail, AppError> {
-    crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, _user) = crate::server::signed_in()?;
     crate::server::media::detail(&state, id).await
 }
 
 /// `POST /api/media/update` `{id, title, alt_text}` → the item as saved.
 #[server(prefix = "/api", endpoint = "media/update", input = Json)]
 pub async fn update_media(id: Uuid, title: String, alt_text: String) -> Result<MediaItem, AppError> {
-    crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, _user) = crate::server::signed_in()?;
     crate::server::media::update(&state, id, &title, &alt_text).await
 }
 
@@ -61,7 +60,6 @@ pub struct Deleted {
 /// `POST /api/media/delete` `{ids}` → `{deleted}`: objects, cached variants, rows and memberships.
 #[server(prefix = "/api", endpoint = "media/delete", input = Json)]
 pub async fn delete_media(ids: Vec<Uuid>) -> Result<Deleted, AppError> {
-    crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, _user) = crate::server::signed_in()?;
     crate::server::media::delete(&state, &ids).await.map(|deleted| Deleted { deleted })
 }

@@ -6,24 +6,26 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::upload::{
-    UploadPart, VideoDetails, FileOutcome, JobWithFiles, MultipartProgress, PresignedRequest, StartedFile, StartedJob, UploadFile, UploadFileSpec,
+    FileOutcome, JobWithFiles, MultipartProgress, PresignedRequest, StartedFile, StartedJob, UploadFile,
+    UploadFileSpec, UploadPart, VideoDetails,
 };
 
 /// `POST /api/uploads/start` `{files: [{name, size, content_type}], collection_id?}` → the job and,
 /// per file, a presigned PUT (`upload: {method, url, headers, expires_at}`).
 #[server(prefix = "/api", endpoint = "uploads/start", input = Json)]
-pub async fn start_upload(files: Vec<UploadFileSpec>, #[server(default)] collection_id: Option<Uuid>) -> Result<StartedJob, AppError> {
-    let user = crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+pub async fn start_upload(
+    files: Vec<UploadFileSpec>,
+    #[server(default)] collection_id: Option<Uuid>,
+) -> Result<StartedJob, AppError> {
+    let (state, user) = crate::server::signed_in()?;
     crate::server::uploads::start_job(&state, user.id, &files, collection_id).await
 }
 
 /// `POST /api/uploads/begin` `{file_id}`: the browser starts the PUT (pending → uploading).
 #[server(prefix = "/api", endpoint = "uploads/begin", input = Json)]
 pub async fn begin_upload(file_id: Uuid) -> Result<FileOutcome, AppError> {
-    let user = crate::server::session::require_user().await?;
-    let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id: None };
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, user) = crate::server::signed_in()?;
+    let uploader = crate::server::uploads::Uploader::user(user.id);
     crate::server::uploads::mark_uploading(&state, file_id, uploader).await
 }
 
@@ -39,7 +41,7 @@ pub async fn complete_upload(
     #[server(default)] thumbhash: Option<String>,
     #[server(default)] video: Option<VideoDetails>,
 ) -> Result<FileOutcome, AppError> {
-    let user = crate::server::session::require_user().await?;
+    let (state, user) = crate::server::signed_in()?;
     let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id };
     let video = video.map_or_else(Default::default, |v| crate::server::uploads::VideoFacts {
         width: v.width,
@@ -47,7 +49,6 @@ pub async fn complete_upload(
         duration_ms: v.duration_ms,
         poster: v.poster,
     });
-    let state = crate::server::state::AppState::from_context()?;
     let thumbhash = thumbhash.as_deref().map(crate::server::media::parse_thumbhash).transpose()?;
     crate::server::uploads::complete_file(&state, file_id, etag.as_deref(), thumbhash, video, uploader).await
 }
@@ -55,26 +56,23 @@ pub async fn complete_upload(
 /// `POST /api/uploads/fail` `{file_id, reason}`: the file failed in the browser; counted once.
 #[server(prefix = "/api", endpoint = "uploads/fail", input = Json)]
 pub async fn fail_upload(file_id: Uuid, reason: String) -> Result<FileOutcome, AppError> {
-    let user = crate::server::session::require_user().await?;
-    let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id: None };
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, user) = crate::server::signed_in()?;
+    let uploader = crate::server::uploads::Uploader::user(user.id);
     crate::server::uploads::fail_file(&state, file_id, &reason, uploader).await
 }
 
 /// `POST /api/uploads/retry` `{file_id}` → a fresh presigned PUT for a file not yet completed.
 #[server(prefix = "/api", endpoint = "uploads/retry", input = Json)]
 pub async fn retry_upload(file_id: Uuid) -> Result<StartedFile, AppError> {
-    let user = crate::server::session::require_user().await?;
-    let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id: None };
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, user) = crate::server::signed_in()?;
+    let uploader = crate::server::uploads::Uploader::user(user.id);
     crate::server::uploads::retry_file(&state, file_id, uploader).await
 }
 
 /// `POST /api/uploads/get` `{job_id}` → the job, its counters and its files.
 #[server(prefix = "/api", endpoint = "uploads/get", input = Json)]
 pub async fn get_upload(job_id: Uuid) -> Result<JobWithFiles, AppError> {
-    crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, _user) = crate::server::signed_in()?;
     state.repo.find_upload_job(job_id).await?.ok_or_else(|| AppError::NotFound("The upload job".into()))
 }
 
@@ -84,8 +82,7 @@ pub async fn list_uploads(
     #[server(default)] before: Option<Uuid>,
     #[server(default)] limit: Option<u32>,
 ) -> Result<Vec<JobWithFiles>, AppError> {
-    crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, _user) = crate::server::signed_in()?;
     let limit = limit.unwrap_or(20).clamp(1, 100);
     Ok(state.repo.list_upload_jobs(limit, before).await?)
 }
@@ -94,9 +91,8 @@ pub async fn list_uploads(
 /// upload (1-based), valid for a short while; ask again for a fresh one.
 #[server(prefix = "/api", endpoint = "uploads/part", input = Json)]
 pub async fn sign_upload_part(file_id: Uuid, part_number: u32) -> Result<PresignedRequest, AppError> {
-    let user = crate::server::session::require_user().await?;
-    let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id: None };
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, user) = crate::server::signed_in()?;
+    let uploader = crate::server::uploads::Uploader::user(user.id);
     crate::server::uploads::sign_part(&state, file_id, part_number, uploader).await
 }
 
@@ -104,9 +100,8 @@ pub async fn sign_upload_part(file_id: Uuid, part_number: u32) -> Result<Presign
 /// browser records each part as the store confirms it.
 #[server(prefix = "/api", endpoint = "uploads/part_done", input = Json)]
 pub async fn record_upload_part(file_id: Uuid, part_number: u32, etag: String) -> Result<UploadPart, AppError> {
-    let user = crate::server::session::require_user().await?;
-    let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id: None };
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, user) = crate::server::signed_in()?;
+    let uploader = crate::server::uploads::Uploader::user(user.id);
     crate::server::uploads::record_part(&state, file_id, part_number, &etag, uploader).await
 }
 
@@ -114,9 +109,8 @@ pub async fn record_upload_part(file_id: Uuid, part_number: u32, etag: String) -
 /// store holds (checked with ListParts), so a resumed upload sends only the missing ones.
 #[server(prefix = "/api", endpoint = "uploads/parts", input = Json)]
 pub async fn upload_parts(file_id: Uuid) -> Result<MultipartProgress, AppError> {
-    let user = crate::server::session::require_user().await?;
-    let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id: None };
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, user) = crate::server::signed_in()?;
+    let uploader = crate::server::uploads::Uploader::user(user.id);
     crate::server::uploads::multipart_progress(&state, file_id, uploader).await
 }
 
@@ -124,8 +118,7 @@ pub async fn upload_parts(file_id: Uuid) -> Result<MultipartProgress, AppError> 
 /// resumed (name, size, last-modified and fingerprint to match a re-selected file against).
 #[server(prefix = "/api", endpoint = "uploads/unfinished", input = Json)]
 pub async fn unfinished_uploads() -> Result<Vec<UploadFile>, AppError> {
-    let user = crate::server::session::require_user().await?;
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, user) = crate::server::signed_in()?;
     crate::server::uploads::unfinished(&state, user.id).await
 }
 
@@ -133,8 +126,7 @@ pub async fn unfinished_uploads() -> Result<Vec<UploadFile>, AppError> {
 /// `size` bytes (at most 2 MiB) the browser drew from the video before uploading it.
 #[server(prefix = "/api", endpoint = "uploads/poster", input = Json)]
 pub async fn sign_poster_upload(file_id: Uuid, size: u64) -> Result<PresignedRequest, AppError> {
-    let user = crate::server::session::require_user().await?;
-    let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id: None };
-    let state = crate::server::state::AppState::from_context()?;
+    let (state, user) = crate::server::signed_in()?;
+    let uploader = crate::server::uploads::Uploader::user(user.id);
     crate::server::uploads::sign_poster(&state, file_id, size, uploader).await
 }

@@ -4,12 +4,16 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::model::content_type::ContentType;
+pub use crate::model::content_type::MediaKind;
+use crate::model::key::ObjectKey;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Media {
     pub id: Uuid,
-    pub object_key: String,
+    pub object_key: ObjectKey,
     pub original_filename: String,
-    pub content_type: String,
+    pub content_type: ContentType,
     pub size: u64,
     pub width: Option<u32>,
     pub height: Option<u32>,
@@ -20,21 +24,21 @@ pub struct Media {
     pub created_at: DateTime<Utc>,
     /// A video's poster frame (a JPEG next to it in the store), made in the browser at upload.
     #[serde(default)]
-    pub poster_key: Option<String>,
+    pub poster_key: Option<ObjectKey>,
     #[serde(default)]
     pub duration_ms: Option<u64>,
     /// HLS renditions' master playlist, when transcoding made them.
     #[serde(default)]
-    pub hls_key: Option<String>,
+    pub hls_key: Option<ObjectKey>,
 }
 
 impl Media {
     pub fn is_image(&self) -> bool {
-        self.content_type.starts_with("image/")
+        self.content_type.is_image()
     }
 
     pub fn is_video(&self) -> bool {
-        self.content_type.starts_with("video/")
+        self.content_type.is_video()
     }
 
     /// What to call it in the UI: its title, else its file name.
@@ -47,14 +51,7 @@ impl Media {
     }
 }
 
-/// What the library shows: which kinds, matching what, in which order, from where.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MediaKind {
-    Image,
-    Video,
-}
-
+/// The order the library shows items in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MediaSort {
@@ -87,6 +84,7 @@ pub struct MediaCursor {
     pub id: Uuid,
 }
 
+/// What the library shows: which kinds, matching what, in which order, from where.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaQuery {
     #[serde(default)]
@@ -131,6 +129,26 @@ pub struct MediaItem {
     pub hls: Option<String>,
 }
 
+impl AsRef<Media> for Media {
+    fn as_ref(&self) -> &Media {
+        self
+    }
+}
+
+impl AsRef<Media> for MediaItem {
+    fn as_ref(&self) -> &Media {
+        &self.media
+    }
+}
+
+/// The one cover rule, wherever a cover is shown (front page cards, share images, the
+/// editor): the chosen item if it is among `items`, else the first image.
+pub fn cover<T: AsRef<Media>>(chosen: Option<Uuid>, items: &[T]) -> Option<&T> {
+    chosen
+        .and_then(|id| items.iter().find(|item| item.as_ref().id == id))
+        .or_else(|| items.iter().find(|item| item.as_ref().is_image()))
+}
+
 /// One item with what the detail panel adds: the collections it is in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaDetail {
@@ -150,4 +168,37 @@ pub struct MediaPage {
     pub items: Vec<MediaItem>,
     /// Pass back as `cursor` for the next page; `None` at the end.
     pub next_cursor: Option<MediaCursor>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn media(content_type: &str) -> Media {
+        Media {
+            id: Uuid::new_v4(),
+            object_key: ObjectKey::parse("media/x/a").unwrap(),
+            original_filename: "a".into(),
+            content_type: ContentType::parse(content_type).unwrap(),
+            size: 1,
+            width: None,
+            height: None,
+            title: String::new(),
+            alt_text: String::new(),
+            thumbhash: None,
+            created_at: Utc::now(),
+            poster_key: None,
+            duration_ms: None,
+            hls_key: None,
+        }
+    }
+
+    #[test]
+    fn the_cover_is_the_chosen_item_else_the_first_image() {
+        let items = [media("video/mp4"), media("image/png"), media("image/jpeg")];
+        assert_eq!(cover(None, &items).unwrap().id, items[1].id, "a video never stands in");
+        assert_eq!(cover(Some(items[2].id), &items).unwrap().id, items[2].id);
+        assert_eq!(cover(Some(Uuid::new_v4()), &items).unwrap().id, items[1].id, "a chosen item that left");
+        assert!(cover(None, &items[..1]).is_none());
+    }
 }

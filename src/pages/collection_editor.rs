@@ -7,10 +7,14 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
-use crate::api::collections::{get_collection, publish_collection, reorder_collection, set_collection_cover, UpdateCollection};
+use crate::api::collections::{
+    get_collection, publish_collection, reorder_collection, set_collection_cover, UpdateCollection,
+};
+use crate::components::media_image::MediaImage;
 use crate::components::require_user::RequireUser;
 use crate::model::collection::CollectionWithItems;
 use crate::model::media::MediaItem;
+use crate::model::text::{Description, Title};
 
 #[component]
 pub fn CollectionEditorPage() -> impl IntoView {
@@ -27,12 +31,15 @@ fn Editor() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<Uuid>().ok());
     let reload = RwSignal::new(0u32);
-    let data = Resource::new(move || (id(), reload.get()), |(id, _)| async move {
-        match id {
-            Some(id) => get_collection(id).await,
-            None => Err(crate::error::AppError::NotFound("The collection".into())),
-        }
-    });
+    let data = Resource::new(
+        move || (id(), reload.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_collection(id).await,
+                None => Err(crate::error::AppError::NotFound("The collection".into())),
+            }
+        },
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading the collection…"</p> }>
             {move || Suspend::new(async move {
@@ -64,7 +71,8 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
         None => {}
     });
     let cover = Signal::derive(move || {
-        chosen_cover.get().or_else(|| order.with(|items| items.iter().find(|i| i.media.is_image()).map(|i| i.media.id)))
+        let chosen = chosen_cover.get();
+        order.with(|items| crate::model::media::cover(chosen, items).map(|i| i.media.id))
     });
     let choose_cover = move |media_id: Uuid| {
         // Choosing the chosen cover again goes back to the default.
@@ -143,9 +151,9 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
             </div>
         </div>
         <form class="stack details" on:submit=on_save>
-            <label>"Title" <input type="text" maxlength="200" required prop:value=move || title.get()
+            <label>"Title" <input type="text" maxlength=Title::MAX_CHARS required prop:value=move || title.get()
                 on:input=move |ev| title.set(event_target_value(&ev))/></label>
-            <label>"Description" <textarea rows="2" maxlength="5000" prop:value=move || description.get()
+            <label>"Description" <textarea rows="2" maxlength=Description::MAX_CHARS prop:value=move || description.get()
                 on:input=move |ev| description.set(event_target_value(&ev))></textarea></label>
             <Show when=move || title.get().trim() != heading.get()>
                 <label class="inline"><input type="checkbox" prop:checked=move || keep_slug.get()
@@ -224,12 +232,10 @@ where
         dragging.set(Some(index));
         drop_target.set(Some(index));
     };
+    // Which row is under a finger (pointer capture keeps the events on the dragged row).
     let on_pointer_move = move |ev: leptos::ev::PointerEvent| {
-        if dragging.get_untracked().is_none() || ev.pointer_type() == "mouse" {
-            return;
-        }
         #[cfg(feature = "hydrate")]
-        {
+        if dragging.get_untracked().is_some() && ev.pointer_type() != "mouse" {
             let under = document()
                 .element_from_point(ev.client_x() as f32, ev.client_y() as f32)
                 .and_then(|el| el.closest(".order-row").ok().flatten())
@@ -239,6 +245,8 @@ where
                 drop_target.set(under);
             }
         }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
     };
     let on_pointer_up = move |ev: leptos::ev::PointerEvent| {
         if ev.pointer_type() == "mouse" {
@@ -255,7 +263,7 @@ where
         drop_target.set(None);
     };
     let thumb = if is_image {
-        view! { <img src=item.url.clone() srcset=item.srcset.clone() sizes="96px" alt="" width=item.media.width height=item.media.height loading="lazy"/> }.into_any()
+        view! { <MediaImage item=item.clone() sizes="96px" decorative=true/> }.into_any()
     } else if let Some(poster) = item.poster.clone() {
         view! { <img src=poster alt="" width=item.media.width height=item.media.height loading="lazy"/> }.into_any()
     } else {

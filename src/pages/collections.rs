@@ -4,6 +4,7 @@ use leptos_meta::Title;
 use crate::api::collections::{list_collections, CreateCollection, DeleteCollection};
 use crate::components::require_user::RequireUser;
 use crate::model::collection::CollectionSummary;
+use crate::model::text::Title;
 
 #[component]
 pub fn CollectionsPage() -> impl IntoView {
@@ -19,10 +20,7 @@ pub fn CollectionsPage() -> impl IntoView {
 fn CollectionsView() -> impl IntoView {
     let create = ServerAction::<CreateCollection>::new();
     let delete = ServerAction::<DeleteCollection>::new();
-    let collections = Resource::new(
-        move || (create.version().get(), delete.version().get()),
-        |_| list_collections(),
-    );
+    let collections = Resource::new(move || (create.version().get(), delete.version().get()), |_| list_collections());
     let title = NodeRef::<leptos::html::Input>::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -30,15 +28,17 @@ fn CollectionsView() -> impl IntoView {
         create.dispatch(CreateCollection { title: input.value(), description: String::new() });
         input.set_value("");
     };
-    let created = move || match create.value().get() {
+    let created = move || {
+        match create.value().get() {
         Some(Ok(c)) => Some(view! { <p class="notice" role="status">{format!("Created \u{201c}{}\u{201d} at /c/{}", c.title, c.slug)}</p> }.into_any()),
         Some(Err(e)) => Some(view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any()),
         None => None,
+    }
     };
     view! {
         <h1>"Collections"</h1>
         <form class="toolbar" on:submit=on_submit>
-            <input type="text" aria-label="New collection title" placeholder="New collection title" maxlength="200" required node_ref=title/>
+            <input type="text" aria-label="New collection title" placeholder="New collection title" maxlength=Title::MAX_CHARS required node_ref=title/>
             <button type="submit" class="primary" disabled=move || create.pending().get()>"Create collection"</button>
         </form>
         {created}

@@ -7,6 +7,7 @@ use leptos_meta::{Link, Meta, Title};
 use leptos_router::hooks::use_params_map;
 
 use crate::api::gallery::get_gallery;
+use crate::components::media_image::{Loading, MediaImage};
 use crate::model::collection::{CollectionWithItems, GalleryLookup};
 use crate::model::media::MediaItem;
 use crate::pages::not_found::NotFound;
@@ -124,27 +125,28 @@ fn Gallery(gallery: CollectionWithItems, share_image: Option<String>, canonical_
 
 #[component]
 fn GalleryTile(item: MediaItem, index: usize) -> impl IntoView {
-    let MediaItem { media, url, srcset, placeholder, poster, hls } = item;
-    let alt = if media.alt_text.is_empty() { media.display_name().to_string() } else { media.alt_text.clone() };
-    let lazy = if index < EAGER_ITEMS { "eager" } else { "lazy" };
-    let style = placeholder.map(|p| format!("background-image: url({p})"));
+    let media = item.media.clone();
     let anchor = format!("#m-{}", media.id);
+    let loading = match index {
+        0 => Loading::First,
+        i if i < EAGER_ITEMS => Loading::Eager,
+        _ => Loading::Lazy,
+    };
     let inner = if media.is_video() {
+        let MediaItem { url, poster, hls, .. } = item;
         view! {
             // HLS where the browser plays it (Safari, iOS), else the original as it is.
             <video controls preload="metadata" poster=poster width=media.width height=media.height
                 aria-label=media.display_name().to_string()>
                 {hls.map(|src| view! { <source src=src type="application/vnd.apple.mpegurl"/> })}
-                <source src=url type=media.content_type.clone()/>
+                <source src=url type=media.content_type.to_string()/>
             </video>
         }
         .into_any()
     } else {
         view! {
             <a href=anchor aria-label=format!("Open {}", media.display_name())>
-                <img src=url srcset=srcset sizes="(max-width: 600px) 100vw, (max-width: 1100px) 50vw, 33vw"
-                    width=media.width height=media.height alt=alt loading=lazy decoding="async" style=style
-                    fetchpriority=if index == 0 { "high" } else { "auto" }/>
+                <MediaImage item sizes="(max-width: 600px) 100vw, (max-width: 1100px) 50vw, 33vw" loading/>
             </a>
         }
         .into_any()
@@ -154,7 +156,13 @@ fn GalleryTile(item: MediaItem, index: usize) -> impl IntoView {
 
 /// A full-screen view of one item, shown when the URL's fragment names it.
 #[component]
-fn Lightbox(item: MediaItem, index: usize, count: usize, previous: Option<String>, next: Option<String>) -> impl IntoView {
+fn Lightbox(
+    item: MediaItem,
+    index: usize,
+    count: usize,
+    previous: Option<String>,
+    next: Option<String>,
+) -> impl IntoView {
     let MediaItem { media, url, srcset, .. } = item;
     let alt = if media.alt_text.is_empty() { media.display_name().to_string() } else { media.alt_text.clone() };
     // One large variant rather than a second srcset: the page stays light, and an enlarged

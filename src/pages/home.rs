@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 
 use crate::api::gallery::list_galleries;
+use crate::components::media_image::MediaImage;
 
 /// The public front page: published collections, newest first.
 #[component]
@@ -27,9 +28,8 @@ pub fn HomePage() -> impl IntoView {
                                     view! {
                                         <li class="gallery-card">
                                             <a href=href>
-                                                {g.cover.map(|c| view! {
-                                                    <img src=c.url srcset=c.srcset sizes="(max-width: 600px) 100vw, 360px"
-                                                        width=c.media.width height=c.media.height alt="" loading="lazy" decoding="async"/>
+                                                {g.cover.map(|item| view! {
+                                                    <MediaImage item sizes="(max-width: 600px) 100vw, 360px" decorative=true/>
                                                 })}
                                                 <span class="title">{g.collection.title}</span>
                                                 <span class="count">{format!("{} item{}", g.item_count, if g.item_count == 1 { "" } else { "s" })}</span>

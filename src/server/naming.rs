@@ -90,7 +90,8 @@ pub fn object_key(id: Uuid, raw: &str) -> String {
     if stem.is_empty() {
         stem = "file".into();
     }
-    let ext: String = ext.chars().filter(|c| c.is_ascii_alphanumeric()).take(10).collect::<String>().to_ascii_lowercase();
+    let ext: String =
+        ext.chars().filter(|c| c.is_ascii_alphanumeric()).take(10).collect::<String>().to_ascii_lowercase();
     if ext.is_empty() {
         format!("media/{id}/{stem}")
     } else {
@@ -101,7 +102,7 @@ pub fn object_key(id: Uuid, raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::upload::FileName;
+    use crate::model::file_name::FileName;
 
     #[test]
     fn slugs_read_like_their_titles() {
@@ -143,7 +144,9 @@ mod tests {
     fn a_long_base_that_reads_like_a_suffixed_slug_still_gets_a_new_one() {
         // Found by `make fuzz`: an 80-character slug ending in `-9-2`, once taken, was offered
         // again (its truncated, re-suffixed form was itself), so creation looped.
-        let base = slugify("\u{1}9 2#9\u{1}25#9 2 52 8#2#9\u{1}25#9 2 52 8#99 9\n29 2#9 25#9 2 52 8 2#9 25#9 2 52 8#99 9\n299");
+        let base = slugify(
+            "\u{1}9 2#9\u{1}25#9 2 52 8#2#9\u{1}25#9 2 52 8#99 9\n29 2#9 25#9 2 52 8 2#9 25#9 2 52 8#99 9\n299",
+        );
         assert_eq!(base, "9-2-9-25-9-2-52-8-2-9-25-9-2-52-8-99-9-29-2-9-25-9-2-52-8-2-9-25-9-2-52-8-99-9-2");
         let taken = vec![base.clone()];
         let next = next_candidate(&base, &taken);

@@ -39,10 +39,12 @@ pub fn page_policy(state: &AppState, nonce: Option<&str>) -> String {
 /// resource policy from `headers`.
 pub fn set_page_policy(state: &AppState) {
     use leptos::prelude::use_context;
-    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
+    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
         return;
     };
-    let public = use_context::<http::request::Parts>().is_some_and(|parts| crate::app::is_public_path(parts.uri.path()));
+    let public =
+        use_context::<http::request::Parts>().is_some_and(|parts| crate::app::is_public_path(parts.uri.path()));
     let nonce = nonce.to_string();
     let policy = page_policy(state, (!public).then_some(nonce.as_str()));
     if let Ok(value) = HeaderValue::from_str(&policy) {
@@ -97,8 +99,7 @@ pub async fn same_origin_only(State(state): State<AppState>, request: Request, n
     }
     if is_cross_site(request.headers(), &state.public_base_url.origin().ascii_serialization()) {
         tracing::warn!(path = %request.uri().path(), origin = ?request.headers().get(header::ORIGIN), "cross-site request refused");
-        let error = AppError::CrossSite;
-        return (error.status(), axum::Json(error)).into_response();
+        return AppError::CrossSite.into_response();
     }
     next.run(request).await
 }
@@ -113,6 +114,22 @@ fn is_cross_site(headers: &HeaderMap, public_origin: &str) -> bool {
         // No Origin: a browser would still say where the request came from.
         None => headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|site| site == "cross-site"),
     }
+}
+
+/// Largest request body the API reads: a batch of 10,000 file descriptions fits; anything
+/// bigger is refused before it is buffered.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Refuses bodies over `MAX_BODY_BYTES` with a JSON 413: at once when `Content-Length` says so,
+/// and while reading for a body that does not say its length.
+pub async fn limit_body(request: Request, next: Next) -> Response {
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return AppError::TooLarge(MAX_BODY_BYTES).into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let limited = axum::body::Body::new(http_body_util::Limited::new(body, MAX_BODY_BYTES));
+    next.run(Request::from_parts(parts, limited)).await
 }
 
 #[cfg(test)]
@@ -139,21 +156,4 @@ mod tests {
         assert!(is_cross_site(&headers(&[("origin", "null"), ("host", "media.example.com")]), public));
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")]), public));
     }
-}
-
-/// Largest request body the API reads: a batch of 10,000 file descriptions fits; anything
-/// bigger is refused before it is buffered.
-pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
-
-/// Refuses bodies over `MAX_BODY_BYTES` with a JSON 413: at once when `Content-Length` says so,
-/// and while reading for a body that does not say its length.
-pub async fn limit_body(request: Request, next: Next) -> Response {
-    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
-        let error = AppError::TooLarge(MAX_BODY_BYTES);
-        return (error.status(), axum::Json(error)).into_response();
-    }
-    let (parts, body) = request.into_parts();
-    let limited = axum::body::Body::new(http_body_util::Limited::new(body, MAX_BODY_BYTES));
-    next.run(Request::from_parts(parts, limited)).await
 }

@@ -13,16 +13,17 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
 use url::Url;
 
 use crate::app::{shell, App};
+use crate::server::clock::Clock;
 use crate::server::config::{Config, StorageConfig};
 use crate::server::db::{self, DbError, Repo};
 use crate::server::health::healthz;
-use crate::server::password::{self, PasswordError};
-use crate::server::state::AppState;
+use crate::server::people::password::{self, PasswordError};
+use crate::server::state::{image_base, AppState, Shared};
 use crate::server::storage::embedded::{EmbeddedStore, EmbeddedStoreError};
 use crate::server::storage::{Storage, StoreEndpoint};
 
@@ -48,11 +49,18 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(config: Config, mut leptos_options: LeptosOptions) -> Result<Application, StartupError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
-            path: config.data_dir.display().to_string(),
-            source,
-        })?;
+    pub async fn build(config: Config, leptos_options: LeptosOptions) -> Result<Application, StartupError> {
+        Application::build_with_clock(config, leptos_options, Clock::system()).await
+    }
+
+    /// As `build`, with every time the app reads (timestamps, expiry, signing) from `clock`.
+    pub async fn build_with_clock(
+        config: Config,
+        mut leptos_options: LeptosOptions,
+        clock: Clock,
+    ) -> Result<Application, StartupError> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|source| StartupError::DataDir { path: config.data_dir.display().to_string(), source })?;
 
         let addr = leptos_options.site_addr;
         let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
@@ -68,22 +76,23 @@ impl Application {
             StorageConfig::Embedded { addr, bucket, region } => {
                 let store = EmbeddedStore::bind(&config.data_dir, *addr, bucket, region, &public_origin).await?;
                 tracing::info!(addr = %store.local_addr(), bucket, "embedded S3 store ready");
-                (Storage::new(store.endpoint.clone()), Some(store))
+                (Storage::new(store.endpoint.clone(), clock.clone()), Some(store))
             }
             StorageConfig::External { endpoint, bucket, region, access_key_id, secret_access_key } => {
                 use secrecy::ExposeSecret;
-                let storage = Storage::new(StoreEndpoint {
+                let endpoint = StoreEndpoint {
                     endpoint: endpoint.clone(),
                     bucket: bucket.clone(),
                     region: region.clone(),
                     access_key_id: access_key_id.clone(),
                     secret_access_key: secret_access_key.expose_secret().to_string(),
-                });
+                };
+                let storage = Storage::new(endpoint, clock.clone());
                 (storage, None)
             }
         };
 
-        let database = db::connect(&config.database).await?;
+        let database = db::connect(&config.database, clock.clone()).await?;
         tracing::info!(backend = ?database.repo.backend(), "database ready");
         ensure_admin(database.repo.as_ref(), &config).await?;
 
@@ -96,25 +105,25 @@ impl Application {
             .with_secure(public_base_url.scheme() == "https")
             .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
 
-        let state = AppState {
+        let mut uploads = config.uploads.clone();
+        if uploads.transcode && !crate::server::media::transcode::ffmpeg_available() {
+            tracing::warn!("VITRINE_TRANSCODE=1 but ffmpeg is not on PATH: videos stream as uploaded");
+            uploads.transcode = false;
+        }
+        let state = AppState::new(Shared {
             leptos_options: leptos_options.clone(),
             repo: database.repo,
             storage,
+            clock,
+            image_base: image_base(&public_base_url, config.cdn_base_url.as_ref()),
             public_base_url,
             cdn_base_url: config.cdn_base_url.clone(),
-            uploads: {
-                let mut uploads = config.uploads.clone();
-                if uploads.transcode && !crate::server::transcode::ffmpeg_available() {
-                    tracing::warn!("VITRINE_TRANSCODE=1 but ffmpeg is not on PATH: videos stream as uploaded");
-                    uploads.transcode = false;
-                }
-                uploads
-            },
+            uploads,
             data_dir: config.data_dir.clone(),
             image_widths: config.image_widths.clone(),
             gallery_pages: Default::default(),
             login_limiter: Default::default(),
-        };
+        });
 
         let routes = generate_route_list(App);
         let router = Router::new()
@@ -146,20 +155,23 @@ impl Application {
                 },
                 shell,
             ))
-            .layer(axum::middleware::from_fn(crate::server::session::guard_api))
-            .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::public_cache::public_pages))
+            .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::people::session::authenticate))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::server::collections::public_pages::public_pages,
+            ))
             .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::security::same_origin_only))
             .layer(axum::middleware::from_fn(crate::server::security::limit_body))
             .layer(session_layer)
             .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::security::headers))
             // Text responses are gzipped on the way out (cached galleries come gzipped already);
             // video is excluded because Range responses must stay byte-exact.
-            .layer(
-                tower_http::compression::CompressionLayer::new().compress_when(tower_http::compression::Predicate::and(
+            .layer(tower_http::compression::CompressionLayer::new().compress_when(
+                tower_http::compression::Predicate::and(
                     tower_http::compression::DefaultPredicate::new(),
                     tower_http::compression::predicate::NotForContentType::const_new("video/"),
-                )),
-            )
+                ),
+            ))
             .layer(TraceLayer::new_for_http())
             .with_state(state.clone());
 
@@ -197,11 +209,9 @@ impl Application {
             let _ = rx.wait_for(|v| *v).await;
         };
         let sweeper = tokio::spawn(crate::server::uploads::run_sweeper(self.state.clone(), shutdown_rx.clone()));
-        let transcoder = self
-            .state
-            .uploads
-            .transcode
-            .then(|| tokio::spawn(crate::server::transcode::run_worker(self.state.clone(), shutdown_rx.clone())));
+        let transcoder = self.state.uploads.transcode.then(|| {
+            tokio::spawn(crate::server::media::transcode::run_worker(self.state.clone(), shutdown_rx.clone()))
+        });
         tracing::info!(addr = %self.local_addr(), "Vitrine listening");
         // On SIGTERM: stop accepting, let in-flight requests finish (at most DRAIN_TIMEOUT),
         // stop the sweeper, then close the database pool.
@@ -281,9 +291,7 @@ async fn ensure_admin(repo: &dyn Repo, config: &Config) -> Result<(), StartupErr
         Some(password) => {
             let hash = password::hash_password(password.clone()).await?;
             let (user, created) = repo.create_user_if_absent(email, &hash).await?;
-            if !created
-                && !password::verify_password(password.clone(), Some(user.password_hash.clone())).await?
-            {
+            if !created && !password::verify_password(password.clone(), Some(user.password_hash.clone())).await? {
                 repo.set_user_password(user.id, &hash).await?;
                 tracing::info!(%email, "admin password updated from VITRINE_ADMIN_PASSWORD");
             }

@@ -1,3 +1,8 @@
+//! `AppState`: everything a handler or server function needs, built once at start-up and shared
+//! by reference (cloning it copies one pointer).
+
+use std::ops::Deref;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
@@ -5,46 +10,63 @@ use leptos::config::LeptosOptions;
 use url::Url;
 
 use crate::error::AppError;
+use crate::server::clock::Clock;
+use crate::server::collections::public_pages::GalleryPages;
 use crate::server::config::UploadConfig;
 use crate::server::db::Repo;
+use crate::server::people::login_limit::LoginLimiter;
 use crate::server::storage::Storage;
 
-/// Everything a request handler or server function may need, built once at start-up and
-/// handed to server functions through Leptos context.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub repo: Arc<dyn Repo>,
     pub storage: Storage,
+    pub clock: Clock,
     /// Where people reach the app (links, cookies' Secure flag, CORS origin of the store).
     pub public_base_url: Url,
+    /// Where image URLs point: the configured CDN, or this app's own `/cdn` origin.
+    pub image_base: String,
     pub cdn_base_url: Option<Url>,
     pub uploads: UploadConfig,
     /// Where the local image origin keeps its variants (`<data>/cache`).
-    pub data_dir: std::path::PathBuf,
+    pub data_dir: PathBuf,
     /// Widths offered in every srcset.
     pub image_widths: Vec<u32>,
-    /// Rendered public galleries, checked against the database on every request.
-    pub gallery_pages: Arc<crate::server::public_cache::GalleryPages>,
+    /// Rendered public galleries.
+    pub gallery_pages: GalleryPages,
     /// Sign-in attempts per address and per account.
-    pub login_limiter: Arc<crate::server::login_limit::LoginLimiter>,
+    pub login_limiter: LoginLimiter,
 }
 
 impl AppState {
-    /// Where image URLs point: the configured CDN, or this app's own `/cdn` origin.
-    pub fn image_base(&self) -> String {
-        match &self.cdn_base_url {
-            Some(url) => url.as_str().trim_end_matches('/').to_string(),
-            None => format!("{}cdn", self.public_base_url.as_str()),
-        }
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
     }
 
-    /// The state inside a server function.
+    /// The state inside a server function or a page render.
     pub fn from_context() -> Result<AppState, AppError> {
         leptos::prelude::use_context::<AppState>().ok_or_else(|| {
             tracing::error!("AppState missing from the server function context");
             AppError::Internal
         })
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// `image_base` for a configuration: the CDN's base URL, or `<public>/cdn`.
+pub fn image_base(public_base_url: &Url, cdn_base_url: Option<&Url>) -> String {
+    match cdn_base_url {
+        Some(url) => url.as_str().trim_end_matches('/').to_string(),
+        None => format!("{}cdn", public_base_url.as_str()),
     }
 }
 

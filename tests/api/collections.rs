@@ -32,7 +32,8 @@ async fn twenty_concurrent_creations_of_one_title_get_twenty_slugs_on_postgres()
 #[tokio::test]
 async fn media_join_collections_and_the_detail_panel_says_so() {
     let app = spawn_app().await.signed_in().await;
-    let created: Value = app.api("/api/collections/create", json!({"title": "Café Zürich 2024"})).await.json().await.unwrap();
+    let created: Value =
+        app.api("/api/collections/create", json!({"title": "Café Zürich 2024"})).await.json().await.unwrap();
     assert_eq!(created["slug"], "cafe-zurich-2024");
     let file = app.upload("a.png", "image/png", b"\x89PNG\r\n\x1a\nnot really".to_vec()).await;
     let media_id = file["media_id"].clone();
@@ -47,7 +48,8 @@ async fn media_join_collections_and_the_detail_panel_says_so() {
     // Bad input: no title, a foreign media id, an unknown collection.
     let empty = app.api("/api/collections/create", json!({"title": "   "})).await;
     assert_eq!(empty.status(), 400);
-    let foreign = app.api("/api/collections/add", json!({"id": created["id"], "media_ids": [uuid::Uuid::new_v4()]})).await;
+    let foreign =
+        app.api("/api/collections/add", json!({"id": created["id"], "media_ids": [uuid::Uuid::new_v4()]})).await;
     assert_eq!(foreign.status(), 400);
     let unknown = app.api("/api/collections/add", json!({"id": uuid::Uuid::new_v4(), "media_ids": [media_id]})).await;
     assert_eq!(unknown.status(), 404);

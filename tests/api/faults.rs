@@ -21,7 +21,8 @@ async fn two_instances_on_one_postgres_and_one_store_agree() {
 
     // A batch started on A, its bytes in the one store; every completion sent to both at once.
     const FILES: usize = 40;
-    let specs: Vec<Value> = (0..FILES).map(|i| json!({"name": format!("p{i:02}.png"), "size": 64, "content_type": "image/png"})).collect();
+    let specs: Vec<Value> =
+        (0..FILES).map(|i| json!({"name": format!("p{i:02}.png"), "size": 64, "content_type": "image/png"})).collect();
     let started = a.start_ok(Value::Array(specs)).await;
     let files = started["files"].as_array().unwrap().clone();
     let mut etags = Vec::new();
@@ -62,7 +63,9 @@ async fn two_instances_on_one_postgres_and_one_store_agree() {
     slugs.sort();
     slugs.dedup();
     assert_eq!(slugs.len(), 20, "{slugs:?}");
-    let mut expected: Vec<String> = std::iter::once("summer-camp-2024".to_string()).chain((2..=20).map(|n| format!("summer-camp-2024-{n}"))).collect();
+    let mut expected: Vec<String> = std::iter::once("summer-camp-2024".to_string())
+        .chain((2..=20).map(|n| format!("summer-camp-2024-{n}")))
+        .collect();
     expected.sort();
     assert_eq!(slugs, expected);
 
@@ -101,7 +104,10 @@ async fn two_instances_on_one_postgres_and_one_store_agree() {
     assert_eq!(first_item(&before), final_order[0].as_str().unwrap());
     let mut reversed = final_order.clone();
     reversed.reverse();
-    assert_eq!(a.api("/api/collections/reorder", json!({"id": collection_id, "media_ids": reversed})).await.status(), 200);
+    assert_eq!(
+        a.api("/api/collections/reorder", json!({"id": collection_id, "media_ids": reversed})).await.status(),
+        200
+    );
     let after = page(&b).await.unwrap().text().await.unwrap();
     assert_eq!(first_item(&after), reversed[0].as_str().unwrap(), "B's cached page is not served stale");
 }
@@ -110,13 +116,14 @@ async fn two_instances_on_one_postgres_and_one_store_agree() {
 /// unreachable; start another on the same port and it is back.
 struct Link {
     stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 async fn link(listen: SocketAddr, target: SocketAddr) -> (Link, SocketAddr) {
     let listener = tokio::net::TcpListener::bind(listen).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, mut stopped) = watch::channel(false);
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let mut connections = tokio::task::JoinSet::new();
         loop {
             tokio::select! {
@@ -134,12 +141,14 @@ async fn link(listen: SocketAddr, target: SocketAddr) -> (Link, SocketAddr) {
         // Dropping the set cuts every open connection; dropping the listener refuses new ones.
         connections.abort_all();
     });
-    (Link { stop }, addr)
+    (Link { stop, task }, addr)
 }
 
 impl Link {
-    fn cut(self) {
+    /// Cuts the link and returns once it is down: open connections cut, the port closed.
+    async fn cut(self) {
         let _ = self.stop.send(true);
+        let _ = self.task.await;
     }
 }
 
@@ -160,16 +169,21 @@ async fn when_the_store_goes_away_files_fail_readably_and_retry_works_once_it_is
     let put = app.put_object(&file(0)["upload"], bytes.clone()).await;
     assert_eq!(app.complete(&file(0)["file"]["id"], Some(&etag_of(&put))).await.status(), 200);
 
-    line.cut();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    line.cut().await;
     // The browser's PUT cannot connect; it reports the file failed, with the reason.
     let mut request = app.client.put(file(1)["upload"]["url"].as_str().unwrap()).body(bytes.clone());
     for h in file(1)["upload"]["headers"].as_array().unwrap() {
         request = request.header(h[0].as_str().unwrap(), h[1].as_str().unwrap());
     }
     let error = request.send().await.expect_err("the store is unreachable");
-    let reason = format!("Could not reach storage: {}", if error.is_connect() { "connection refused" } else { "network error" });
-    let failed: Value = app.api("/api/uploads/fail", json!({"file_id": file(1)["file"]["id"], "reason": reason})).await.json().await.unwrap();
+    let reason =
+        format!("Could not reach storage: {}", if error.is_connect() { "connection refused" } else { "network error" });
+    let failed: Value = app
+        .api("/api/uploads/fail", json!({"file_id": file(1)["file"]["id"], "reason": reason}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(failed["file"]["status"], "failed");
     assert_eq!(failed["file"]["error"], reason);
     // A completion that needs the store answers 503 with a message a person can act on.
@@ -181,7 +195,8 @@ async fn when_the_store_goes_away_files_fail_readably_and_retry_works_once_it_is
 
     // The store is back (same address): retry and the outstanding upload both go through.
     let (_line, _) = link(via, store).await;
-    let retried: Value = app.api("/api/uploads/retry", json!({"file_id": file(1)["file"]["id"]})).await.json().await.unwrap();
+    let retried: Value =
+        app.api("/api/uploads/retry", json!({"file_id": file(1)["file"]["id"]})).await.json().await.unwrap();
     let put = app.put_object(&retried["upload"], bytes.clone()).await;
     assert_eq!(put.status(), 200);
     assert_eq!(app.complete(&file(1)["file"]["id"], Some(&etag_of(&put))).await.status(), 200);
@@ -193,11 +208,15 @@ async fn when_the_store_goes_away_files_fail_readably_and_retry_works_once_it_is
     assert_eq!(reqwest::get(app.url("/healthz")).await.unwrap().status(), 200);
 }
 
-/// The real binary on `port`, with its data in `dir` and the given extra environment. Its
-/// output is collected by two threads (a full pipe would stall it) and handed over on exit.
+/// The real binary, with its data in `dir` and the given extra environment. Its output is
+/// read line by line by two threads (a full pipe would stall it), so a test can wait for what
+/// it says (`wait_for_log`) instead of sleeping.
 struct Running {
     child: Child,
-    logs: Vec<std::thread::JoinHandle<String>>,
+    logs: std::sync::Arc<(std::sync::Mutex<Vec<String>>, std::sync::Condvar)>,
+    readers: Vec<std::thread::JoinHandle<()>>,
+    /// Where it listens (read from its log, so nothing races for a port).
+    base: String,
 }
 
 impl Running {
@@ -206,15 +225,39 @@ impl Running {
         let _ = self.child.wait();
     }
 
+    /// Waits for a log line containing `needle` (at most 60 s) and returns it.
+    async fn wait_for_log(&self, needle: &str) -> String {
+        let (logs, needle) = (self.logs.clone(), needle.to_string());
+        tokio::task::spawn_blocking(move || {
+            let (lines, changed) = &*logs;
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            let mut seen = lines.lock().unwrap();
+            loop {
+                if let Some(line) = seen.iter().find(|l| l.contains(&needle)) {
+                    return line.clone();
+                }
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                assert!(!left.is_zero(), "the binary never logged {needle:?}:\n{}", seen.join("\n"));
+                seen = changed.wait_timeout(seen, left).unwrap().0;
+            }
+        })
+        .await
+        .unwrap()
+    }
+
     /// Waits for the process to exit; its status and everything it printed.
     fn wait(mut self) -> (std::process::ExitStatus, String) {
         let status = self.child.wait().unwrap();
-        let logs = self.logs.drain(..).map(|h| h.join().unwrap()).collect();
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+        let logs = self.logs.0.lock().unwrap().join("\n");
         (status, logs)
     }
 }
 
-fn start_binary(dir: &std::path::Path, port: u16, env: &[(&str, String)]) -> Running {
+/// Starts the binary on `port` (0: any free one) and waits until it listens.
+async fn start_binary(dir: &std::path::Path, port: u16, env: &[(&str, String)]) -> Running {
     let mut command = Command::new(env!("CARGO_BIN_EXE_vitrine"));
     command
         .current_dir(dir)
@@ -223,43 +266,43 @@ fn start_binary(dir: &std::path::Path, port: u16, env: &[(&str, String)]) -> Run
         .env("VITRINE_STORE_ADDR", "127.0.0.1:0")
         .env("VITRINE_ADMIN_EMAIL", ADMIN_EMAIL)
         .env("VITRINE_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("RUST_LOG", "info")
+        .env("RUST_LOG", "info,tower_http=debug")
+        // Plain lines: the log is read by tests.
+        .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (key, value) in env {
         command.env(key, value);
     }
     let mut child = command.spawn().expect("the binary starts");
-    let read = |mut pipe: Box<dyn std::io::Read + Send>| {
+    let logs = std::sync::Arc::new((std::sync::Mutex::new(Vec::new()), std::sync::Condvar::new()));
+    let read = |pipe: Box<dyn std::io::Read + Send>| {
+        let logs = logs.clone();
         std::thread::spawn(move || {
-            let mut out = String::new();
-            let _ = pipe.read_to_string(&mut out);
-            out
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                let (lines, changed) = &*logs;
+                lines.lock().unwrap().push(line);
+                changed.notify_all();
+            }
         })
     };
-    let logs = vec![read(Box::new(child.stdout.take().unwrap())), read(Box::new(child.stderr.take().unwrap()))];
-    Running { child, logs }
-}
-
-async fn wait_until_up(base: &str) {
-    for _ in 0..200 {
-        if let Ok(response) = reqwest::get(format!("{base}/healthz")).await {
-            if response.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{base} did not come up");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    let readers = vec![read(Box::new(child.stdout.take().unwrap())), read(Box::new(child.stderr.take().unwrap()))];
+    let mut running = Running { child, logs, readers, base: String::new() };
+    let listening = running.wait_for_log("Vitrine listening").await;
+    let addr = listening.rsplit("addr=").next().unwrap().split_whitespace().next().unwrap().to_string();
+    running.base = format!("http://{addr}");
+    running
 }
 
 /// POST JSON, retrying while the app cannot be reached, as the browser's uploader does
 /// (backoff from 100 ms, doubling, at most 2 s apart, for at most 60 s).
-async fn post_with_backoff(client: &reqwest::Client, url: &str, body: &Value) -> (reqwest::Response, u32) {
+async fn post_with_backoff(
+    client: &reqwest::Client,
+    url: &str,
+    body: &Value,
+    refused: &tokio::sync::Notify,
+) -> (reqwest::Response, u32) {
     let mut delay = Duration::from_millis(100);
     let mut failures = 0;
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
@@ -268,6 +311,7 @@ async fn post_with_backoff(client: &reqwest::Client, url: &str, body: &Value) ->
             Ok(response) if response.status() != 502 && response.status() != 503 => return (response, failures),
             _ if std::time::Instant::now() < deadline => {
                 failures += 1;
+                refused.notify_one();
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(2));
             }
@@ -280,30 +324,46 @@ async fn post_with_backoff(client: &reqwest::Client, url: &str, body: &Value) ->
 async fn killed_mid_batch_the_app_comes_back_and_every_file_completes() {
     // The store lives apart from the app (as R2 does): here, in another app of this test.
     let store_host = spawn_app().await;
-    let vitrine::server::config::StorageConfig::External { endpoint, access_key_id, secret_access_key, .. } = store_host.store_config()
+    let vitrine::server::config::StorageConfig::External { endpoint, access_key_id, secret_access_key, .. } =
+        store_host.store_config()
     else {
         unreachable!()
     };
     use secrecy::ExposeSecret;
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
     let env = [
         ("VITRINE_S3_ENDPOINT", endpoint.to_string()),
         ("VITRINE_S3_ACCESS_KEY_ID", access_key_id.clone()),
         ("VITRINE_S3_SECRET_ACCESS_KEY", secret_access_key.expose_secret().to_string()),
         ("VITRINE_DATABASE_URL", format!("sqlite://{}/vitrine.db?mode=rwc", dir.path().display())),
     ];
-    let base = format!("http://127.0.0.1:{port}");
-    let mut app = start_binary(dir.path(), port, &env);
-    wait_until_up(&base).await;
+    let mut app = start_binary(dir.path(), 0, &env).await;
+    let base = app.base.clone();
+    // Restarted on the same address, as a process manager would.
+    let port: u16 = base.rsplit(':').next().unwrap().parse().unwrap();
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let login = client.post(format!("{base}/api/auth/login")).json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).send().await.unwrap();
+    let login = client
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(login.status(), 200);
 
     const FILES: usize = 20;
     let size = 256 * 1024;
-    let specs: Vec<Value> = (0..FILES).map(|i| json!({"name": format!("k{i:02}.png"), "size": size, "content_type": "image/png"})).collect();
-    let started: Value = client.post(format!("{base}/api/uploads/start")).json(&json!({"files": specs})).send().await.unwrap().json().await.unwrap();
+    let specs: Vec<Value> = (0..FILES)
+        .map(|i| json!({"name": format!("k{i:02}.png"), "size": size, "content_type": "image/png"}))
+        .collect();
+    let started: Value = client
+        .post(format!("{base}/api/uploads/start"))
+        .json(&json!({"files": specs}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let files = started["files"].as_array().unwrap().clone();
     let put = |file: Value| {
         let client = client.clone();
@@ -320,7 +380,12 @@ async fn killed_mid_batch_the_app_comes_back_and_every_file_completes() {
     // The first eight finish before the crash.
     for file in &files[..8] {
         let (id, etag) = put(file.clone()).await;
-        let done = client.post(format!("{base}/api/uploads/complete")).json(&json!({"file_id": id, "etag": etag})).send().await.unwrap();
+        let done = client
+            .post(format!("{base}/api/uploads/complete"))
+            .json(&json!({"file_id": id, "etag": etag}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(done.status(), 200);
     }
     // Twelve PUTs in flight when the app is SIGKILLed.
@@ -329,32 +394,56 @@ async fn killed_mid_batch_the_app_comes_back_and_every_file_completes() {
     app.child.wait().unwrap();
     let landed = in_flight.await.unwrap();
     assert_eq!(landed.len(), 12);
-    // Completions start while the app is down, retrying; it is restarted a moment later.
+    // Completions start while the app is down, retrying; it is restarted once one was refused.
+    let refused = std::sync::Arc::new(tokio::sync::Notify::new());
     let completions = tokio::spawn({
-        let (client, base) = (client.clone(), base.clone());
+        let (client, base, refused) = (client.clone(), base.clone(), refused.clone());
         async move {
             let mut outcomes = Vec::new();
             for (id, etag) in landed {
-                let (response, failures) = post_with_backoff(&client, &format!("{base}/api/uploads/complete"), &json!({"file_id": id, "etag": etag})).await;
+                let url = format!("{base}/api/uploads/complete");
+                let (response, failures) =
+                    post_with_backoff(&client, &url, &json!({"file_id": id, "etag": etag}), &refused).await;
                 outcomes.push((response.status(), failures));
             }
             outcomes
         }
     });
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    let mut restarted = start_binary(dir.path(), port, &env);
+    refused.notified().await;
+    let mut restarted = start_binary(dir.path(), port, &env).await;
     let outcomes = completions.await.unwrap();
     assert!(outcomes.iter().all(|(status, _)| status.is_success()), "{outcomes:?}");
     assert!(outcomes[0].1 > 0, "the first completion had to wait for the restart");
 
     // The same session (it lives in the database) sees the whole batch completed, once each.
-    let job: Value = client.post(format!("{base}/api/uploads/get")).json(&json!({"job_id": started["job"]["id"]})).send().await.unwrap().json().await.unwrap();
+    let job: Value = client
+        .post(format!("{base}/api/uploads/get"))
+        .json(&json!({"job_id": started["job"]["id"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(job["job"]["completed_files"], FILES);
     assert_eq!(job["job"]["failed_files"], 0);
     assert_eq!(job["job"]["status"], "completed");
-    let completed = job["files"].as_array().unwrap().iter().filter(|f| f["status"] == "completed" && !f["media_id"].is_null()).count();
+    let completed = job["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "completed" && !f["media_id"].is_null())
+        .count();
     assert_eq!(completed, FILES, "no half-written file: each completed file has its media row");
-    let media: Value = client.post(format!("{base}/api/media/list")).json(&json!({"query": {"limit": 100}})).send().await.unwrap().json().await.unwrap();
+    let media: Value = client
+        .post(format!("{base}/api/media/list"))
+        .json(&json!({"query": {"limit": 100}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(media["items"].as_array().unwrap().len(), FILES);
     restarted.kill();
 }
@@ -362,25 +451,43 @@ async fn killed_mid_batch_the_app_comes_back_and_every_file_completes() {
 #[tokio::test]
 async fn sigterm_finishes_the_request_in_flight_then_stops_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let app = start_binary(dir.path(), port, &[]);
-    wait_until_up(&base).await;
+    let app = start_binary(dir.path(), 0, &[]).await;
+    let base = app.base.clone();
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let login = client.post(format!("{base}/api/auth/login")).json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).send().await.unwrap();
+    let login = client
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(login.status(), 200);
 
     // A request whose body is still arriving when SIGTERM comes.
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(4);
     let body = reqwest::Body::wrap_stream(tokio_stream_from(rx));
-    let request = tokio::spawn(client.post(format!("{base}/api/collections/create")).header("content-type", "application/json").body(body).send());
+    let request = tokio::spawn(
+        client
+            .post(format!("{base}/api/collections/create"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send(),
+    );
     tx.send(Ok(bytes::Bytes::from_static(b"{\"title\": \"Finished after"))).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The server has the request (tower-http logs it at debug) before SIGTERM comes.
+    app.wait_for_log("/api/collections/create").await;
     let status = Command::new("kill").args(["-TERM", &app.child.id().to_string()]).status().unwrap();
     assert!(status.success());
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    // New connections are refused meanwhile.
-    assert!(reqwest::Client::new().get(format!("{base}/healthz")).send().await.is_err(), "no new requests after SIGTERM");
+    app.wait_for_log("shutting down").await;
+    // New connections are refused meanwhile (the listener closes right after that line).
+    let mut refused = false;
+    for _ in 0..100 {
+        if reqwest::Client::new().get(format!("{base}/healthz")).send().await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(refused, "no new requests after SIGTERM");
     tx.send(Ok(bytes::Bytes::from_static(b" SIGTERM\"}"))).await.unwrap();
     drop(tx);
     let response = request.await.unwrap().expect("the in-flight request is answered");
@@ -395,11 +502,24 @@ async fn sigterm_finishes_the_request_in_flight_then_stops_cleanly() {
     assert!(logs.contains("database pool closed"), "{logs}");
 
     // Nothing lost: the collection is there after a restart.
-    let mut again = start_binary(dir.path(), port, &[]);
-    wait_until_up(&base).await;
+    let mut again = start_binary(dir.path(), 0, &[]).await;
+    let base = again.base.clone();
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    client.post(format!("{base}/api/auth/login")).json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).send().await.unwrap();
-    let listed: Value = client.post(format!("{base}/api/collections/list")).json(&json!({})).send().await.unwrap().json().await.unwrap();
+    client
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let listed: Value = client
+        .post(format!("{base}/api/collections/list"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed[0]["collection"]["slug"], "finished-after-sigterm");
     again.kill();
 }

@@ -64,11 +64,18 @@ async fn a_gallery_is_public_only_while_published() {
     assert!(html.contains("<h1>Summer Camp 2024"), "{html}");
     let first = html.find("one.png").unwrap();
     assert!(first < html.find("two.png").unwrap() && html.find("two.png").unwrap() < html.find("three.png").unwrap());
-    assert!(html.contains("srcset=\"") && html.contains("?width=320 320w") && html.contains("1600w"), "srcsets from the builder");
+    assert!(
+        html.contains("srcset=\"") && html.contains("?width=320 320w") && html.contains("1600w"),
+        "srcsets from the builder"
+    );
     assert!(html.contains("width=\"1600\"") && html.contains("height=\"900\""));
     assert!(html.contains("property=\"og:image\"") && html.contains("?width=1200"));
     assert!(html.contains("rel=\"canonical\""));
-    assert_eq!(html.matches("fetchpriority=\"high\"").count(), 1, "the first image, the likely largest paint, comes first");
+    assert_eq!(
+        html.matches("fetchpriority=\"high\"").count(),
+        1,
+        "the first image, the likely largest paint, comes first"
+    );
 
     // Unchanged: 304. Reordered: a new page at once.
     let again = reqwest::Client::new().get(app.url(path)).header("if-none-match", &etag).send().await.unwrap();
@@ -78,7 +85,11 @@ async fn a_gallery_is_public_only_while_published() {
     let front_gz = reqwest::Client::new().get(app.url("/")).header("accept-encoding", "gzip").send().await.unwrap();
     assert_eq!(front_gz.headers()["content-encoding"], "gzip");
     let mut unpacked = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&front_gz.bytes().await.unwrap()[..]), &mut unpacked).unwrap();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&front_gz.bytes().await.unwrap()[..]),
+        &mut unpacked,
+    )
+    .unwrap();
     assert!(unpacked.contains("href=\"/c/summer-camp-2024\""));
     // The front page lists it.
     let front = get_public(&app, "/").await.text().await.unwrap();
@@ -179,7 +190,8 @@ async fn a_cached_gallery_page_is_never_stale() {
     assert_eq!(second.headers()["etag"].to_str().unwrap(), etag);
     assert_eq!(second.text().await.unwrap(), html);
     // Gzipped once when cached, for clients that take it: the same page, a fraction of the bytes.
-    let packed = reqwest::Client::new().get(app.url("/c/fresh")).header("accept-encoding", "gzip").send().await.unwrap();
+    let packed =
+        reqwest::Client::new().get(app.url("/c/fresh")).header("accept-encoding", "gzip").send().await.unwrap();
     assert_eq!(packed.headers()["content-encoding"], "gzip");
     assert_eq!(packed.headers()["vary"], "accept-encoding");
     let gz_etag = packed.headers()["etag"].to_str().unwrap().to_string();
@@ -189,12 +201,19 @@ async fn a_cached_gallery_page_is_never_stale() {
     let mut unpacked = String::new();
     std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut unpacked).unwrap();
     assert_eq!(unpacked, html);
-    let not_modified =
-        reqwest::Client::new().get(app.url("/c/fresh")).header("accept-encoding", "gzip").header("if-none-match", &gz_etag).send().await.unwrap();
+    let not_modified = reqwest::Client::new()
+        .get(app.url("/c/fresh"))
+        .header("accept-encoding", "gzip")
+        .header("if-none-match", &gz_etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(not_modified.status(), 304);
 
     // Each change shows on the very next request.
-    let saved = app.api("/api/media/update", json!({"id": ids[1], "title": "Renamed item", "alt_text": "A new alt text"})).await;
+    let saved = app
+        .api("/api/media/update", json!({"id": ids[1], "title": "Renamed item", "alt_text": "A new alt text"}))
+        .await;
     assert_eq!(saved.status(), 200);
     let html = get_public(&app, "/c/fresh").await.text().await.unwrap();
     assert!(html.contains("A new alt text"), "an item's alt text shows at once");
@@ -231,7 +250,8 @@ async fn the_chosen_cover_is_the_share_image() {
     let (collection, ids) = collection_with_images(&app, "Covers").await;
     app.api("/api/collections/publish", json!({"id": collection["id"], "published": true})).await;
     let og_image = |html: &str| {
-        let at = html.find("property=\"og:image\" content=\"").expect("og:image") + "property=\"og:image\" content=\"".len();
+        let at =
+            html.find("property=\"og:image\" content=\"").expect("og:image") + "property=\"og:image\" content=\"".len();
         html[at..].split('"').next().unwrap().to_string()
     };
     let html = get_public(&app, "/c/covers").await.text().await.unwrap();
@@ -244,7 +264,8 @@ async fn the_chosen_cover_is_the_share_image() {
     assert!(front.contains("three.png"), "the front page card too");
 
     let stranger: Value = app.upload("stranger.png", "image/png", png(100, 100, 9)).await;
-    let refused = app.api("/api/collections/cover", json!({"id": collection["id"], "media_id": stranger["media_id"]})).await;
+    let refused =
+        app.api("/api/collections/cover", json!({"id": collection["id"], "media_id": stranger["media_id"]})).await;
     assert_eq!(refused.status(), 400);
     assert!(refused.text().await.unwrap().contains("not in this collection"));
     let html = get_public(&app, "/c/covers").await.text().await.unwrap();
@@ -256,7 +277,8 @@ async fn the_chosen_cover_is_the_share_image() {
         app.upload("clip.mp4", "video/mp4", bytes).await
     };
     app.api("/api/collections/add", json!({"id": collection["id"], "media_ids": [clip["media_id"]]})).await;
-    let video_cover = app.api("/api/collections/cover", json!({"id": collection["id"], "media_id": clip["media_id"]})).await;
+    let video_cover =
+        app.api("/api/collections/cover", json!({"id": collection["id"], "media_id": clip["media_id"]})).await;
     assert_eq!(video_cover.status(), 400);
     assert!(video_cover.text().await.unwrap().contains("must be an image"));
 

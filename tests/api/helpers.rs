@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 use url::Url;
 use vitrine::model::Email;
-use vitrine::server::config::{AdminConfig, Config, DatabaseConfig, DatabaseKind, StorageConfig, UploadConfig};
+use vitrine::server::clock::Clock;
+use vitrine::server::config::{AdminConfig, Config, DatabaseConfig, StorageConfig, UploadConfig};
+use vitrine::server::db::Backend;
 use vitrine::server::db::{self, Repo};
 use vitrine::server::startup::Application;
 use vitrine::server::storage::Storage;
@@ -31,7 +33,7 @@ impl TestDatabase {
     pub fn sqlite() -> TestDatabase {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
-        TestDatabase { config: DatabaseConfig { url, kind: DatabaseKind::Sqlite }, pg_name: None, _dir: Some(dir) }
+        TestDatabase { config: DatabaseConfig { url, backend: Backend::Sqlite }, pg_name: None, _dir: Some(dir) }
     }
 
     /// `None` (and a note on stderr) when Postgres is not running here, except in CI, where a
@@ -44,7 +46,9 @@ impl TestDatabase {
                 if std::env::var("CI").is_ok_and(|v| v == "true") {
                     panic!("CI=true but PostgreSQL at 127.0.0.1:5432 is unreachable: {e}");
                 }
-                eprintln!("SKIPPED: PostgreSQL at 127.0.0.1:5432 is unreachable ({e}); Postgres half of this test not run");
+                eprintln!(
+                    "SKIPPED: PostgreSQL at 127.0.0.1:5432 is unreachable ({e}); Postgres half of this test not run"
+                );
                 return None;
             }
         };
@@ -52,7 +56,7 @@ impl TestDatabase {
         sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
         let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
         Some(TestDatabase {
-            config: DatabaseConfig { url, kind: DatabaseKind::Postgres },
+            config: DatabaseConfig { url, backend: Backend::Postgres },
             pg_name: Some(name),
             _dir: None,
         })
@@ -64,7 +68,12 @@ impl TestDatabase {
     }
 
     pub async fn repo(&self) -> std::sync::Arc<dyn Repo> {
-        db::connect(&self.config).await.expect("connect to the test database").repo
+        self.repo_with_clock(Clock::system()).await
+    }
+
+    /// A repo whose timestamps come from `clock` (tests move it instead of sleeping).
+    pub async fn repo_with_clock(&self, clock: Clock) -> std::sync::Arc<dyn Repo> {
+        db::connect(&self.config, clock).await.expect("connect to the test database").repo
     }
 }
 
@@ -78,7 +87,8 @@ impl Drop for TestDatabase {
             rt.block_on(async move {
                 use sqlx::Connection;
                 if let Ok(mut admin) = sqlx::PgConnection::connect(PG_ADMIN_URL).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
                 }
             });
         })
@@ -88,6 +98,8 @@ impl Drop for TestDatabase {
 
 pub struct TestApp {
     pub address: Url,
+    /// The app's clock: advance it instead of sleeping.
+    pub clock: Clock,
     pub data_dir: PathBuf,
     pub storage: Storage,
     pub repo: std::sync::Arc<dyn Repo>,
@@ -100,6 +112,7 @@ pub struct TestApp {
 }
 
 pub struct TestAppBuilder {
+    clock: Clock,
     uploads: UploadConfig,
     database: Option<TestDatabase>,
     storage: Option<StorageConfig>,
@@ -168,20 +181,18 @@ impl TestAppBuilder {
             .output_name("vitrine")
             .site_addr("127.0.0.1:0".parse::<SocketAddr>().unwrap())
             .build();
-        let app = Application::build(config, leptos).await.expect("the app builds");
+        let app = Application::build_with_clock(config, leptos, self.clock.clone()).await.expect("the app builds");
         let address = Url::parse(&format!("http://{}", app.local_addr())).unwrap();
         let storage = app.state().storage.clone();
         let repo = app.state().repo.clone();
         let state = app.state().clone();
         let (stop, stop_rx) = watch::channel(false);
         tokio::spawn(app.run_until(stop_rx));
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
         TestApp {
             address,
+            clock: self.clock,
             data_dir: data.path().to_path_buf(),
             storage,
             repo,
@@ -195,7 +206,13 @@ impl TestAppBuilder {
 }
 
 pub fn test_app() -> TestAppBuilder {
-    TestAppBuilder { uploads: UploadConfig::default(), database: None, storage: None, public_base_url: None }
+    TestAppBuilder {
+        clock: Clock::system(),
+        uploads: UploadConfig::default(),
+        database: None,
+        storage: None,
+        public_base_url: None,
+    }
 }
 
 /// The default app: SQLite and the embedded store.
@@ -210,9 +227,10 @@ impl TestApp {
 
     /// This app's embedded store as an external S3 endpoint, for a second instance to share.
     pub fn store_config(&self) -> StorageConfig {
-        let credentials: Value =
-            serde_json::from_slice(&std::fs::read(self.data_dir.join("store-credentials.json")).expect("store credentials"))
-                .expect("credentials are JSON");
+        let credentials: Value = serde_json::from_slice(
+            &std::fs::read(self.data_dir.join("store-credentials.json")).expect("store credentials"),
+        )
+        .expect("credentials are JSON");
         StorageConfig::External {
             endpoint: Url::parse(&self.storage.origin()).unwrap(),
             bucket: self.storage.bucket().to_string(),

@@ -3,6 +3,8 @@
 
 use serde_json::{json, Value};
 
+use vitrine::model::ObjectKey;
+
 use crate::helpers::{spawn_app, test_app, TestApp, ADMIN_EMAIL};
 
 fn png(width: u32, height: u32) -> Vec<u8> {
@@ -23,7 +25,8 @@ fn exe(len: usize) -> Vec<u8> {
 async fn a_file_whose_bytes_lie_about_its_type_is_failed_and_deleted() {
     let app = spawn_app().await.signed_in().await;
     let bytes = exe(4096);
-    let started = app.start_ok(json!([{"name": "holiday.png", "size": bytes.len(), "content_type": "image/png"}])).await;
+    let started =
+        app.start_ok(json!([{"name": "holiday.png", "size": bytes.len(), "content_type": "image/png"}])).await;
     let file = &started["files"][0];
     let key = file["file"]["object_key"].as_str().unwrap().to_string();
     assert!(key.ends_with(".png") && key.starts_with("media/"), "stored under our key: {key}");
@@ -35,7 +38,7 @@ async fn a_file_whose_bytes_lie_about_its_type_is_failed_and_deleted() {
     assert_eq!(body["error"], "invalid");
     let message = body["message"].as_str().unwrap();
     assert!(message.contains("holiday.png") && message.contains("not image/png"), "{message}");
-    assert!(app.storage.head(&key).await.unwrap().is_none(), "the object is deleted");
+    assert!(app.storage.head(&ObjectKey::parse(&key).unwrap()).await.unwrap().is_none(), "the object is deleted");
     let job = app.job(&started["job"]["id"]).await;
     assert_eq!(job["files"][0]["status"], "failed");
     assert_eq!(job["job"]["completed_files"], 0);
@@ -83,7 +86,8 @@ async fn hostile_names_sizes_and_batch_sizes_are_refused() {
         assert!(body["message"].as_str().unwrap().contains(needle), "{needle}: {body}");
     }
     // 10,000 files in one batch, against the default cap of 1,000.
-    let many: Vec<Value> = (0..10_000).map(|i| json!({"name": format!("{i}.png"), "size": 10, "content_type": "image/png"})).collect();
+    let many: Vec<Value> =
+        (0..10_000).map(|i| json!({"name": format!("{i}.png"), "size": 10, "content_type": "image/png"})).collect();
     let response = app.start_upload(json!(many)).await;
     assert_eq!(response.status(), 400);
     assert!(response.text().await.unwrap().contains("at most 1000"));
@@ -96,12 +100,17 @@ async fn script_in_titles_and_alt_text_is_text_everywhere() {
     let app = spawn_app().await.signed_in().await;
     let file = app.upload("x.png", "image/png", png(64, 48)).await;
     let hostile = "\"><script>alert('alt')</script><img src=x onerror=alert(1)>";
-    let saved = app.api("/api/media/update", json!({"id": file["media_id"], "title": hostile, "alt_text": hostile})).await;
+    let saved =
+        app.api("/api/media/update", json!({"id": file["media_id"], "title": hostile, "alt_text": hostile})).await;
     assert_eq!(saved.status(), 200);
     let item: Value = saved.json().await.unwrap();
     assert_eq!(item["media"]["alt_text"], hostile, "stored exactly as typed");
-    let collection: Value =
-        app.api("/api/collections/create", json!({"title": hostile, "description": hostile})).await.json().await.unwrap();
+    let collection: Value = app
+        .api("/api/collections/create", json!({"title": hostile, "description": hostile}))
+        .await
+        .json()
+        .await
+        .unwrap();
     app.api("/api/collections/add", json!({"id": collection["id"], "media_ids": [file["media_id"]]})).await;
     app.api("/api/collections/publish", json!({"id": collection["id"], "published": true})).await;
     let page = reqwest::get(app.url(&format!("/c/{}", collection["slug"].as_str().unwrap()))).await.unwrap();
@@ -110,7 +119,8 @@ async fn script_in_titles_and_alt_text_is_text_everywhere() {
     assert!(!html.contains("<img src=x"), "{html}");
     assert!(html.contains("alt=\"&quot;&gt;&lt;script&gt;alert('alt')"), "the quote cannot end the attribute: {html}");
     for tag in ["og:title", "og:description", "twitter:title"] {
-        let at = html.find(&format!("property=\"{tag}\"")).or_else(|| html.find(&format!("name=\"{tag}\""))).expect(tag);
+        let at =
+            html.find(&format!("property=\"{tag}\"")).or_else(|| html.find(&format!("name=\"{tag}\""))).expect(tag);
         let content = &html[at..html[at..].find('>').unwrap() + at];
         assert!(content.contains("&lt;script&gt;") || content.contains("&quot;&gt;&lt;script"), "{tag}: {content}");
     }
@@ -125,7 +135,9 @@ async fn sql_metacharacters_are_just_characters() {
     let title = "Robert'); DROP TABLE media;-- 100% _done_ \\ \"";
     let saved = app.api("/api/media/update", json!({"id": file["media_id"], "title": title, "alt_text": ""})).await;
     assert_eq!(saved.status(), 200);
-    for (search, hits) in [("'); DROP TABLE media;--", 1), ("100%", 1), ("_done_", 1), ("%", 1), ("_", 1), ("\\", 1), ("' OR '1'='1", 0)] {
+    for (search, hits) in
+        [("'); DROP TABLE media;--", 1), ("100%", 1), ("_done_", 1), ("%", 1), ("_", 1), ("\\", 1), ("' OR '1'='1", 0)]
+    {
         let found: Value = app.api("/api/media/list", json!({"query": {"search": search}})).await.json().await.unwrap();
         let items = found["items"].as_array().unwrap_or_else(|| panic!("{search}: {found}"));
         assert_eq!(items.len(), hits, "{search}");
@@ -145,7 +157,8 @@ async fn oversized_bodies_are_refused_before_they_are_read() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "too_large");
     // Without a Content-Length, the limit applies while reading.
-    let chunks = futures::stream::iter((0..40).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b' '; 100 * 1024]))));
+    let chunks =
+        futures::stream::iter((0..40).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b' '; 100 * 1024]))));
     let streamed = app
         .client
         .post(app.url("/api/collections/create"))
@@ -161,7 +174,7 @@ async fn oversized_bodies_are_refused_before_they_are_read() {
 
 /// A second account, signed in on its own client.
 async fn second_user(app: &TestApp) -> reqwest::Client {
-    let hash = vitrine::server::password::hash_password("second-password".to_string().into()).await.unwrap();
+    let hash = vitrine::server::people::password::hash_password("second-password".to_string().into()).await.unwrap();
     let email = vitrine::model::Email::parse("second@example.test").unwrap();
     app.repo.create_user_if_absent(&email, &hash).await.unwrap();
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
@@ -196,7 +209,8 @@ async fn nobody_completes_another_users_or_another_jobs_file() {
     }
     // Naming another job: also not found.
     let other_job = app.start_ok(json!([{"name": "other.png", "size": 10, "content_type": "image/png"}])).await;
-    let wrong_job = app.api("/api/uploads/complete", json!({"file_id": file_id, "job_id": other_job["job"]["id"]})).await;
+    let wrong_job =
+        app.api("/api/uploads/complete", json!({"file_id": file_id, "job_id": other_job["job"]["id"]})).await;
     assert_eq!(wrong_job.status(), 404);
     let job = app.job(&started["job"]["id"]).await;
     assert_eq!(job["files"][0]["status"], "pending", "untouched by any of that");
@@ -232,7 +246,14 @@ async fn cross_site_requests_are_refused() {
     assert_eq!(listed.as_array().unwrap().len(), 0, "nothing was created");
 
     // The app's own pages (same origin) and scripts (no Origin) go through.
-    let same = app.client.post(app.url("/api/collections/create")).header("origin", app.origin()).json(&json!({"title": "Mine"})).send().await.unwrap();
+    let same = app
+        .client
+        .post(app.url("/api/collections/create"))
+        .header("origin", app.origin())
+        .json(&json!({"title": "Mine"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(same.status(), 200);
     assert_eq!(app.api("/api/collections/create", json!({"title": "Scripted"})).await.status(), 200);
 }
@@ -242,7 +263,8 @@ async fn sign_in_attempts_are_rate_limited_per_account() {
     let app = spawn_app().await;
     let mut limited = None;
     for attempt in 0..12 {
-        let response = app.api("/api/auth/login", json!({"email": ADMIN_EMAIL, "password": format!("guess-{attempt}")})).await;
+        let response =
+            app.api("/api/auth/login", json!({"email": ADMIN_EMAIL, "password": format!("guess-{attempt}")})).await;
         match response.status().as_u16() {
             401 => {}
             429 => {

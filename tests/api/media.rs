@@ -70,12 +70,7 @@ async fn bad_edits_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn a_delete_the_store_refuses_leaves_the_item_in_place() {
     // An app whose store is unreachable, with an item recorded while it was up.
-    let app = test_app()
-        .unreachable_store()
-        .spawn()
-        .await
-        .signed_in()
-        .await;
+    let app = test_app().unreachable_store().spawn().await.signed_in().await;
     let file_id = uuid::Uuid::new_v4();
     let job = NewUploadJob {
         id: uuid::Uuid::new_v4(),
@@ -83,10 +78,10 @@ async fn a_delete_the_store_refuses_leaves_the_item_in_place() {
         collection_id: None,
         files: vec![NewUploadFile {
             id: file_id,
-            object_key: format!("media/{file_id}/kept.png"),
+            object_key: vitrine::model::ObjectKey::parse(&format!("media/{file_id}/kept.png")).unwrap(),
             original_filename: "kept.png".into(),
             size: 10,
-            content_type: "image/png".into(),
+            content_type: vitrine::model::ContentType::parse("image/png").unwrap(),
             url_expires_at: chrono::Utc::now(),
             multipart: None,
             last_modified: None,
@@ -94,7 +89,7 @@ async fn a_delete_the_store_refuses_leaves_the_item_in_place() {
         }],
     };
     app.repo.create_upload_job(&job).await.unwrap();
-    let media = NewMedia { id: uuid::Uuid::new_v4(), width: None, height: None, thumbhash: None, poster_key: None, duration_ms: None };
+    let media = NewMedia::new(uuid::Uuid::new_v4());
     app.repo.complete_upload_file(file_id, None, &media).await.unwrap();
 
     let response = app.api("/api/media/delete", json!({"ids": [media.id]})).await;

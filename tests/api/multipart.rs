@@ -2,9 +2,9 @@
 //! resumed after an interruption from what the store holds, re-signed after expiry, aborted,
 //! and swept when abandoned.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
+
+use vitrine::model::ObjectKey;
 
 use crate::helpers::{test_app, TestApp};
 
@@ -44,7 +44,8 @@ impl TestApp {
         let put = self.put_object(&request, bytes[start..end].to_vec()).await;
         assert_eq!(put.status(), 200, "part {number}");
         let etag = put.headers()["etag"].to_str().unwrap().to_string();
-        let recorded = self.api("/api/uploads/part_done", json!({"file_id": file_id, "part_number": number, "etag": etag})).await;
+        let recorded =
+            self.api("/api/uploads/part_done", json!({"file_id": file_id, "part_number": number, "etag": etag})).await;
         assert_eq!(recorded.status(), 200);
         etag
     }
@@ -88,7 +89,7 @@ async fn forty_mib_in_eight_parts_interrupted_after_three_resumes_and_completes(
     assert_eq!(done.status(), 200, "{:?}", done.text().await);
     let done: Value = done.json().await.unwrap();
     assert_eq!(done["file"]["status"], "completed");
-    let key = done["file"]["object_key"].as_str().unwrap();
+    let key = &ObjectKey::parse(done["file"]["object_key"].as_str().unwrap()).unwrap();
     let head = app.storage.head(key).await.unwrap().unwrap();
     assert!(head.etag.as_deref().unwrap().trim_matches('"').ends_with("-8"), "multipart ETag: {:?}", head.etag);
     assert_eq!(head.size, bytes.len() as u64);
@@ -102,12 +103,15 @@ async fn forty_mib_in_eight_parts_interrupted_after_three_resumes_and_completes(
 
 #[tokio::test]
 async fn an_expired_part_url_is_signed_again_not_failed() {
-    let app = multipart_app(|u| u.part_url_ttl = Duration::from_secs(1)).await;
+    let app = multipart_app(|_| {}).await;
     let bytes = big_png(6 * MIB);
-    let started = app.start_ok(json!([{"name": "two-parts.png", "size": bytes.len(), "content_type": "image/png"}])).await;
+    let started =
+        app.start_ok(json!([{"name": "two-parts.png", "size": bytes.len(), "content_type": "image/png"}])).await;
     let file_id = started["files"][0]["file"]["id"].clone();
+    // Signed an hour ago (its 15 minutes are long gone), without waiting.
+    app.clock.advance(chrono::Duration::hours(-1));
     let stale = app.sign_part(&file_id, 1).await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    app.clock.advance(chrono::Duration::hours(1));
     let refused = app.put_object(&stale, bytes[..5 * MIB].to_vec()).await;
     assert_eq!(refused.status(), 403, "the store refuses the expired URL");
     // Signed again, the same part goes through and the upload completes.
@@ -131,7 +135,7 @@ async fn cancelling_aborts_the_upload_and_leaves_nothing_in_the_store() {
     app.send_part(&file_id, &bytes, 2).await;
     let cancelled = app.api("/api/uploads/fail", json!({"file_id": file_id, "reason": "cancelled"})).await;
     assert_eq!(cancelled.status(), 200);
-    let key = file["object_key"].as_str().unwrap();
+    let key = &ObjectKey::parse(file["object_key"].as_str().unwrap()).unwrap();
     assert!(app.storage.head(key).await.unwrap().is_none());
     let upload_id = app.repo.find_upload_file(serde_json::from_value(file_id.clone()).unwrap()).await.unwrap().unwrap();
     let parts = app.storage.list_parts(key, upload_id.multipart_upload_id.as_deref().unwrap()).await.unwrap();
@@ -142,23 +146,23 @@ async fn cancelling_aborts_the_upload_and_leaves_nothing_in_the_store() {
 
 #[tokio::test]
 async fn the_sweeper_aborts_a_stale_multipart_upload() {
-    let app = multipart_app(|u| {
-        u.multipart_abandon = Duration::from_secs(1);
-        u.sweep_grace = Duration::ZERO;
-    })
-    .await;
+    let app = multipart_app(|_| {}).await;
     let bytes = big_png(7 * MIB);
-    let started = app.start_ok(json!([{"name": "abandoned.png", "size": bytes.len(), "content_type": "image/png"}])).await;
+    let started =
+        app.start_ok(json!([{"name": "abandoned.png", "size": bytes.len(), "content_type": "image/png"}])).await;
     let file = &started["files"][0]["file"];
     let file_id = file["id"].clone();
     app.send_part(&file_id, &bytes, 1).await;
     let id: uuid::Uuid = serde_json::from_value(file_id.clone()).unwrap();
     let upload_id = app.repo.find_upload_file(id).await.unwrap().unwrap().multipart_upload_id.unwrap();
-    let key = file["object_key"].as_str().unwrap();
+    let key = &ObjectKey::parse(file["object_key"].as_str().unwrap()).unwrap();
     assert_eq!(app.storage.list_parts(key, &upload_id).await.unwrap().unwrap().len(), 1);
 
-    tokio::time::sleep(Duration::from_millis(2200)).await;
-    let report = vitrine::server::uploads::sweep_expired(&app.state).await.unwrap();
+    // A sweep a day from now, when nothing has happened for 24 hours: the upload is abandoned.
+    let still_fresh = vitrine::server::uploads::sweep_expired(&app.state, app.clock.now()).await.unwrap();
+    assert_eq!(still_fresh.expired, 0, "a part was just sent");
+    let a_day_later = app.clock.now() + chrono::Duration::hours(24) + chrono::Duration::minutes(16);
+    let report = vitrine::server::uploads::sweep_expired(&app.state, a_day_later).await.unwrap();
     assert_eq!((report.expired, report.multipart_aborted), (1, 1));
     assert!(app.storage.list_parts(key, &upload_id).await.unwrap().is_none(), "no invisible parts left");
     let job = app.job(&started["job"]["id"]).await;

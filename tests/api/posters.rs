@@ -3,6 +3,7 @@
 //! store, shows it in galleries, and deletes it with the video.
 
 use serde_json::{json, Value};
+use vitrine::model::ObjectKey;
 
 use crate::helpers::{spawn_app, TestApp};
 
@@ -39,8 +40,11 @@ async fn a_poster_frame_is_kept_shown_and_deleted_with_its_video() {
     let signed: Value = signed.json().await.unwrap();
     assert_eq!(app.put_object(&signed, poster).await.status(), 200);
     let done = app
-        .api("/api/uploads/complete", json!({"file_id": file_id,
-            "video": {"width": 640, "height": 360, "duration_ms": 3000, "poster": true}}))
+        .api(
+            "/api/uploads/complete",
+            json!({"file_id": file_id,
+            "video": {"width": 640, "height": 360, "duration_ms": 3000, "poster": true}}),
+        )
         .await;
     assert_eq!(done.status(), 200);
     let done: Value = done.json().await.unwrap();
@@ -65,7 +69,7 @@ async fn a_poster_frame_is_kept_shown_and_deleted_with_its_video() {
     assert!(html.contains(&format!("poster=\"{}\"", poster_url.replace('&', "&amp;"))), "{html}");
 
     // Deleting the video deletes its poster too.
-    let poster_key = format!("{}.poster.jpg", done["file"]["object_key"].as_str().unwrap());
+    let poster_key = ObjectKey::parse(done["file"]["object_key"].as_str().unwrap()).unwrap().poster();
     assert!(app.storage.head(&poster_key).await.unwrap().is_some());
     assert_eq!(app.api("/api/media/delete", json!({"ids": [media_id]})).await.status(), 200);
     assert!(app.storage.head(&poster_key).await.unwrap().is_none());
@@ -78,16 +82,21 @@ async fn posters_are_only_for_videos_small_and_really_jpegs() {
     let too_big = app.api("/api/uploads/poster", json!({"file_id": file_id, "size": 3 * 1024 * 1024})).await;
     assert_eq!(too_big.status(), 400);
     let image = app.start_ok(json!([{"name": "x.png", "size": 10, "content_type": "image/png"}])).await;
-    let not_video = app.api("/api/uploads/poster", json!({"file_id": image["files"][0]["file"]["id"], "size": 100})).await;
+    let not_video =
+        app.api("/api/uploads/poster", json!({"file_id": image["files"][0]["file"]["id"], "size": 100})).await;
     assert_eq!(not_video.status(), 400);
 
     // Bytes that are not a JPEG, sent on a poster URL: the video completes without a poster,
     // and the impostor is removed.
     let fake = b"GIF89a not a jpeg at all".to_vec();
-    let signed: Value = app.api("/api/uploads/poster", json!({"file_id": file_id, "size": fake.len()})).await.json().await.unwrap();
+    let signed: Value =
+        app.api("/api/uploads/poster", json!({"file_id": file_id, "size": fake.len()})).await.json().await.unwrap();
     assert_eq!(app.put_object(&signed, fake).await.status(), 200);
     let done: Value = app
-        .api("/api/uploads/complete", json!({"file_id": file_id, "video": {"width": 99999, "duration_ms": 1000, "poster": true}}))
+        .api(
+            "/api/uploads/complete",
+            json!({"file_id": file_id, "video": {"width": 99999, "duration_ms": 1000, "poster": true}}),
+        )
         .await
         .json()
         .await
@@ -95,6 +104,6 @@ async fn posters_are_only_for_videos_small_and_really_jpegs() {
     let item: Value = app.api("/api/media/get", json!({"id": done["file"]["media_id"]})).await.json().await.unwrap();
     assert!(item["item"]["poster"].is_null());
     assert!(item["item"]["media"]["width"].is_null(), "an impossible width is not kept");
-    let key = format!("{}.poster.jpg", done["file"]["object_key"].as_str().unwrap());
+    let key = ObjectKey::parse(done["file"]["object_key"].as_str().unwrap()).unwrap().poster();
     assert!(app.storage.head(&key).await.unwrap().is_none());
 }

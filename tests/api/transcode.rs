@@ -32,28 +32,39 @@ async fn a_video_gets_hls_renditions_in_the_background() {
     let file = &started["files"][0];
     assert_eq!(app.put_object(&file["upload"], bytes).await.status(), 200);
     let done = app
-        .api("/api/uploads/complete", json!({"file_id": file["file"]["id"], "video": {"width": 640, "height": 360, "duration_ms": 2000}}))
+        .api(
+            "/api/uploads/complete",
+            json!({"file_id": file["file"]["id"], "video": {"width": 640, "height": 360, "duration_ms": 2000}}),
+        )
         .await;
     assert_eq!(done.status(), 200);
     let done: Value = done.json().await.unwrap();
     let media_id: uuid::Uuid = serde_json::from_value(done["file"]["media_id"].clone()).unwrap();
-    assert_eq!(app.repo.transcode_status(media_id).await.unwrap(), Some(("pending".to_string(), 0)));
+    let job = app.repo.transcode_job(media_id).await.unwrap().unwrap();
+    assert_eq!((job.status.as_str(), job.attempts), ("pending", 0));
 
     // One job, run here as the worker would.
-    let ran = vitrine::server::transcode::transcode_next(&app.state).await.unwrap();
+    let ran = vitrine::server::media::transcode::transcode_next(&app.state).await.unwrap();
     assert_eq!(ran, Some(media_id));
-    assert_eq!(app.repo.transcode_status(media_id).await.unwrap(), Some(("done".to_string(), 1)));
-    assert_eq!(vitrine::server::transcode::transcode_next(&app.state).await.unwrap(), None, "nothing left to do");
+    let job = app.repo.transcode_job(media_id).await.unwrap().unwrap();
+    assert_eq!((job.status.as_str(), job.attempts), ("done", 1));
+    assert_eq!(
+        vitrine::server::media::transcode::transcode_next(&app.state).await.unwrap(),
+        None,
+        "nothing left to do"
+    );
 
     let media = app.repo.find_media(media_id).await.unwrap().unwrap();
     let master_key = media.hls_key.clone().expect("renditions recorded");
     let master = String::from_utf8(app.storage.get_bytes(&master_key).await.unwrap().unwrap()).unwrap();
+    let master_key = master_key.to_string();
     assert!(master.starts_with("#EXTM3U") && master.contains("360p.m3u8"), "{master}");
     assert!(!master.contains("720p.m3u8"), "no rung above the video's own height");
     let dir_key = master_key.trim_end_matches("master.m3u8");
-    let rendition = String::from_utf8(app.storage.get_bytes(&format!("{dir_key}360p.m3u8")).await.unwrap().unwrap()).unwrap();
+    let stored = |name: &str| vitrine::model::ObjectKey::parse(&format!("{dir_key}{name}")).unwrap();
+    let rendition = String::from_utf8(app.storage.get_bytes(&stored("360p.m3u8")).await.unwrap().unwrap()).unwrap();
     let segment = rendition.lines().find(|l| l.ends_with(".ts")).expect("a segment");
-    let head = app.storage.head(&format!("{dir_key}{segment}")).await.unwrap().expect("the segment is stored");
+    let head = app.storage.head(&stored(segment)).await.unwrap().expect("the segment is stored");
     assert!(head.size > 1000);
 
     // A gallery offers HLS first and the original second.
@@ -69,19 +80,20 @@ async fn a_video_gets_hls_renditions_in_the_background() {
 
     // Deleting the video deletes the renditions.
     assert_eq!(app.api("/api/media/delete", json!({"ids": [media_id]})).await.status(), 200);
-    assert!(app.storage.head(&master_key).await.unwrap().is_none());
-    assert!(app.storage.head(&format!("{dir_key}{segment}")).await.unwrap().is_none());
+    assert!(app.storage.head(&stored("master.m3u8")).await.unwrap().is_none());
+    assert!(app.storage.head(&stored(segment)).await.unwrap().is_none());
 }
 
 #[tokio::test]
 async fn a_job_left_running_by_a_dead_worker_is_taken_again_and_failures_are_capped() {
     let app = test_app().spawn().await.signed_in().await;
-    let file = app.upload("x.mp4", "video/mp4", {
-        let mut b = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec();
-        b.resize(2000, 7);
-        b
-    })
-    .await;
+    let file = app
+        .upload("x.mp4", "video/mp4", {
+            let mut b = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec();
+            b.resize(2000, 7);
+            b
+        })
+        .await;
     let media_id: uuid::Uuid = serde_json::from_value(file["media_id"].clone()).unwrap();
     app.repo.enqueue_transcode(media_id).await.unwrap();
     app.repo.enqueue_transcode(media_id).await.unwrap();
@@ -90,8 +102,14 @@ async fn a_job_left_running_by_a_dead_worker_is_taken_again_and_failures_are_cap
     // Running, not stale: nobody else takes it.
     assert_eq!(app.repo.claim_transcode(now - chrono::Duration::minutes(30), 3).await.unwrap(), None);
     // Its worker died long ago (stale): taken again.
-    assert_eq!(app.repo.claim_transcode(chrono::Utc::now() + chrono::Duration::seconds(1), 3).await.unwrap(), Some(media_id));
-    assert_eq!(app.repo.claim_transcode(chrono::Utc::now() + chrono::Duration::seconds(1), 3).await.unwrap(), Some(media_id));
+    assert_eq!(
+        app.repo.claim_transcode(chrono::Utc::now() + chrono::Duration::seconds(1), 3).await.unwrap(),
+        Some(media_id)
+    );
+    assert_eq!(
+        app.repo.claim_transcode(chrono::Utc::now() + chrono::Duration::seconds(1), 3).await.unwrap(),
+        Some(media_id)
+    );
     assert_eq!(
         app.repo.claim_transcode(chrono::Utc::now() + chrono::Duration::seconds(1), 3).await.unwrap(),
         None,
@@ -99,6 +117,7 @@ async fn a_job_left_running_by_a_dead_worker_is_taken_again_and_failures_are_cap
     );
     // A broken video (not decodable) fails with ffmpeg's reason and no renditions.
     app.repo.finish_transcode(media_id, Err("ffmpeg failed: invalid data")).await.unwrap();
-    assert_eq!(app.repo.transcode_status(media_id).await.unwrap().unwrap().0, "failed");
+    let job = app.repo.transcode_job(media_id).await.unwrap().unwrap();
+    assert_eq!((job.status.as_str(), job.error.as_deref()), ("failed", Some("ffmpeg failed: invalid data")));
     assert!(app.repo.find_media(media_id).await.unwrap().unwrap().hls_key.is_none());
 }

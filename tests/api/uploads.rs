@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use vitrine::model::ObjectKey;
+
 use crate::helpers::{spawn_app, test_app, TestApp, TestDatabase};
 
 /// Bytes that look like each type's real header, so a file is what it says it is.
@@ -83,7 +85,7 @@ async fn three_files_go_through_the_whole_flow() {
         let browser_etag = etag_of(&put);
 
         // The ETag the browser read is the store's own.
-        let stored = app.storage.head(key).await.unwrap().unwrap();
+        let stored = app.storage.head(&ObjectKey::parse(key).unwrap()).await.unwrap().unwrap();
         assert_eq!(stored.etag.as_deref(), Some(browser_etag.as_str()));
         assert_eq!(stored.size, body.len() as u64);
 
@@ -111,7 +113,12 @@ async fn three_files_go_through_the_whole_flow() {
     names.sort();
     assert_eq!(names, vec!["Two Café.PNG", "one.png", "three.png"]);
     // The fake PNG bodies are not decodable images; the original itself is still served.
-    let original = app.client.get(app.url(&format!("/cdn/{}", items[0]["media"]["object_key"].as_str().unwrap()))).send().await.unwrap();
+    let original = app
+        .client
+        .get(app.url(&format!("/cdn/{}", items[0]["media"]["object_key"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(original.status(), 200);
 
     // And the list shows the job first with its files.
@@ -123,8 +130,10 @@ async fn three_files_go_through_the_whole_flow() {
 #[tokio::test]
 async fn a_repeated_completion_changes_nothing_and_answers_the_same() {
     let app = spawn_app().await.signed_in().await;
-    let started = app.start_ok(json!([{"name": "a.png", "size": 100, "content_type": "image/png"},
-                                     {"name": "b.png", "size": 100, "content_type": "image/png"}])).await;
+    let started = app
+        .start_ok(json!([{"name": "a.png", "size": 100, "content_type": "image/png"},
+                                     {"name": "b.png", "size": 100, "content_type": "image/png"}]))
+        .await;
     let file = &started["files"][0];
     let put = app.put_object(&file["upload"], png_bytes(100)).await;
     let etag = etag_of(&put);
@@ -158,8 +167,9 @@ async fn forged_completions_are_refused_and_the_file_stays_open() {
     assert!(body["message"].as_str().unwrap().contains("has not arrived"), "{body}");
 
     // Wrong size: someone wrote 60 bytes at the key with another signed URL.
-    let key = files[1]["file"]["object_key"].as_str().unwrap();
-    let other = app.storage.presign_put(key, "image/png", 60, Duration::from_secs(60)).await.unwrap();
+    let key = ObjectKey::parse(files[1]["file"]["object_key"].as_str().unwrap()).unwrap();
+    let png = vitrine::model::ContentType::parse("image/png").unwrap();
+    let other = app.storage.presign_put(&key, &png, 60, Duration::from_secs(60)).await.unwrap();
     let mut request = app.client.put(&other.url).body(png_bytes(60));
     for (name, value) in &other.headers {
         request = request.header(name, value);
@@ -196,8 +206,11 @@ async fn forged_completions_are_refused_and_the_file_stays_open() {
 async fn bad_batches_are_refused_whole_with_the_file_named() {
     let app = test_app().uploads(|u| u.max_bytes = 1_000_000).spawn().await.signed_in().await;
     let cases = [
-        (json!([{"name": "ok.png", "size": 10, "content_type": "image/png"},
-                {"name": "virus.exe", "size": 10, "content_type": "application/x-msdownload"}]), "virus.exe"),
+        (
+            json!([{"name": "ok.png", "size": 10, "content_type": "image/png"},
+                {"name": "virus.exe", "size": 10, "content_type": "application/x-msdownload"}]),
+            "virus.exe",
+        ),
         (json!([{"name": "huge.mp4", "size": 1_000_001, "content_type": "video/mp4"}]), "huge.mp4"),
         (json!([{"name": "", "size": 10, "content_type": "image/png"}]), "empty"),
         (json!([{"name": "a/../../b.png", "size": 10, "content_type": "image/png"}]), "path separator"),
@@ -220,34 +233,29 @@ async fn bad_batches_are_refused_whole_with_the_file_named() {
 
 #[tokio::test]
 async fn an_expired_url_is_refused_and_the_sweeper_fails_the_file_and_deletes_its_orphan() {
-    let app = test_app()
-        .uploads(|u| {
-            // Long enough for the in-time PUT below to start on a loaded 2-core CI machine.
-            u.url_ttl = Duration::from_secs(4);
-            u.sweep_grace = Duration::ZERO;
-        })
-        .spawn()
-        .await
-        .signed_in()
-        .await;
-    let started = app.start_ok(json!([{"name": "late.png", "size": 100, "content_type": "image/png"},
+    let app = test_app().uploads(|u| u.sweep_grace = Duration::ZERO).spawn().await.signed_in().await;
+    // The batch is signed 90 minutes ago: its one-hour URLs expired half an hour ago, and no
+    // test waits for that.
+    app.clock.advance(chrono::Duration::minutes(-90));
+    let started = app
+        .start_ok(json!([{"name": "late.png", "size": 100, "content_type": "image/png"},
                                      {"name": "orphan.png", "size": 100, "content_type": "image/png"},
-                                     {"name": "still-sending.mp4", "size": 500_000_000, "content_type": "video/mp4"}])).await;
-    // A big file whose PUT started in time is still being sent: it must not be given up on yet.
+                                     {"name": "still-sending.mp4", "size": 500_000_000, "content_type": "video/mp4"}]))
+        .await;
+    app.clock.advance(chrono::Duration::minutes(90));
+    // A big file whose upload started in time is still being sent: it must not be given up on.
     let begun = app.api("/api/uploads/begin", json!({"file_id": started["files"][2]["file"]["id"]})).await;
     assert_eq!(begun.status(), 200);
-    // The second one lands in time but its completion never comes.
-    assert_eq!(app.put_object(&started["files"][1]["upload"], png_bytes(100)).await.status(), 200);
-    // Past the URL's expiry (4 s after it was signed).
-    tokio::time::sleep(Duration::from_millis(4200)).await;
+    // The second one landed in time (its PUT then was valid) but its completion never came.
+    let orphan_key = ObjectKey::parse(started["files"][1]["file"]["object_key"].as_str().unwrap()).unwrap();
+    app.storage.put_bytes(&orphan_key, "image/png", png_bytes(100)).await.unwrap();
 
     let put = app.put_object(&started["files"][0]["upload"], png_bytes(100)).await;
     assert_eq!(put.status(), 403, "the store refuses an expired URL");
 
     let state = app.state.clone();
-    let orphan_key = started["files"][1]["file"]["object_key"].as_str().unwrap().to_string();
     assert!(state.storage.head(&orphan_key).await.unwrap().is_some());
-    let report = vitrine::server::uploads::sweep_expired(&state).await.unwrap();
+    let report = vitrine::server::uploads::sweep_expired(&state, app.clock.now()).await.unwrap();
     assert_eq!((report.expired, report.orphans_deleted), (2, 1));
     assert!(state.storage.head(&orphan_key).await.unwrap().is_none(), "the unconfirmed object is deleted");
     let job = app.job(&started["job"]["id"]).await;
@@ -259,7 +267,8 @@ async fn an_expired_url_is_refused_and_the_sweeper_fails_the_file_and_deletes_it
     // Its completion, too late, adopts nothing: deleted and failed, never also completed.
     let late_completion = app.complete(&orphan["id"], None).await;
     assert_eq!(late_completion.status(), 409);
-    let sending = job["files"].as_array().unwrap().iter().find(|f| f["original_filename"] == "still-sending.mp4").unwrap();
+    let sending =
+        job["files"].as_array().unwrap().iter().find(|f| f["original_filename"] == "still-sending.mp4").unwrap();
     assert_eq!(sending["status"], "uploading");
     assert_eq!(job["job"]["failed_files"], 2);
     assert_eq!(job["job"]["completed_files"], 0);
@@ -268,7 +277,7 @@ async fn an_expired_url_is_refused_and_the_sweeper_fails_the_file_and_deletes_it
     app.api("/api/uploads/fail", json!({"file_id": sending["id"], "reason": "cancelled"})).await;
 
     // A second sweep (another instance, or after a restart) finds nothing more to do.
-    let again = vitrine::server::uploads::sweep_expired(&state).await.unwrap();
+    let again = vitrine::server::uploads::sweep_expired(&state, app.clock.now()).await.unwrap();
     assert_eq!((again.expired, again.orphans_deleted), (0, 0));
 
     // Retry gives a fresh URL; the upload then succeeds and the job counters follow.

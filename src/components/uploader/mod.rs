@@ -2,6 +2,8 @@
 //! progress bar, at most three at a time, each cancellable and retryable.
 
 #[cfg(feature = "hydrate")]
+mod probes;
+#[cfg(feature = "hydrate")]
 mod queue;
 #[cfg(feature = "hydrate")]
 mod xhr;
@@ -81,7 +83,8 @@ pub fn Uploader(
     /// Bumped whenever a file reaches a final state.
     settled: RwSignal<u64>,
     /// Files of a batch are added to this collection as they complete.
-    #[prop(into, optional)] collection_id: Signal<Option<Uuid>>,
+    #[prop(into, optional)]
+    collection_id: Signal<Option<Uuid>>,
 ) -> impl IntoView {
     let state = UploaderState {
         items: RwSignal::new(Vec::new()),
@@ -165,7 +168,11 @@ pub fn Uploader(
                 let speed = loaded as f64 / seconds;
                 if speed > 1.0 && loaded > 0 {
                     let left = (total - loaded) as f64 / speed;
-                    line.push_str(&format!(" · {}/s · {} left", format_size(speed as u64, DECIMAL), duration_text(left)));
+                    line.push_str(&format!(
+                        " · {}/s · {} left",
+                        format_size(speed as u64, DECIMAL),
+                        duration_text(left)
+                    ));
                 }
             }
         }
@@ -245,7 +252,11 @@ fn Unfinished(state: UploaderState) -> impl IntoView {
 }
 
 #[component]
-fn UnfinishedRow(file: crate::model::upload::UploadFile, state: UploaderState, dismissed: RwSignal<Vec<Uuid>>) -> impl IntoView {
+fn UnfinishedRow(
+    file: crate::model::upload::UploadFile,
+    state: UploaderState,
+    dismissed: RwSignal<Vec<Uuid>>,
+) -> impl IntoView {
     let label = format!("Resume {}", file.original_filename);
     let size = format_size(file.size, DECIMAL);
     let name = file.original_filename.clone();
@@ -260,7 +271,9 @@ fn UnfinishedRow(file: crate::model::upload::UploadFile, state: UploaderState, d
         let _ = (state, dismissed);
         #[cfg(feature = "hydrate")]
         {
-            let Some(picked) = input_ref.get().and_then(|input| input.files()).and_then(|files| files.get(0)) else { return };
+            let Some(picked) = input_ref.get().and_then(|input| input.files()).and_then(|files| files.get(0)) else {
+                return;
+            };
             let upload_file = stored.get_value();
             let queue = queue;
             leptos::task::spawn_local(async move {
@@ -269,7 +282,7 @@ fn UnfinishedRow(file: crate::model::upload::UploadFile, state: UploaderState, d
                     && upload_file.last_modified.is_none_or(|m| m == picked.last_modified() as i64);
                 let same = same
                     && match &upload_file.fingerprint {
-                        Some(expected) => queue::fingerprint(&picked).await.as_deref() == Some(expected.as_str()),
+                        Some(expected) => probes::fingerprint(&picked).await.as_deref() == Some(expected.as_str()),
                         None => true,
                     };
                 if !same {

@@ -1,27 +1,42 @@
+//! PostgreSQL: for several instances behind a load balancer. The domain SQL in `sql/` is
+//! compiled here with `Db = Postgres`.
+
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use async_trait::async_trait;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
-use uuid::Uuid;
 
-use super::queries::*;
-use super::{Backend, DbError, NewMedia, NewUploadJob, Transition, UserRecord};
-use crate::model::media::{search_text, sort_name, CollectionRef, Media, MediaKind, MediaQuery, MediaSort};
-use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile, UploadJob, UploadPart};
-use crate::model::collection::{Collection, CollectionSummary, MembershipChange};
-use crate::model::Email;
-use crate::server::collections::{Missing, ReorderRefusal};
+use super::{Backend, DbError, Repo};
+use crate::server::clock::Clock;
+
+#[path = "sql/collections.rs"]
+mod collections;
+#[path = "sql/media.rs"]
+mod media;
+#[path = "sql/parts.rs"]
+mod parts;
+#[path = "sql/transcode.rs"]
+mod transcode;
+#[path = "sql/uploads.rs"]
+mod uploads;
+#[path = "sql/users.rs"]
+mod users;
+
+/// What the domain SQL files build queries for and implement the traits on.
+type Db = sqlx::Postgres;
+type SqlRepo = PostgresRepo;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 #[derive(Debug, Clone)]
 pub struct PostgresRepo {
     pool: PgPool,
+    clock: Clock,
 }
 
 impl PostgresRepo {
-    pub async fn connect(url: &str) -> Result<Self, DbError> {
+    pub async fn connect(url: &str, clock: Clock) -> Result<Self, DbError> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
@@ -30,20 +45,34 @@ impl PostgresRepo {
             .map_err(DbError::Unavailable)?;
         // sqlx takes an advisory lock around migrations, so instances starting together are safe.
         MIGRATOR.run(&pool).await?;
-        Ok(PostgresRepo { pool })
+        Ok(PostgresRepo { pool, clock })
     }
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
 
-    pub(super) async fn begin_write(&self) -> Result<sqlx::Transaction<'_, sqlx::Postgres>, sqlx::Error> {
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'_, Db>, sqlx::Error> {
         self.pool.begin().await
+    }
+
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 }
 
-/// The database `impl_repo!` builds queries for.
-type Db = sqlx::Postgres;
+#[async_trait]
+impl Repo for PostgresRepo {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
 
-impl_repo!(PostgresRepo, Backend::Postgres);
+    async fn ping(&self) -> Result<(), DbError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(DbError::Unavailable)?;
+        Ok(())
+    }
 
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,28 +1,42 @@
+//! SQLite: the zero-config default. The domain SQL in `sql/` is compiled here with `Db = Sqlite`.
+
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
-use uuid::Uuid;
 
-use super::queries::*;
-use super::{Backend, DbError, NewMedia, NewUploadJob, Transition, UserRecord};
-use crate::model::media::{search_text, sort_name, CollectionRef, Media, MediaKind, MediaQuery, MediaSort};
-use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile, UploadJob, UploadPart};
-use crate::model::collection::{Collection, CollectionSummary, MembershipChange};
-use crate::model::Email;
-use crate::server::collections::{Missing, ReorderRefusal};
+use super::{Backend, DbError, Repo};
+use crate::server::clock::Clock;
+
+#[path = "sql/collections.rs"]
+mod collections;
+#[path = "sql/media.rs"]
+mod media;
+#[path = "sql/parts.rs"]
+mod parts;
+#[path = "sql/transcode.rs"]
+mod transcode;
+#[path = "sql/uploads.rs"]
+mod uploads;
+#[path = "sql/users.rs"]
+mod users;
+
+/// What the domain SQL files build queries for and implement the traits on.
+type Db = sqlx::Sqlite;
+type SqlRepo = SqliteRepo;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 #[derive(Debug, Clone)]
 pub struct SqliteRepo {
     pool: SqlitePool,
+    clock: Clock,
 }
 
 impl SqliteRepo {
-    pub async fn connect(url: &str) -> Result<Self, DbError> {
+    pub async fn connect(url: &str, clock: Clock) -> Result<Self, DbError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .foreign_keys(true)
@@ -41,7 +55,7 @@ impl SqliteRepo {
             .await
             .map_err(DbError::Unavailable)?;
         MIGRATOR.run(&pool).await?;
-        Ok(SqliteRepo { pool })
+        Ok(SqliteRepo { pool, clock })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -50,8 +64,28 @@ impl SqliteRepo {
 
     /// A transaction that takes SQLite's write lock at BEGIN, so two writers queue on the busy
     /// timeout instead of one failing when it upgrades a read lock.
-    pub(super) async fn begin_write(&self) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error> {
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'_, Db>, sqlx::Error> {
         self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}
+
+#[async_trait]
+impl Repo for SqliteRepo {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn ping(&self) -> Result<(), DbError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(DbError::Unavailable)?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
     }
 }
 
@@ -64,11 +98,6 @@ fn sqlite_parent_dir(url: &str) -> Option<std::path::PathBuf> {
     }
     std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()).map(|p| p.to_path_buf())
 }
-
-/// The database `impl_repo!` builds queries for.
-type Db = sqlx::Sqlite;
-
-impl_repo!(SqliteRepo, Backend::Sqlite);
 
 #[cfg(test)]
 mod tests {

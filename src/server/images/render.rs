@@ -1,235 +1,21 @@
-//! The local image origin: `/cdn/<key>?width=…` answered the way the resizing CDN answers it,
-//! for the embedded setup (and as an origin any pull CDN can sit in front of).
-//!
-//! Originals stream from the store with Range support (videos seek); image variants are made
-//! once on the blocking pool, kept on disk under `<data>/cache/<key>/`, and sent with an ETag
-//! and a year-long immutable Cache-Control: a key never changes content.
+//! Decoding (with limits), cropping, resizing and encoding a variant. CPU work: callers run it
+//! on the blocking pool.
 
-use std::hash::{Hash, Hasher};
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
 
-use axum::body::Body;
-use axum::extract::{Path as UrlPath, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
 use fast_image_resize as fr;
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 
+use super::OriginError;
 use crate::cdn::{FocusCoordinate, Format, Gravity, Transform};
-use crate::server::state::AppState;
 
-/// Originals larger than this are served but not transformed.
-const MAX_SOURCE_BYTES: u64 = 100 * 1024 * 1024;
 /// A decompression bomb is a small file that claims enormous dimensions; refuse before decoding.
 const MAX_SOURCE_PIXELS: u64 = 120_000_000;
 const MAX_DECODE_BYTES: u64 = 1024 * 1024 * 1024;
 const DEFAULT_QUALITY: u8 = 80;
-const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
-
-#[derive(Debug, thiserror::Error)]
-pub enum OriginError {
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("no such object")]
-    NotFound,
-    #[error("{0}")]
-    Unprocessable(String),
-    #[error("store unavailable: {0}")]
-    Store(String),
-    #[error("internal: {0}")]
-    Internal(String),
-}
-
-impl IntoResponse for OriginError {
-    fn into_response(self) -> Response {
-        let status = match &self {
-            OriginError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            OriginError::NotFound => StatusCode::NOT_FOUND,
-            OriginError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            OriginError::Store(_) => StatusCode::BAD_GATEWAY,
-            OriginError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        let message = match &self {
-            OriginError::Store(e) | OriginError::Internal(e) => {
-                tracing::error!(error = %e, "image origin failed");
-                "the image could not be served".to_string()
-            }
-            other => other.to_string(),
-        };
-        (status, [(header::CACHE_CONTROL, "no-store")], message).into_response()
-    }
-}
-
-/// `GET /cdn/{*key}`
-pub async fn serve(
-    State(state): State<AppState>,
-    UrlPath(key): UrlPath<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, OriginError> {
-    validate_key(&key)?;
-    let transform = Transform::parse_query(query.as_deref().unwrap_or("")).map_err(OriginError::BadRequest)?;
-    if transform.is_identity() {
-        return stream_original(&state, &key, &headers).await;
-    }
-    let accepts_webp = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("image/webp"));
-    let etag = variant_etag(&key, &transform, accepts_webp);
-    if if_none_match(&headers, &etag) {
-        return Ok(not_modified(&etag));
-    }
-    let cache_path = cache_path(&state.data_dir, &key, &transform, accepts_webp);
-    if let Ok(bytes) = tokio::fs::read(&cache_path).await {
-        // A cached file keeps its bytes' format; it is sniffed again when served.
-        return Ok(variant_response(bytes, OutputFormat::Unknown, &etag));
-    }
-
-    let head = state.storage.head(&key).await.map_err(|e| OriginError::Store(e.to_string()))?.ok_or(OriginError::NotFound)?;
-    let is_image = head.content_type.as_deref().is_some_and(|t| t.starts_with("image/") && t != "image/svg+xml");
-    if !is_image {
-        // Parameters only mean something for images; anything else is served as it is.
-        return stream_original(&state, &key, &headers).await;
-    }
-    if head.size > MAX_SOURCE_BYTES {
-        return Err(OriginError::Unprocessable(format!(
-            "the original is {} bytes; images over {MAX_SOURCE_BYTES} bytes are served only as they are",
-            head.size
-        )));
-    }
-    let original = state.storage.get_bytes(&key).await.map_err(|e| OriginError::Store(e.to_string()))?.ok_or(OriginError::NotFound)?;
-    let (bytes, format) = tokio::task::spawn_blocking(move || render(&original, &transform, accepts_webp))
-        .await
-        .map_err(|e| OriginError::Internal(e.to_string()))??;
-    let path = cache_path;
-    if let Err(e) = write_atomically(&path, &bytes).await {
-        tracing::warn!(error = %e, path = %path.display(), "could not cache a variant");
-    }
-    Ok(variant_response(bytes, format, &etag))
-}
-
-fn validate_key(key: &str) -> Result<(), OriginError> {
-    let bad = key.is_empty()
-        || key.len() > 1024
-        || key.starts_with('/')
-        || key.split('/').any(|s| s.is_empty() || s == "." || s == "..")
-        || key.chars().any(|c| c.is_control());
-    if bad {
-        Err(OriginError::BadRequest("not an object key".into()))
-    } else {
-        Ok(())
-    }
-}
-
-async fn stream_original(state: &AppState, key: &str, headers: &HeaderMap) -> Result<Response, OriginError> {
-    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
-    let object = state
-        .storage
-        .get_stream(key, range)
-        .await
-        .map_err(|e| OriginError::Store(e.to_string()))?
-        .ok_or(OriginError::NotFound)?;
-    if let Some(etag) = &object.etag {
-        if if_none_match(headers, etag) {
-            return Ok(not_modified(etag));
-        }
-    }
-    let status = if object.content_range.is_some() { StatusCode::PARTIAL_CONTENT } else { StatusCode::OK };
-    let mut response = Response::builder()
-        .status(status)
-        .header(header::CACHE_CONTROL, CACHE_CONTROL)
-        .header(header::ACCEPT_RANGES, "bytes")
-        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    if let Some(t) = &object.content_type {
-        response = response.header(header::CONTENT_TYPE, t);
-    }
-    if let Some(len) = object.content_length {
-        response = response.header(header::CONTENT_LENGTH, len);
-    }
-    if let Some(r) = &object.content_range {
-        response = response.header(header::CONTENT_RANGE, r);
-    }
-    if let Some(e) = &object.etag {
-        response = response.header(header::ETAG, e);
-    }
-    response.body(object.body).map_err(|e| OriginError::Internal(e.to_string()))
-}
-
-fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|candidate| candidate.trim() == etag || candidate.trim() == "*"))
-}
-
-fn not_modified(etag: &str) -> Response {
-    let mut response = StatusCode::NOT_MODIFIED.into_response();
-    if let Ok(value) = HeaderValue::from_str(etag) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
-    response
-}
-
-fn variant_response(bytes: Vec<u8>, format: OutputFormat, etag: &str) -> Response {
-    let format = match format {
-        OutputFormat::Unknown => match image::guess_format(&bytes) {
-            Ok(ImageFormat::Jpeg) => OutputFormat::Jpeg,
-            Ok(ImageFormat::WebP) => OutputFormat::Webp,
-            _ => OutputFormat::Png,
-        },
-        known => known,
-    };
-    let mut response = Response::new(Body::from(bytes));
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.mime()));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
-    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    if let Ok(value) = HeaderValue::from_str(etag) {
-        headers.insert(header::ETAG, value);
-    }
-    response
-}
-
-/// A key's content never changes, so the variant's identity is the key, the canonical
-/// parameters and the format chosen for this browser.
-fn variant_etag(key: &str, transform: &Transform, accepts_webp: bool) -> String {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    key.hash(&mut hasher);
-    transform.query().hash(&mut hasher);
-    (transform.format == Some(Format::Auto) && accepts_webp).hash(&mut hasher);
-    format!("\"v{:016x}\"", hasher.finish())
-}
-
-/// `<data>/cache/<key>/<query>[.webp]`: all of an item's variants in one directory, so a delete
-/// removes them together.
-fn cache_path(data_dir: &Path, key: &str, transform: &Transform, accepts_webp: bool) -> PathBuf {
-    let auto_webp = transform.format == Some(Format::Auto) && accepts_webp;
-    let mut name = transform.query().replace(['/', '\\'], "_");
-    if auto_webp {
-        name.push_str(".webp");
-    }
-    variant_dir(data_dir, key).join(name)
-}
-
-pub fn variant_dir(data_dir: &Path, key: &str) -> PathBuf {
-    data_dir.join("cache").join(key)
-}
-
-async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir).await?;
-    }
-    let tmp = path.with_extension(format!("tmp{}", uuid::Uuid::new_v4().simple()));
-    tokio::fs::write(&tmp, bytes).await?;
-    tokio::fs::rename(&tmp, path).await
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OutputFormat {
+pub(super) enum OutputFormat {
     Jpeg,
     Png,
     Webp,
@@ -238,7 +24,7 @@ enum OutputFormat {
 }
 
 impl OutputFormat {
-    fn mime(self) -> &'static str {
+    pub(super) fn mime(self) -> &'static str {
         match self {
             OutputFormat::Jpeg => "image/jpeg",
             OutputFormat::Png => "image/png",
@@ -254,7 +40,11 @@ pub fn render_variant(original: &[u8], transform: &Transform, accepts_webp: bool
 }
 
 /// Decode (with limits), crop, resize, encode. Runs on the blocking pool.
-fn render(original: &[u8], transform: &Transform, accepts_webp: bool) -> Result<(Vec<u8>, OutputFormat), OriginError> {
+pub(super) fn render(
+    original: &[u8],
+    transform: &Transform,
+    accepts_webp: bool,
+) -> Result<(Vec<u8>, OutputFormat), OriginError> {
     let reader = ImageReader::new(Cursor::new(original))
         .with_guessed_format()
         .map_err(|e| OriginError::Unprocessable(format!("unreadable image: {e}")))?;
@@ -305,7 +95,9 @@ fn encode(image: &DynamicImage, format: OutputFormat, quality: u8) -> Result<Vec
                 .map_err(|e| OriginError::Internal(e.to_string()))?;
         }
         OutputFormat::Png | OutputFormat::Unknown => {
-            image.write_to(&mut Cursor::new(&mut out), ImageFormat::Png).map_err(|e| OriginError::Internal(e.to_string()))?;
+            image
+                .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+                .map_err(|e| OriginError::Internal(e.to_string()))?;
         }
         OutputFormat::Webp => {
             let rgba = image.to_rgba8();
@@ -405,7 +197,9 @@ mod tests {
     }
 
     fn image(w: u32, h: u32) -> DynamicImage {
-        DynamicImage::ImageRgb8(image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])))
+        DynamicImage::ImageRgb8(image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        }))
     }
 
     #[test]

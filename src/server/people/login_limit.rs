@@ -32,7 +32,9 @@ pub struct LoginLimiter {
 impl Default for LoginLimiter {
     fn default() -> Self {
         let quota = |burst: u32, refill: Duration| {
-            Quota::with_period(refill).expect("non-zero period").allow_burst(NonZeroU32::new(burst).expect("non-zero burst"))
+            Quota::with_period(refill)
+                .expect("non-zero period")
+                .allow_burst(NonZeroU32::new(burst).expect("non-zero burst"))
         };
         LoginLimiter {
             by_ip: RateLimiter::keyed(quota(IP_BURST, IP_REFILL)),
@@ -102,8 +104,14 @@ mod tests {
         assert!(limiter.check(Some("10.0.1.1".parse().unwrap()), "admin@example.com ").is_ok());
         let wait = limiter.failed("admin@example.com").unwrap_err();
         assert!(wait > Duration::ZERO && wait <= ACCOUNT_REFILL);
-        assert!(limiter.check(Some("10.0.1.2".parse().unwrap()), "ADMIN@example.com").is_err(), "paused, from anywhere");
-        assert!(limiter.check(Some("10.0.1.1".parse().unwrap()), "other@example.com").is_ok(), "other accounts unaffected");
+        assert!(
+            limiter.check(Some("10.0.1.2".parse().unwrap()), "ADMIN@example.com").is_err(),
+            "paused, from anywhere"
+        );
+        assert!(
+            limiter.check(Some("10.0.1.1".parse().unwrap()), "other@example.com").is_ok(),
+            "other accounts unaffected"
+        );
     }
 
     #[test]

@@ -5,13 +5,18 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use secrecy::SecretString;
 use serde::Deserialize;
 use url::Url;
 
 use crate::model::Email;
+
+mod uploads;
+
+use crate::server::db::Backend;
+use uploads::{parse_upload_config, RawUploads};
+pub use uploads::{UploadConfig, DEFAULT_ALLOWED_TYPES};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{var}: {reason}")]
@@ -20,7 +25,7 @@ pub struct ConfigError {
     pub reason: String,
 }
 
-fn bad(var: &'static str, reason: impl Into<String>) -> ConfigError {
+pub(super) fn bad(var: &'static str, reason: impl Into<String>) -> ConfigError {
     ConfigError { var, reason: reason.into() }
 }
 
@@ -54,28 +59,16 @@ struct RawEnv {
 }
 
 #[derive(Debug, Clone)]
-pub enum DatabaseKind {
-    Sqlite,
-    Postgres,
-}
-
-#[derive(Debug, Clone)]
 pub struct DatabaseConfig {
     pub url: String,
-    pub kind: DatabaseKind,
+    pub backend: Backend,
 }
 
 /// Where object bytes live.
 #[derive(Debug, Clone)]
 pub enum StorageConfig {
     /// An S3-compatible service run by someone else (R2 in production).
-    External {
-        endpoint: Url,
-        bucket: String,
-        region: String,
-        access_key_id: String,
-        secret_access_key: SecretString,
-    },
+    External { endpoint: Url, bucket: String, region: String, access_key_id: String, secret_access_key: SecretString },
     /// The store this process serves itself on loopback; credentials are made on first start.
     Embedded { addr: SocketAddr, bucket: String, region: String },
 }
@@ -85,64 +78,6 @@ pub struct AdminConfig {
     pub email: Email,
     /// `None` only in the embedded setup: a password is then generated and logged once.
     pub password: Option<SecretString>,
-}
-
-/// What may be uploaded, and how long an upload may take.
-#[derive(Debug, Clone)]
-pub struct UploadConfig {
-    /// Exact MIME types (lower case) a file may declare.
-    pub allowed_types: Vec<String>,
-    /// Largest file. One PUT carries at most 5 GiB; bigger files must be above the multipart threshold.
-    pub max_bytes: u64,
-    /// Most files in one batch.
-    pub max_files: usize,
-    /// How long a presigned upload URL stays valid.
-    pub url_ttl: Duration,
-    /// How often the sweeper looks for uploads whose URL expired.
-    pub sweep_interval: Duration,
-    /// How long after its URL expired an unfinished file is given up on. A PUT that started
-    /// just before expiry may still be running (S3 checks the signature when a request starts).
-    pub sweep_grace: Duration,
-    /// Files this large or larger go up in parts (S3 multipart), resumably.
-    pub multipart_threshold: u64,
-    /// A multipart upload with no progress for this long is aborted by the sweeper.
-    pub multipart_abandon: Duration,
-    /// How long one part's URL stays valid; an expired one is simply signed again.
-    pub part_url_ttl: Duration,
-    /// Make HLS renditions of videos in the background (needs `ffmpeg` on PATH).
-    pub transcode: bool,
-}
-
-pub const DEFAULT_ALLOWED_TYPES: &[&str] = &[
-    "image/jpeg",
-    "image/png",
-    "image/gif",
-    "image/webp",
-    "image/avif",
-    "image/heic",
-    "image/heif",
-    "image/tiff",
-    "video/mp4",
-    "video/webm",
-    "video/quicktime",
-    "video/ogg",
-];
-
-impl Default for UploadConfig {
-    fn default() -> Self {
-        UploadConfig {
-            allowed_types: DEFAULT_ALLOWED_TYPES.iter().map(|t| t.to_string()).collect(),
-            max_bytes: 5 * 1024 * 1024 * 1024,
-            max_files: 1000,
-            url_ttl: Duration::from_secs(3600),
-            sweep_interval: Duration::from_secs(60),
-            sweep_grace: Duration::from_secs(15 * 60),
-            multipart_threshold: 64 * 1024 * 1024,
-            multipart_abandon: Duration::from_secs(24 * 3600),
-            part_url_ttl: Duration::from_secs(15 * 60),
-            transcode: false,
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -171,9 +106,7 @@ impl Config {
             Err(e) if e.not_found() => {}
             Err(e) => return Err(bad(".env", e.to_string())),
         }
-        let raw: RawEnv = envy::prefixed("VITRINE_")
-            .from_env()
-            .map_err(|e| bad("VITRINE_*", e.to_string()))?;
+        let raw: RawEnv = envy::prefixed("VITRINE_").from_env().map_err(|e| bad("VITRINE_*", e.to_string()))?;
         Config::from_raw(raw)
     }
 
@@ -195,7 +128,7 @@ impl Config {
         let database = match non_empty(raw.database_url) {
             None => DatabaseConfig {
                 url: format!("sqlite://{}/vitrine.db?mode=rwc", data_dir.display()),
-                kind: DatabaseKind::Sqlite,
+                backend: Backend::Sqlite,
             },
             Some(url) => parse_database_url(url)?,
         };
@@ -216,12 +149,10 @@ impl Config {
             }
             Some(endpoint) => {
                 let endpoint = parse_http_url("VITRINE_S3_ENDPOINT", &endpoint)?;
-                let access_key_id = non_empty(raw.s3_access_key_id).ok_or_else(|| {
-                    bad("VITRINE_S3_ACCESS_KEY_ID", "required when VITRINE_S3_ENDPOINT is set")
-                })?;
-                let secret = non_empty(raw.s3_secret_access_key).ok_or_else(|| {
-                    bad("VITRINE_S3_SECRET_ACCESS_KEY", "required when VITRINE_S3_ENDPOINT is set")
-                })?;
+                let access_key_id = non_empty(raw.s3_access_key_id)
+                    .ok_or_else(|| bad("VITRINE_S3_ACCESS_KEY_ID", "required when VITRINE_S3_ENDPOINT is set"))?;
+                let secret = non_empty(raw.s3_secret_access_key)
+                    .ok_or_else(|| bad("VITRINE_S3_SECRET_ACCESS_KEY", "required when VITRINE_S3_ENDPOINT is set"))?;
                 StorageConfig::External {
                     endpoint,
                     bucket,
@@ -232,12 +163,10 @@ impl Config {
             }
         };
 
-        let cdn_base_url = non_empty(raw.cdn_base_url)
-            .map(|s| parse_http_url("VITRINE_CDN_BASE_URL", &s))
-            .transpose()?;
-        let public_base_url = non_empty(raw.public_base_url)
-            .map(|s| parse_http_url("VITRINE_PUBLIC_BASE_URL", &s))
-            .transpose()?;
+        let cdn_base_url =
+            non_empty(raw.cdn_base_url).map(|s| parse_http_url("VITRINE_CDN_BASE_URL", &s)).transpose()?;
+        let public_base_url =
+            non_empty(raw.public_base_url).map(|s| parse_http_url("VITRINE_PUBLIC_BASE_URL", &s)).transpose()?;
 
         let email = match non_empty(raw.admin_email) {
             None => Email::parse(DEFAULT_ADMIN_EMAIL).expect("the default email is valid"),
@@ -263,7 +192,9 @@ impl Config {
                 for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                     match part.parse::<u32>() {
                         Ok(w) if (16..=crate::cdn::MAX_DIMENSION).contains(&w) => widths.push(w),
-                        _ => return Err(bad("VITRINE_IMAGE_WIDTHS", format!("'{part}' is not a width from 16 to 8192"))),
+                        _ => {
+                            return Err(bad("VITRINE_IMAGE_WIDTHS", format!("'{part}' is not a width from 16 to 8192")))
+                        }
                     }
                 }
                 if widths.is_empty() {
@@ -288,103 +219,18 @@ impl Config {
     }
 }
 
-struct RawUploads {
-    allowed_types: Option<String>,
-    max_bytes: Option<String>,
-    max_files: Option<String>,
-    url_ttl_secs: Option<String>,
-    sweep_interval_secs: Option<String>,
-    sweep_grace_secs: Option<String>,
-    multipart_threshold_bytes: Option<String>,
-    multipart_abandon_secs: Option<String>,
-    part_url_ttl_secs: Option<String>,
-    transcode: Option<String>,
-}
-
-fn parse_upload_config(raw: &RawUploads) -> Result<UploadConfig, ConfigError> {
-    let defaults = UploadConfig::default();
-    let allowed_types = match non_empty(raw.allowed_types.clone()) {
-        None => defaults.allowed_types,
-        Some(list) => {
-            let types: Vec<String> = list.split(',').map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty()).collect();
-            if let Some(bad_type) = types.iter().find(|t| !is_mime_type(t)) {
-                return Err(bad("VITRINE_UPLOAD_ALLOWED_TYPES", format!("'{bad_type}' is not a MIME type like image/png")));
-            }
-            if types.is_empty() {
-                return Err(bad("VITRINE_UPLOAD_ALLOWED_TYPES", "lists no type"));
-            }
-            types
-        }
-    };
-    let number = |var: &'static str, value: &Option<String>, min: u64, max: u64| -> Result<Option<u64>, ConfigError> {
-        match non_empty(value.clone()) {
-            None => Ok(None),
-            Some(v) => match v.parse::<u64>() {
-                Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
-                _ => Err(bad(var, format!("'{v}' is not a whole number from {min} to {max}"))),
-            },
-        }
-    };
-    // One PUT carries at most 5 GiB; multipart uploads take up to 10,000 parts of up to 5 GiB.
-    const FIVE_TIB: u64 = 5 * 1024 * 1024 * 1024 * 1024;
-    Ok(UploadConfig {
-        allowed_types,
-        max_bytes: number("VITRINE_UPLOAD_MAX_BYTES", &raw.max_bytes, 1, FIVE_TIB)?.unwrap_or(defaults.max_bytes),
-        max_files: number("VITRINE_UPLOAD_MAX_FILES", &raw.max_files, 1, 10_000)?
-            .map(|n| n as usize)
-            .unwrap_or(defaults.max_files),
-        url_ttl: number("VITRINE_UPLOAD_URL_TTL_SECS", &raw.url_ttl_secs, 1, 7 * 24 * 3600)?
-            .map(Duration::from_secs)
-            .unwrap_or(defaults.url_ttl),
-        sweep_interval: number("VITRINE_UPLOAD_SWEEP_INTERVAL_SECS", &raw.sweep_interval_secs, 1, 24 * 3600)?
-            .map(Duration::from_secs)
-            .unwrap_or(defaults.sweep_interval),
-        sweep_grace: number("VITRINE_UPLOAD_SWEEP_GRACE_SECS", &raw.sweep_grace_secs, 0, 7 * 24 * 3600)?
-            .map(Duration::from_secs)
-            .unwrap_or(defaults.sweep_grace),
-        multipart_threshold: number(
-            "VITRINE_UPLOAD_MULTIPART_THRESHOLD_BYTES",
-            &raw.multipart_threshold_bytes,
-            crate::model::upload::MIN_PART_SIZE,
-            5 * 1024 * 1024 * 1024,
-        )?
-        .unwrap_or(defaults.multipart_threshold),
-        multipart_abandon: number("VITRINE_UPLOAD_MULTIPART_ABANDON_SECS", &raw.multipart_abandon_secs, 0, 30 * 24 * 3600)?
-            .map(Duration::from_secs)
-            .unwrap_or(defaults.multipart_abandon),
-        part_url_ttl: number("VITRINE_UPLOAD_PART_URL_TTL_SECS", &raw.part_url_ttl_secs, 1, 7 * 24 * 3600)?
-            .map(Duration::from_secs)
-            .unwrap_or(defaults.part_url_ttl),
-        transcode: match non_empty(raw.transcode.clone()).as_deref() {
-            None | Some("0") => false,
-            Some("1") => true,
-            Some(other) => return Err(bad("VITRINE_TRANSCODE", format!("'{other}' is not 0 or 1"))),
-        },
-    })
-}
-
-/// `type/subtype` of token characters, as in RFC 6838.
-fn is_mime_type(value: &str) -> bool {
-    let token = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c));
-    matches!(value.split_once('/'), Some((top, sub)) if token(top) && token(sub))
-}
-
-fn non_empty(value: Option<String>) -> Option<String> {
+pub(super) fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
 fn parse_database_url(url: String) -> Result<DatabaseConfig, ConfigError> {
-    let kind = if url.starts_with("sqlite:") {
-        DatabaseKind::Sqlite
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        DatabaseKind::Postgres
-    } else {
+    let Some(backend) = Backend::of_url(&url) else {
         return Err(bad(
             "VITRINE_DATABASE_URL",
             "must start with sqlite:// or postgres:// (e.g. postgres://user@host/vitrine)",
         ));
     };
-    Ok(DatabaseConfig { url, kind })
+    Ok(DatabaseConfig { url, backend })
 }
 
 fn parse_http_url(var: &'static str, value: &str) -> Result<Url, ConfigError> {
@@ -415,7 +261,7 @@ mod tests {
     #[test]
     fn empty_environment_gives_the_embedded_setup() {
         let config = Config::from_raw(RawEnv::default()).unwrap();
-        assert!(matches!(config.database.kind, DatabaseKind::Sqlite));
+        assert_eq!(config.database.backend, Backend::Sqlite);
         assert_eq!(config.database.url, "sqlite://./data/vitrine.db?mode=rwc");
         match config.storage {
             StorageConfig::Embedded { addr, bucket, region } => {
@@ -433,9 +279,9 @@ mod tests {
     fn upload_limits_have_sane_defaults_and_can_be_set() {
         let defaults = Config::from_raw(RawEnv::default()).unwrap().uploads;
         assert_eq!(defaults.max_bytes, 5 * 1024 * 1024 * 1024);
-        assert!(defaults.allowed_types.contains(&"image/jpeg".to_string()));
-        assert!(defaults.allowed_types.contains(&"video/mp4".to_string()));
-        assert!(!defaults.allowed_types.iter().any(|t| t.contains("svg")), "SVG can carry scripts");
+        let allowed = |t: &str| defaults.allowed_types.iter().any(|a| a.as_str() == t);
+        assert!(allowed("image/jpeg") && allowed("video/mp4") && allowed("image/heic"));
+        assert!(!defaults.allowed_types.iter().any(|t| t.as_str().contains("svg")), "SVG can carry scripts");
         let raw = RawEnv {
             upload_allowed_types: Some(" Image/PNG ,video/mp4".into()),
             upload_max_bytes: Some("1048576".into()),
@@ -443,15 +289,16 @@ mod tests {
             ..Default::default()
         };
         let set = Config::from_raw(raw).unwrap().uploads;
-        assert_eq!(set.allowed_types, vec!["image/png".to_string(), "video/mp4".to_string()]);
+        let set_types: Vec<&str> = set.allowed_types.iter().map(|t| t.as_str()).collect();
+        assert_eq!(set_types, ["image/png", "video/mp4"]);
         assert_eq!(set.max_bytes, 1_048_576);
-        assert_eq!(set.url_ttl, Duration::from_secs(5));
+        assert_eq!(set.url_ttl, std::time::Duration::from_secs(5));
     }
 
     #[test]
     fn postgres_url_switches_backend() {
         let raw = RawEnv { database_url: Some("postgres://postgres@127.0.0.1/v".into()), ..Default::default() };
-        assert!(matches!(Config::from_raw(raw).unwrap().database.kind, DatabaseKind::Postgres));
+        assert_eq!(Config::from_raw(raw).unwrap().database.backend, Backend::Postgres);
     }
 
     #[test]
@@ -463,9 +310,15 @@ mod tests {
             (RawEnv { s3_bucket: Some("Bad_Bucket".into()), ..Default::default() }, "VITRINE_S3_BUCKET"),
             (RawEnv { admin_email: Some("nobody".into()), ..Default::default() }, "VITRINE_ADMIN_EMAIL"),
             (RawEnv { admin_password: Some("short".into()), ..Default::default() }, "VITRINE_ADMIN_PASSWORD"),
-            (RawEnv { upload_allowed_types: Some("image/png, nonsense".into()), ..Default::default() }, "VITRINE_UPLOAD_ALLOWED_TYPES"),
+            (
+                RawEnv { upload_allowed_types: Some("image/png, nonsense".into()), ..Default::default() },
+                "VITRINE_UPLOAD_ALLOWED_TYPES",
+            ),
             (RawEnv { upload_max_bytes: Some("-5".into()), ..Default::default() }, "VITRINE_UPLOAD_MAX_BYTES"),
-            (RawEnv { upload_max_bytes: Some("6000000000000".into()), ..Default::default() }, "VITRINE_UPLOAD_MAX_BYTES"),
+            (
+                RawEnv { upload_max_bytes: Some("6000000000000".into()), ..Default::default() },
+                "VITRINE_UPLOAD_MAX_BYTES",
+            ),
             (
                 RawEnv { upload_multipart_threshold_bytes: Some("1000".into()), ..Default::default() },
                 "VITRINE_UPLOAD_MULTIPART_THRESHOLD_BYTES",

@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::model::ObjectKey;
 use crate::server::state::AppState;
 
 /// A job "running" this long without finishing belongs to a worker that died.
@@ -48,19 +49,19 @@ pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
 
 /// Claims and runs one job; the video it was for, if there was one.
 pub async fn transcode_next(state: &AppState) -> Result<Option<Uuid>, AppError> {
-    let stale_before = chrono::Utc::now() - chrono::Duration::from_std(STALE_AFTER).unwrap_or_default();
+    let stale_before = state.clock.now() - chrono::Duration::from_std(STALE_AFTER).unwrap_or_default();
     let Some(media_id) = state.repo.claim_transcode(stale_before, MAX_ATTEMPTS).await? else { return Ok(None) };
     let outcome = transcode(state, media_id).await;
     match &outcome {
         Ok(key) => tracing::info!(%media_id, %key, "HLS renditions made"),
         Err(e) => tracing::warn!(%media_id, error = %e, "transcode failed"),
     }
-    let outcome = outcome.as_deref().map_err(String::as_str);
+    let outcome = outcome.as_ref().map_err(String::as_str);
     state.repo.finish_transcode(media_id, outcome).await?;
     Ok(Some(media_id))
 }
 
-async fn transcode(state: &AppState, media_id: Uuid) -> Result<String, String> {
+async fn transcode(state: &AppState, media_id: Uuid) -> Result<ObjectKey, String> {
     let media = state.repo.find_media(media_id).await.map_err(|e| e.to_string())?.ok_or("the video was deleted")?;
     let work = state.data_dir.join("transcode").join(media_id.to_string());
     let _ = tokio::fs::remove_dir_all(&work).await;
@@ -73,7 +74,11 @@ async fn transcode(state: &AppState, media_id: Uuid) -> Result<String, String> {
         let height = media.height.unwrap_or(720);
         let rungs: Vec<(u32, &str)> = {
             let fitting: Vec<_> = LADDER.iter().copied().filter(|(h, _)| *h <= height).collect();
-            if fitting.is_empty() { vec![(height.max(2) & !1, LADDER[0].1)] } else { fitting }
+            if fitting.is_empty() {
+                vec![(height.max(2) & !1, LADDER[0].1)]
+            } else {
+                fitting
+            }
         };
         let out = work.join("hls");
         tokio::fs::create_dir_all(&out).await.map_err(|e| e.to_string())?;
@@ -83,10 +88,9 @@ async fn transcode(state: &AppState, media_id: Uuid) -> Result<String, String> {
             let bandwidth = bitrate.trim_end_matches('k').parse::<u64>().unwrap_or(1000) * 1000;
             master.push_str(&format!("#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION=x{h}\n{h}p.m3u8\n"));
         }
-        tokio::fs::write(out.join("master.m3u8"), master).await.map_err(|e| e.to_string())?;
-        let prefix = format!("{}.hls", media.object_key);
-        upload_dir(state, &out, &prefix).await?;
-        Ok(format!("{prefix}/master.m3u8"))
+        tokio::fs::write(out.join(ObjectKey::HLS_MASTER), master).await.map_err(|e| e.to_string())?;
+        upload_dir(state, &out, &media.object_key).await?;
+        Ok(media.object_key.hls_master())
     }
     .await;
     let _ = tokio::fs::remove_dir_all(&work).await;
@@ -114,8 +118,8 @@ async fn ffmpeg_rendition(original: &Path, out: &Path, height: u32, bitrate: &st
     }
 }
 
-/// Puts every file of `dir` under `prefix/` with its HLS content type.
-async fn upload_dir(state: &AppState, dir: &Path, prefix: &str) -> Result<(), String> {
+/// Puts every file of `dir` among the video's renditions, with its HLS content type.
+async fn upload_dir(state: &AppState, dir: &Path, video: &ObjectKey) -> Result<(), String> {
     let mut entries = tokio::fs::read_dir(dir).await.map_err(|e| e.to_string())?;
     let mut files: Vec<PathBuf> = Vec::new();
     while let Some(entry) = entries.next_entry().await.map_err(|e| e.to_string())? {
@@ -127,7 +131,7 @@ async fn upload_dir(state: &AppState, dir: &Path, prefix: &str) -> Result<(), St
         let name = path.file_name().and_then(|n| n.to_str()).ok_or("odd file name")?.to_string();
         let content_type = if name.ends_with(".m3u8") { "application/vnd.apple.mpegurl" } else { "video/mp2t" };
         let bytes = tokio::fs::read(&path).await.map_err(|e| e.to_string())?;
-        state.storage.put_bytes(&format!("{prefix}/{name}"), content_type, bytes).await.map_err(|e| e.to_string())?;
+        state.storage.put_bytes(&video.hls_file(&name), content_type, bytes).await.map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! The library's server side: how items are shown (URLs from the one builder in `cdn`,
-//! placeholders from thumbhashes), edited and deleted.
+//! placeholders from thumbhashes), edited and deleted; and their optional HLS renditions.
+
+pub mod transcode;
 
 use base64::Engine;
 use uuid::Uuid;
@@ -7,27 +9,27 @@ use uuid::Uuid;
 use crate::cdn::{self, Transform};
 use crate::error::AppError;
 use crate::model::media::{Media, MediaDetail, MediaItem};
+use crate::model::text::{AltText, Title};
 use crate::server::state::AppState;
 
 /// The width of `src` for browsers that ignore `srcset`.
 const FALLBACK_WIDTH: u32 = 640;
 /// Width of the poster frame a video shows before it plays.
 const POSTER_WIDTH: u32 = 960;
-pub const MAX_TITLE_CHARS: usize = 200;
-pub const MAX_ALT_CHARS: usize = 1000;
 
 pub fn media_item(state: &AppState, media: Media) -> MediaItem {
-    let base = state.image_base();
+    let base = &state.image_base;
     let placeholder = media.thumbhash.as_deref().and_then(placeholder_data_url);
     if media.is_image() {
         let fallback = media.width.map_or(FALLBACK_WIDTH, |w| w.min(FALLBACK_WIDTH));
-        let url = cdn::image_url(&base, &media.object_key, &Transform::width(fallback));
-        let srcset = cdn::srcset(&base, &media.object_key, &state.image_widths, media.width);
+        let url = cdn::image_url(base, media.object_key.as_str(), &Transform::width(fallback));
+        let srcset = cdn::srcset(base, media.object_key.as_str(), &state.image_widths, media.width);
         MediaItem { media, url, srcset, placeholder, poster: None, hls: None }
     } else {
-        let url = cdn::image_url(&base, &media.object_key, &Transform::default());
-        let poster = media.poster_key.as_deref().map(|key| cdn::image_url(&base, key, &Transform::width(POSTER_WIDTH)));
-        let hls = media.hls_key.as_deref().map(|key| cdn::image_url(&base, key, &Transform::default()));
+        let url = cdn::image_url(base, media.object_key.as_str(), &Transform::default());
+        let poster =
+            media.poster_key.as_ref().map(|key| cdn::image_url(base, key.as_str(), &Transform::width(POSTER_WIDTH)));
+        let hls = media.hls_key.as_ref().map(|key| cdn::image_url(base, key.as_str(), &Transform::default()));
         MediaItem { media, url, srcset: String::new(), placeholder, poster, hls }
     }
 }
@@ -61,21 +63,9 @@ pub async fn detail(state: &AppState, id: Uuid) -> Result<MediaDetail, AppError>
     Ok(MediaDetail { item: media_item(state, media), collections })
 }
 
-/// A title or alt text as people typed it: trimmed, one line, not too long.
-fn clean_text(what: &str, value: &str, max: usize) -> Result<String, AppError> {
-    let value = value.trim();
-    if value.chars().count() > max {
-        return Err(AppError::invalid(format!("The {what} is longer than {max} characters.")));
-    }
-    if value.chars().any(|c| c.is_control()) {
-        return Err(AppError::invalid(format!("The {what} must be one line without control characters.")));
-    }
-    Ok(value.to_string())
-}
-
 pub async fn update(state: &AppState, id: Uuid, title: &str, alt_text: &str) -> Result<MediaItem, AppError> {
-    let title = clean_text("title", title, MAX_TITLE_CHARS)?;
-    let alt_text = clean_text("alt text", alt_text, MAX_ALT_CHARS)?;
+    let title = Title::parse(title).map_err(AppError::Invalid)?;
+    let alt_text = AltText::parse(alt_text).map_err(AppError::Invalid)?;
     let media = state
         .repo
         .update_media(id, &title, &alt_text)
@@ -104,10 +94,10 @@ pub async fn delete(state: &AppState, ids: &[Uuid]) -> Result<Vec<Uuid>, AppErro
                 tracing::warn!(error = %e, key = %poster, "store refused to delete a poster");
             }
         }
-        if let Some(hls) = &media.hls_key {
-            let prefix = hls.rsplit_once('/').map_or(hls.as_str(), |(dir, _)| dir);
-            if let Err(e) = state.storage.delete_prefix(&format!("{prefix}/")).await {
-                tracing::warn!(error = %e, %prefix, "store refused to delete HLS renditions");
+        if media.hls_key.is_some() {
+            let dir = media.object_key.hls_dir();
+            if let Err(e) = state.storage.delete_prefix(&dir).await {
+                tracing::warn!(error = %e, %dir, "store refused to delete HLS renditions");
             }
         }
         if let Err(e) = state.storage.delete(&media.object_key).await {

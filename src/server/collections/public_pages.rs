@@ -62,8 +62,10 @@ fn is_public_page(method: &Method, path: &str) -> bool {
 /// The slug of a gallery path, if it is one the cache can hold (slugs are `[a-z0-9-]`).
 fn gallery_slug(path: &str) -> Option<&str> {
     let slug = path.strip_prefix("/c/")?;
-    (!slug.is_empty() && slug.len() <= 200 && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
-        .then_some(slug)
+    (!slug.is_empty()
+        && slug.len() <= 200
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+    .then_some(slug)
 }
 
 pub async fn public_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -112,7 +114,13 @@ pub async fn public_pages(State(state): State<AppState>, request: Request, next:
         return respond(parts.headers, Encoded::Identity(bytes), etag, if_none_match.as_deref());
     };
     let gzip = gzip(&bytes);
-    let page = CachedPage { version, headers: parts.headers.clone(), body: bytes.clone(), gzip: gzip.clone(), etag: etag.clone() };
+    let page = CachedPage {
+        version,
+        headers: parts.headers.clone(),
+        body: bytes.clone(),
+        gzip: gzip.clone(),
+        etag: etag.clone(),
+    };
     state.gallery_pages.pages.insert(slug, page);
     let body = match (gzip, accepts_gzip) {
         (Some(gzip), true) => Encoded::Gzip(gzip),
@@ -134,15 +142,17 @@ fn without_hydration_data(page: Bytes) -> Bytes {
 
 /// Whether `Accept-Encoding` allows gzip (`gzip;q=0` refuses it).
 fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|coding| {
-        let mut parts = coding.split(';');
-        let name = parts.next().unwrap_or_default().trim();
-        let q = parts
-            .filter_map(|p| p.trim().strip_prefix("q="))
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
-        (name.eq_ignore_ascii_case("gzip") || name == "*") && q > 0.0
-    })
+    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
+        |coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && q > 0.0
+        },
+    )
 }
 
 enum Encoded {
@@ -152,7 +162,8 @@ enum Encoded {
 
 fn gzip(bytes: &[u8]) -> Option<Bytes> {
     use std::io::Write;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 8), flate2::Compression::default());
+    let mut encoder =
+        flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 8), flate2::Compression::default());
     encoder.write_all(bytes).ok()?;
     encoder.finish().ok().map(Bytes::from)
 }
@@ -168,8 +179,9 @@ fn respond(mut headers: HeaderMap, body: Encoded, etag: HeaderValue, if_none_mat
         }
         Encoded::Identity(_) => etag,
     };
-    let matches = if_none_match
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag.to_str().unwrap_or_default()));
+    let matches = if_none_match.is_some_and(|v| {
+        v.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag.to_str().unwrap_or_default())
+    });
     headers.insert(header::ETAG, etag);
     if matches {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
@@ -193,7 +205,8 @@ fn respond(mut headers: HeaderMap, body: Encoded, etag: HeaderValue, if_none_mat
 fn etag_of(bytes: &[u8]) -> HeaderValue {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut hasher);
-    HeaderValue::from_str(&format!("\"p{:016x}\"", hasher.finish())).unwrap_or_else(|_| HeaderValue::from_static("\"p\""))
+    HeaderValue::from_str(&format!("\"p{:016x}\"", hasher.finish()))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"p\""))
 }
 
 #[cfg(test)]
@@ -246,7 +259,9 @@ mod tests {
 
     #[test]
     fn hydration_data_after_the_document_is_dropped() {
-        let page = Bytes::from_static(b"<html><body><p>hi</p></body></html><!><script nonce=\"n\">__RESOLVED_RESOURCES=[];</script>");
+        let page = Bytes::from_static(
+            b"<html><body><p>hi</p></body></html><!><script nonce=\"n\">__RESOLVED_RESOURCES=[];</script>",
+        );
         assert_eq!(&without_hydration_data(page)[..], b"<html><body><p>hi</p></body></html>");
         assert_eq!(&without_hydration_data(Bytes::from_static(b"{}"))[..], b"{}");
     }

@@ -1,0 +1,248 @@
+//! The library: every item, newest first (or by name or size), filtered, searched, paged by
+//! keyset as you scroll; select many to delete; open one to edit its title and alt text.
+
+use std::collections::HashSet;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use uuid::Uuid;
+
+mod detail;
+mod grid;
+
+use crate::api::collections::{list_collections, AddToCollection};
+use crate::api::media::{delete_media, list_media, Deleted};
+use crate::components::require_user::RequireUser;
+use crate::model::media::{MediaCursor, MediaItem, MediaKind, MediaPage, MediaQuery, MediaSort};
+use detail::DetailPanel;
+use grid::{LoadMore, MediaTile};
+
+#[component]
+pub fn LibraryPage() -> impl IntoView {
+    view! {
+        <Title text="Library"/>
+        <RequireUser>
+            <LibraryView/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn LibraryView() -> impl IntoView {
+    let (compact, set_compact) = signal(false);
+    let search = RwSignal::new(String::new());
+    let kind = RwSignal::new(None::<MediaKind>);
+    let sort = RwSignal::new(MediaSort::Newest);
+    let query = Memo::new(move |_| MediaQuery {
+        kind: kind.get(),
+        search: Some(search.get()).filter(|s| !s.trim().is_empty()),
+        sort: sort.get(),
+        cursor: None,
+        limit: None,
+    });
+
+    // The first page renders on the server; later pages are appended as the sentinel scrolls
+    // into view. A new query starts over.
+    let first_page = Resource::new(move || query.get(), list_media);
+    let more = RwSignal::new(Vec::<MediaItem>::new());
+    let cursor = RwSignal::new(None::<Option<MediaCursor>>);
+    let removed = RwSignal::new(HashSet::<Uuid>::new());
+    let selected = RwSignal::new(HashSet::<Uuid>::new());
+    let anchor = RwSignal::new(None::<Uuid>);
+    let open = RwSignal::new(None::<Uuid>);
+    let banner = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        query.track();
+        more.set(Vec::new());
+        cursor.set(None);
+        selected.set(HashSet::new());
+    });
+
+    let load_more = Action::new(move |cursor: &MediaCursor| {
+        let query = MediaQuery { cursor: Some(cursor.clone()), ..query.get_untracked() };
+        list_media(query)
+    });
+    Effect::new(move |_| match load_more.value().get() {
+        Some(Ok(MediaPage { items, next_cursor })) => {
+            more.update(|m| m.extend(items));
+            cursor.set(Some(next_cursor));
+        }
+        Some(Err(e)) => banner.set(Some(format!("Could not load more: {e}"))),
+        None => {}
+    });
+
+    let delete = Action::new(move |ids: &Vec<Uuid>| delete_media(ids.clone()));
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(Deleted { deleted })) => {
+            removed.update(|r| r.extend(deleted.iter().copied()));
+            selected.update(|s| s.retain(|id| !deleted.contains(id)));
+            if open.get_untracked().is_some_and(|id| deleted.contains(&id)) {
+                open.set(None);
+            }
+            banner.set(Some(format!("Deleted {} item{}.", deleted.len(), if deleted.len() == 1 { "" } else { "s" })));
+        }
+        Some(Err(e)) => banner.set(Some(e.to_string())),
+        None => {}
+    });
+    let delete_selected = move |_| {
+        let ids: Vec<Uuid> = selected.get_untracked().into_iter().collect();
+        if ids.is_empty() {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            let question = format!(
+                "Delete {} item{} for good? This removes the files from storage.",
+                ids.len(),
+                if ids.len() == 1 { "" } else { "s" }
+            );
+            if !window().confirm_with_message(&question).unwrap_or(false) {
+                return;
+            }
+        }
+        delete.dispatch(ids);
+    };
+
+    // Add the selection to a collection.
+    let collections = Resource::new(|| (), |_| list_collections());
+    let target = RwSignal::new(String::new());
+    let add = ServerAction::<AddToCollection>::new();
+    Effect::new(move |_| match add.value().get() {
+        Some(Ok(change)) => banner.set(Some(format!(
+            "Added {} item{} ({} in the collection now).",
+            change.changed,
+            if change.changed == 1 { "" } else { "s" },
+            change.item_count
+        ))),
+        Some(Err(e)) => banner.set(Some(e.to_string())),
+        None => {}
+    });
+    let add_selected = move |_| {
+        let Ok(id) = target.get_untracked().parse::<Uuid>() else {
+            banner.set(Some("Choose a collection first.".into()));
+            return;
+        };
+        let mut media_ids: Vec<Uuid> = selected.get_untracked().into_iter().collect();
+        media_ids.sort();
+        add.dispatch(AddToCollection { id, media_ids });
+    };
+
+    let on_search = {
+        #[cfg(feature = "hydrate")]
+        let pending = StoredValue::new_local(None::<leptos::prelude::TimeoutHandle>);
+        move |ev: leptos::ev::Event| {
+            let value = event_target_value(&ev);
+            #[cfg(feature = "hydrate")]
+            {
+                // Wait for a pause in typing before asking the server.
+                if let Some(handle) = pending.get_value() {
+                    handle.clear();
+                }
+                let handle =
+                    set_timeout_with_handle(move || search.set(value), std::time::Duration::from_millis(250)).ok();
+                pending.set_value(handle);
+            }
+            #[cfg(not(feature = "hydrate"))]
+            search.set(value);
+        }
+    };
+
+    view! {
+        <div class="page-head">
+            <h1>"Library"</h1>
+            <button
+                class="toggle"
+                aria-pressed=move || compact.get().to_string()
+                on:click=move |_| set_compact.update(|c| *c = !*c)
+            >
+                {move || if compact.get() { "Comfortable view" } else { "Compact view" }}
+            </button>
+        </div>
+        <form class="toolbar" role="search" on:submit=|ev| ev.prevent_default()>
+            <input type="search" placeholder="Search titles and file names" aria-label="Search" on:input=on_search/>
+            <select aria-label="Kind" on:change=move |ev| kind.set(match event_target_value(&ev).as_str() {
+                "image" => Some(MediaKind::Image),
+                "video" => Some(MediaKind::Video),
+                _ => None,
+            })>
+                <option value="">"All kinds"</option>
+                <option value="image">"Images"</option>
+                <option value="video">"Videos"</option>
+            </select>
+            <select aria-label="Sort" on:change=move |ev| sort.set(match event_target_value(&ev).as_str() {
+                "name" => MediaSort::Name,
+                "largest" => MediaSort::Largest,
+                _ => MediaSort::Newest,
+            })>
+                <option value="newest">"Newest first"</option>
+                <option value="name">"Name"</option>
+                <option value="largest">"Largest first"</option>
+            </select>
+            <Show when=move || !selected.get().is_empty()>
+                <span class="selection">{move || format!("{} selected", selected.get().len())}</span>
+                <button type="button" class="danger" on:click=delete_selected disabled=move || delete.pending().get()>
+                    "Delete selected"
+                </button>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        let options = collections.await.unwrap_or_default();
+                        view! {
+                            <select aria-label="Collection" on:change=move |ev| target.set(event_target_value(&ev))>
+                                <option value="">"Add to collection…"</option>
+                                {options.into_iter().map(|s| view! {
+                                    <option value=s.collection.id.to_string()>{s.collection.title}</option>
+                                }).collect_view()}
+                            </select>
+                        }
+                    })}
+                </Suspense>
+                <button type="button" on:click=add_selected disabled=move || add.pending().get()>"Add"</button>
+                <button type="button" class="link" on:click=move |_| selected.set(HashSet::new())>"Clear"</button>
+            </Show>
+        </form>
+        {move || banner.get().map(|message| view! { <p class="notice" role="status">{message}</p> })}
+        <div class="library" class:with-detail=move || open.get().is_some()>
+            <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading the library…"</p> }>
+                {move || Suspend::new(async move {
+                    match first_page.await {
+                        Ok(page) if page.items.is_empty() => {
+                            let filtered = query.get_untracked() != MediaQuery::default();
+                            view! {
+                                <p class="empty">
+                                    {if filtered {
+                                        view! { "Nothing matches. Try another search or kind." }.into_any()
+                                    } else {
+                                        view! { "Nothing here yet. Upload photos and videos from the " <a href="/uploads">"Uploads"</a> " page." }.into_any()
+                                    }}
+                                </p>
+                            }.into_any()
+                        }
+                        Ok(page) => {
+                            let first_cursor = page.next_cursor.clone();
+                            let first_items = page.items;
+                            let all = Memo::new(move |_| {
+                                let removed = removed.get();
+                                first_items.iter().cloned().chain(more.get()).filter(|i| !removed.contains(&i.media.id)).collect::<Vec<_>>()
+                            });
+                            let all_ids = Signal::derive(move || all.with(|items| items.iter().map(|i| i.media.id).collect::<Vec<_>>()));
+                            // The first rows are above the fold: load them at once.
+                            let eager: HashSet<Uuid> = all.with_untracked(|items| items.iter().take(8).map(|i| i.media.id).collect());
+                            let next = move || cursor.get().unwrap_or_else(|| first_cursor.clone());
+                            view! {
+                                <section class="media-grid" class:compact=move || compact.get() role="listbox"
+                                    aria-label="Media" aria-multiselectable="true">
+                                    <For each=move || all.get() key=|item| item.media.id let:item>
+                                        <MediaTile eager=eager.contains(&item.media.id) item selected anchor open all_ids/>
+                                    </For>
+                                </section>
+                                {move || next().map(|c| view! { <LoadMore cursor=c load_more/> })}
+                            }.into_any()
+                        }
+                        Err(e) => view! { <p class="error" role="alert">{format!("Could not load the library: {e}")}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || open.get().map(|id| view! { <DetailPanel id open/> })}
+        </div>
+    }
+}

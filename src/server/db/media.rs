@@ -1,0 +1,27 @@
+//! The library's items.
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::DbError;
+use crate::model::media::{CollectionRef, Media, MediaQuery};
+use crate::model::text::{AltText, Title};
+
+#[async_trait]
+pub trait MediaRepo {
+    /// One page of the library: filtered, searched, sorted, and keyset-paginated from the
+    /// query's cursor. One indexed query.
+    async fn list_media(&self, query: &MediaQuery, limit: u32) -> Result<Vec<Media>, DbError>;
+
+    async fn find_media(&self, id: Uuid) -> Result<Option<Media>, DbError>;
+
+    /// Sets title and alt text (and the name and search keys that follow from them); every
+    /// gallery showing the item changes version in the same transaction.
+    async fn update_media(&self, id: Uuid, title: &Title, alt_text: &AltText) -> Result<Option<Media>, DbError>;
+
+    /// Deletes the row; collection memberships go with it, upload files keep their history.
+    async fn delete_media(&self, id: Uuid) -> Result<bool, DbError>;
+
+    /// The collections an item is in, by title.
+    async fn media_collections(&self, id: Uuid) -> Result<Vec<CollectionRef>, DbError>;
+}

@@ -1,0 +1,93 @@
+//! The library's items, in the SQL both databases speak. Compiled once per backend.
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::{Db, SqlRepo};
+use crate::model::media::{search_text, sort_name, CollectionRef, Media, MediaQuery, MediaSort};
+use crate::model::text::{AltText, Title};
+use crate::server::db::rows::{convert, like_pattern, to_i64, MediaRow, BUMP_COLLECTIONS_OF_MEDIA, MEDIA_COLUMNS};
+use crate::server::db::{DbError, MediaRepo};
+
+#[async_trait]
+impl MediaRepo for SqlRepo {
+    async fn list_media(&self, query: &MediaQuery, limit: u32) -> Result<Vec<Media>, DbError> {
+        let mut sql = sqlx::QueryBuilder::<Db>::new(format!("SELECT {MEDIA_COLUMNS} FROM media WHERE 1 = 1"));
+        if let Some(kind) = query.kind {
+            sql.push(" AND content_type LIKE ").push_bind(format!("{}%", kind.mime_prefix()));
+        }
+        if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            sql.push(" AND search_text LIKE ").push_bind(like_pattern(search)).push(" ESCAPE '\\'");
+        }
+        // Keyset: strictly after the cursor in this sort's order, ties broken by id.
+        if let Some(c) = &query.cursor {
+            match query.sort {
+                MediaSort::Newest => sql.push(" AND (created_at, id) < (").push_bind(c.created_at),
+                MediaSort::Name => sql.push(" AND (sort_name, id) > (").push_bind(c.sort_name.clone()),
+                MediaSort::Largest => sql.push(" AND (size_bytes, id) < (").push_bind(to_i64(c.size)?),
+            };
+            sql.push(", ").push_bind(c.id).push(")");
+        }
+        sql.push(match query.sort {
+            MediaSort::Newest => " ORDER BY created_at DESC, id DESC",
+            MediaSort::Name => " ORDER BY sort_name, id",
+            MediaSort::Largest => " ORDER BY size_bytes DESC, id DESC",
+        });
+        sql.push(" LIMIT ").push_bind(i64::from(limit));
+        let rows: Vec<MediaRow> = sql.build_query_as().fetch_all(&self.pool).await?;
+        convert(rows)
+    }
+
+    async fn find_media(&self, id: Uuid) -> Result<Option<Media>, DbError> {
+        let sql = format!("SELECT {MEDIA_COLUMNS} FROM media WHERE id = $1");
+        let row: Option<MediaRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
+        row.map(Media::try_from).transpose()
+    }
+
+    async fn update_media(&self, id: Uuid, title: &Title, alt_text: &AltText) -> Result<Option<Media>, DbError> {
+        let mut tx = self.begin_write().await?;
+        let filename: Option<String> = sqlx::query_scalar("SELECT original_filename FROM media WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(filename) = filename else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let row: Option<MediaRow> = sqlx::query_as(&format!(
+            "UPDATE media SET title = $2, alt_text = $3, sort_name = $4, search_text = $5 WHERE id = $1
+             RETURNING {MEDIA_COLUMNS}"
+        ))
+        .bind(id)
+        .bind(title.as_str())
+        .bind(alt_text.as_str())
+        .bind(sort_name(title.as_str(), &filename))
+        .bind(search_text(title.as_str(), &filename, alt_text.as_str()))
+        .fetch_optional(&mut *tx)
+        .await?;
+        // Galleries showing this item show its new title and alt text.
+        sqlx::query(BUMP_COLLECTIONS_OF_MEDIA).bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        row.map(Media::try_from).transpose()
+    }
+
+    async fn delete_media(&self, id: Uuid) -> Result<bool, DbError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(BUMP_COLLECTIONS_OF_MEDIA).bind(id).execute(&mut *tx).await?;
+        let deleted = sqlx::query("DELETE FROM media WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(deleted.rows_affected() == 1)
+    }
+
+    async fn media_collections(&self, id: Uuid) -> Result<Vec<CollectionRef>, DbError> {
+        let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
+            "SELECT c.id, c.title, c.slug FROM collections c
+             JOIN collection_media cm ON cm.collection_id = c.id
+             WHERE cm.media_id = $1 ORDER BY c.title, c.id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id, title, slug)| CollectionRef { id, title, slug }).collect())
+    }
+}

@@ -1,0 +1,185 @@
+//! The local image origin: `/cdn/<key>?width=…` answered the way the resizing CDN answers it,
+//! for the embedded setup (and as an origin any pull CDN can sit in front of).
+//!
+//! Originals stream from the store with Range support (videos seek); image variants are made
+//! once on the blocking pool, kept on disk under `<data>/cache/<key>/`, and sent with an ETag
+//! and a year-long immutable Cache-Control: a key never changes content.
+
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+mod cache;
+mod render;
+
+pub use cache::variant_dir;
+use cache::{cache_path, variant_etag, write_atomically};
+pub use render::{dimensions_from_prefix, render_variant};
+use render::{render, OutputFormat};
+
+use image::ImageFormat;
+
+use crate::cdn::Transform;
+use crate::model::{ContentType, ObjectKey};
+use crate::server::state::AppState;
+
+/// Originals larger than this are served but not transformed.
+const MAX_SOURCE_BYTES: u64 = 100 * 1024 * 1024;
+const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+
+#[derive(Debug, thiserror::Error)]
+pub enum OriginError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("no such object")]
+    NotFound,
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("store unavailable: {0}")]
+    Store(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl IntoResponse for OriginError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            OriginError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            OriginError::NotFound => StatusCode::NOT_FOUND,
+            OriginError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            OriginError::Store(_) => StatusCode::BAD_GATEWAY,
+            OriginError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let message = match &self {
+            OriginError::Store(e) | OriginError::Internal(e) => {
+                tracing::error!(error = %e, "image origin failed");
+                "the image could not be served".to_string()
+            }
+            other => other.to_string(),
+        };
+        (status, [(header::CACHE_CONTROL, "no-store")], message).into_response()
+    }
+}
+
+/// `GET /cdn/{*key}`
+pub async fn serve(
+    State(state): State<AppState>,
+    UrlPath(key): UrlPath<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, OriginError> {
+    let key = ObjectKey::parse(&key).map_err(|e| OriginError::BadRequest(e.into()))?;
+    let transform = Transform::parse_query(query.as_deref().unwrap_or("")).map_err(OriginError::BadRequest)?;
+    if transform.is_identity() {
+        return stream_original(&state, &key, &headers).await;
+    }
+    let accepts_webp =
+        headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("image/webp"));
+    let etag = variant_etag(&key, &transform, accepts_webp);
+    if if_none_match(&headers, &etag) {
+        return Ok(not_modified(&etag));
+    }
+    let cache_path = cache_path(&state.data_dir, &key, &transform, accepts_webp);
+    if let Ok(bytes) = tokio::fs::read(&cache_path).await {
+        // A cached file keeps its bytes' format; it is sniffed again when served.
+        return Ok(variant_response(bytes, OutputFormat::Unknown, &etag));
+    }
+
+    let head =
+        state.storage.head(&key).await.map_err(|e| OriginError::Store(e.to_string()))?.ok_or(OriginError::NotFound)?;
+    if !head.content_type.as_ref().is_some_and(ContentType::is_raster_image) {
+        // Parameters only mean something for images; anything else is served as it is.
+        return stream_original(&state, &key, &headers).await;
+    }
+    if head.size > MAX_SOURCE_BYTES {
+        return Err(OriginError::Unprocessable(format!(
+            "the original is {} bytes; images over {MAX_SOURCE_BYTES} bytes are served only as they are",
+            head.size
+        )));
+    }
+    let original = state
+        .storage
+        .get_bytes(&key)
+        .await
+        .map_err(|e| OriginError::Store(e.to_string()))?
+        .ok_or(OriginError::NotFound)?;
+    let (bytes, format) = tokio::task::spawn_blocking(move || render(&original, &transform, accepts_webp))
+        .await
+        .map_err(|e| OriginError::Internal(e.to_string()))??;
+    let path = cache_path;
+    if let Err(e) = write_atomically(&path, &bytes).await {
+        tracing::warn!(error = %e, path = %path.display(), "could not cache a variant");
+    }
+    Ok(variant_response(bytes, format, &etag))
+}
+
+async fn stream_original(state: &AppState, key: &ObjectKey, headers: &HeaderMap) -> Result<Response, OriginError> {
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let object = state
+        .storage
+        .get_stream(key, range)
+        .await
+        .map_err(|e| OriginError::Store(e.to_string()))?
+        .ok_or(OriginError::NotFound)?;
+    if let Some(etag) = &object.etag {
+        if if_none_match(headers, etag) {
+            return Ok(not_modified(etag));
+        }
+    }
+    let status = if object.content_range.is_some() { StatusCode::PARTIAL_CONTENT } else { StatusCode::OK };
+    let mut response = Response::builder()
+        .status(status)
+        .header(header::CACHE_CONTROL, CACHE_CONTROL)
+        .header(header::ACCEPT_RANGES, "bytes")
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    if let Some(t) = &object.content_type {
+        response = response.header(header::CONTENT_TYPE, t);
+    }
+    if let Some(len) = object.content_length {
+        response = response.header(header::CONTENT_LENGTH, len);
+    }
+    if let Some(r) = &object.content_range {
+        response = response.header(header::CONTENT_RANGE, r);
+    }
+    if let Some(e) = &object.etag {
+        response = response.header(header::ETAG, e);
+    }
+    response.body(object.body).map_err(|e| OriginError::Internal(e.to_string()))
+}
+
+fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|candidate| candidate.trim() == etag || candidate.trim() == "*"))
+}
+
+fn not_modified(etag: &str) -> Response {
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    response
+}
+
+fn variant_response(bytes: Vec<u8>, format: OutputFormat, etag: &str) -> Response {
+    let format = match format {
+        OutputFormat::Unknown => match image::guess_format(&bytes) {
+            Ok(ImageFormat::Jpeg) => OutputFormat::Jpeg,
+            Ok(ImageFormat::WebP) => OutputFormat::Webp,
+            _ => OutputFormat::Png,
+        },
+        known => known,
+    };
+    let mut response = Response::new(Body::from(bytes));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.mime()));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        headers.insert(header::ETAG, value);
+    }
+    response
+}

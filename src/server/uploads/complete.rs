@@ -1,0 +1,154 @@
+//! A completion: the object is checked against what was announced (size, type, ETag, first
+//! bytes) before anything is recorded; then file, media row and job counters change in one
+//! transaction. Repeating it (or racing it) changes nothing and answers the same.
+
+use uuid::Uuid;
+
+use super::multipart::join_parts;
+use super::poster::{video_facts, VideoFacts};
+use super::{already_failed, current, file_not_found, owned_file, storage_failed, Uploader};
+use crate::error::AppError;
+use crate::model::upload::{FileOutcome, UploadFile, UploadFileStatus};
+use crate::model::ContentType;
+use crate::server::db::{NewMedia, Transition};
+use crate::server::state::AppState;
+use crate::server::storage::{same_etag, ObjectHead};
+
+/// Enough of an image's first bytes to hold its dimensions in every common format (JPEG
+/// headers can carry large EXIF blocks before the size).
+const HEADER_PREFIX_BYTES: u64 = 256 * 1024;
+/// Enough of anything else to tell its type.
+pub(super) const SNIFF_BYTES: u64 = 8 * 1024;
+
+pub async fn complete_file(
+    state: &AppState,
+    file_id: Uuid,
+    etag: Option<&str>,
+    thumbhash: Option<String>,
+    video: VideoFacts,
+    uploader: Uploader,
+) -> Result<FileOutcome, AppError> {
+    let file = owned_file(state, file_id, uploader).await?;
+    match file.status {
+        UploadFileStatus::Completed => return current(state, file_id).await,
+        UploadFileStatus::Failed => return Err(already_failed(&file)),
+        UploadFileStatus::Pending | UploadFileStatus::Uploading => {}
+    }
+    if file.part_size.is_some() {
+        join_parts(state, &file).await?;
+    }
+    // One Range GET: the object's size, type and ETag to check against what was announced, and
+    // its first bytes, which must be of the declared type (and give an image its dimensions).
+    let prefix_len = if file.content_type.is_image() { HEADER_PREFIX_BYTES } else { SNIFF_BYTES };
+    let peeked = state.storage.peek(&file.object_key, prefix_len).await.map_err(storage_failed)?;
+    let etag = check_stored_object(&file, peeked.as_ref().map(|(head, _)| head), etag)?;
+    let prefix = peeked.map(|(_, prefix)| prefix).unwrap_or_default();
+    if let Some(found) = sniff_mismatch(&file.content_type, &prefix) {
+        return Err(refuse_content(state, &file, &found).await);
+    }
+    let mut media = NewMedia::new(Uuid::new_v4());
+    media.thumbhash = thumbhash;
+    if file.content_type.is_image() {
+        // Width and height from the first bytes of the object, never the whole file.
+        if let Some((w, h)) = crate::server::images::dimensions_from_prefix(&prefix) {
+            media.width = Some(w);
+            media.height = Some(h);
+        }
+    }
+    if file.content_type.is_video() {
+        video_facts(state, &file, video, &mut media).await;
+    }
+    record(state, &file, etag.as_deref(), &media).await
+}
+
+async fn record(
+    state: &AppState,
+    file: &UploadFile,
+    etag: Option<&str>,
+    media: &NewMedia,
+) -> Result<FileOutcome, AppError> {
+    let Transition { outcome, .. } =
+        state.repo.complete_upload_file(file.id, etag, media).await?.ok_or_else(file_not_found)?;
+    if outcome.file.status == UploadFileStatus::Failed {
+        // The sweeper or a `fail` got there first.
+        return Err(already_failed(&outcome.file));
+    }
+    if state.uploads.transcode && file.content_type.is_video() {
+        if let Some(media_id) = outcome.file.media_id {
+            // Queued once (a repeated completion finds it there); the worker takes it from here.
+            state.repo.enqueue_transcode(media_id).await?;
+        }
+    }
+    Ok(outcome)
+}
+
+/// `None` when the first bytes are of the declared type; otherwise what they look like.
+/// ISO media files (MP4, QuickTime; HEIF, AVIF) share one container and are told apart by
+/// brand, which tools write loosely, so each family counts as one type.
+pub fn sniff_mismatch(declared: &ContentType, prefix: &[u8]) -> Option<String> {
+    const ISO_VIDEO: &[&str] = &["video/mp4", "video/quicktime", "video/x-m4v", "video/3gpp"];
+    const ISO_IMAGE: &[&str] = &["image/heif", "image/heic", "image/avif"];
+    const OGG: &[&str] = &["video/ogg", "audio/ogg", "audio/x-ogg"];
+    let declared = declared.as_str();
+    let sniffed = infer::get(prefix).map(|kind| kind.mime_type());
+    let same = |found: &str| {
+        found == declared
+            || [ISO_VIDEO, ISO_IMAGE, OGG].iter().any(|family| family.contains(&found) && family.contains(&declared))
+    };
+    match sniffed {
+        Some(found) if same(found) => None,
+        Some(found) => Some(found.to_string()),
+        None => Some("of no type we recognise".to_string()),
+    }
+}
+
+/// A file whose bytes are not what it claimed: failed with the reason, and its object deleted.
+/// The failure is recorded first (a guarded transition), so a file is never both deleted and
+/// completed, whichever request gets there first.
+async fn refuse_content(state: &AppState, file: &UploadFile, found: &str) -> AppError {
+    let found = if found.contains('/') { format!("look like {found}") } else { format!("are {found}") };
+    let reason = format!("The content is not {}: its first bytes {found}. It was deleted.", file.content_type);
+    tracing::warn!(key = %file.object_key, declared = %file.content_type, %found, "upload content does not match its type");
+    match state.repo.fail_upload_file(file.id, &reason).await {
+        Ok(Some(Transition { changed: true, .. })) => {
+            if let Err(e) = state.storage.delete(&file.object_key).await {
+                tracing::error!(error = %e, key = %file.object_key, "could not delete a refused object");
+            }
+        }
+        Ok(_) => {}
+        Err(e) => return e.into(),
+    }
+    AppError::invalid(format!("\"{}\": {reason}", file.original_filename))
+}
+
+/// Is the object at the file's key what was announced? Returns the store's ETag.
+fn check_stored_object(
+    file: &UploadFile,
+    head: Option<&ObjectHead>,
+    etag: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    let name = &file.original_filename;
+    let Some(head) = head else {
+        return Err(AppError::Conflict(format!(
+            "\"{name}\" has not arrived in storage: nothing is stored for it yet."
+        )));
+    };
+    if head.size != file.size {
+        return Err(AppError::Conflict(format!(
+            "\"{name}\": the stored object is {} bytes, but {} were announced.",
+            head.size, file.size
+        )));
+    }
+    if head.content_type.as_ref() != Some(&file.content_type) {
+        return Err(AppError::Conflict(format!(
+            "\"{name}\": the stored object is not of the announced type {}.",
+            file.content_type
+        )));
+    }
+    if let (Some(claimed), Some(stored)) = (etag, head.etag.as_deref()) {
+        if !same_etag(claimed, stored) {
+            return Err(AppError::Conflict(format!("\"{name}\": the ETag does not match the stored object.")));
+        }
+    }
+    Ok(head.etag.clone())
+}
