@@ -16,9 +16,6 @@ pub enum AppError {
     /// No valid session: sign in first.
     #[error("You need to sign in.")]
     Unauthorized,
-    /// Signed in, but not allowed to do this.
-    #[error("You are not allowed to do that.")]
-    Forbidden,
     /// Email or password wrong. One message for both, so nobody learns which accounts exist.
     #[error("Email or password is incorrect.")]
     InvalidCredentials,
@@ -52,7 +49,7 @@ impl AppError {
         use http::StatusCode as S;
         match self {
             AppError::Unauthorized | AppError::InvalidCredentials => S::UNAUTHORIZED,
-            AppError::Forbidden | AppError::CrossSite => S::FORBIDDEN,
+            AppError::CrossSite => S::FORBIDDEN,
             AppError::TooLarge(_) => S::PAYLOAD_TOO_LARGE,
             AppError::Invalid(_) => S::BAD_REQUEST,
             AppError::NotFound(_) => S::NOT_FOUND,
@@ -87,7 +84,6 @@ impl AppError {
     pub fn kind(&self) -> &'static str {
         match self {
             AppError::Unauthorized => "unauthorized",
-            AppError::Forbidden => "forbidden",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::Invalid(_) => "invalid",
             AppError::NotFound(_) => "not_found",
@@ -112,7 +108,6 @@ impl From<ErrorBody> for AppError {
     fn from(body: ErrorBody) -> Self {
         match body.error.as_str() {
             "unauthorized" => AppError::Unauthorized,
-            "forbidden" => AppError::Forbidden,
             "invalid_credentials" => AppError::InvalidCredentials,
             "invalid" => AppError::Invalid(body.message),
             // The message was built as "<what> was not found."; keep the <what>.

@@ -51,9 +51,12 @@ pub fn suffix_root(base: &str) -> &str {
     }
 }
 
-/// `base`, then `root-2`, `root-3`… (see `suffix_root`), never one of `taken`. The candidate is
-/// only a guess: the unique index decides.
+/// `base` while it is free, then `root-2`, `root-3`… after the highest taken (see
+/// `suffix_root`), never one of `taken`. The candidate is only a guess: the unique index decides.
 pub fn next_candidate(base: &str, taken: &[String]) -> String {
+    if !taken.iter().any(|t| t == base) {
+        return base.to_string();
+    }
     let root = suffix_root(base);
     let suffix_of = |slug: &str| -> Option<u32> {
         if slug == base {
@@ -61,9 +64,8 @@ pub fn next_candidate(base: &str, taken: &[String]) -> String {
         }
         slug.strip_prefix(root)?.strip_prefix('-')?.parse::<u32>().ok().filter(|n| *n >= 2)
     };
-    let Some(mut n) = taken.iter().filter_map(|s| suffix_of(s)).max() else {
-        return base.to_string();
-    };
+    // `base` itself is taken, so this is at least 1.
+    let mut n = taken.iter().filter_map(|s| suffix_of(s)).max().unwrap_or(1);
     // A long base can itself read as `root-N`: step past anything taken.
     loop {
         n = n.saturating_add(1);
@@ -166,6 +168,8 @@ mod tests {
         assert_eq!(next_candidate("summer", &taken(&["summer", "summer-2", "summer-10"])), "summer-11");
         // Other slugs that merely start alike do not count.
         assert_eq!(next_candidate("summer", &taken(&["summer-camp", "summer-1"])), "summer");
+        // A free base is the best slug, whatever numbered ones exist.
+        assert_eq!(next_candidate("summer", &taken(&["summer-2", "summer-3"])), "summer");
     }
 
     #[test]

@@ -162,6 +162,17 @@ async fn a_renamed_gallery_redirects_from_its_old_slug() {
         .await
         .unwrap();
     assert_eq!(kept["slug"], "new-name");
+    // Renamed back, it takes its own old slug back (not `old-name-3`), and the slug it leaves
+    // redirects to it.
+    let back: Value = app
+        .api("/api/collections/update", json!({"id": collection["id"], "title": "Old Name"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(back["slug"], "old-name", "its own old slug, taken back");
+    assert_eq!(get_public(&app, "/c/old-name").await.status(), 200);
+    assert_eq!(get_public(&app, "/c/new-name").await.headers()["location"], "/c/old-name");
 }
 
 #[tokio::test]

@@ -97,27 +97,23 @@ async fn a_job_left_running_by_a_dead_worker_is_taken_again_and_failures_are_cap
     let media_id: uuid::Uuid = serde_json::from_value(file["media_id"].clone()).unwrap();
     app.repo.enqueue_transcode(media_id).await.unwrap();
     app.repo.enqueue_transcode(media_id).await.unwrap();
+    let claim = |stale_before| {
+        let repo = app.repo.clone();
+        async move { repo.claim_transcode(stale_before, 3).await.unwrap() }
+    };
     let now = chrono::Utc::now();
-    assert_eq!(app.repo.claim_transcode(now - chrono::Duration::minutes(30), 3).await.unwrap(), Some(media_id));
+    assert_eq!(claim(now - chrono::Duration::minutes(30)).await.map(|c| c.media_id), Some(media_id));
     // Running, not stale: nobody else takes it.
-    assert_eq!(app.repo.claim_transcode(now - chrono::Duration::minutes(30), 3).await.unwrap(), None);
-    // Its worker died long ago (stale): taken again.
-    assert_eq!(
-        app.repo.claim_transcode(chrono::Utc::now() + chrono::Duration::seconds(1), 3).await.unwrap(),
-        Some(media_id)
-    );
-    assert_eq!(
-        app.repo.claim_transcode(chrono::Utc::now() + chrono::Duration::seconds(1), 3).await.unwrap(),
-        Some(media_id)
-    );
-    assert_eq!(
-        app.repo.claim_transcode(chrono::Utc::now() + chrono::Duration::seconds(1), 3).await.unwrap(),
-        None,
-        "three attempts, then it is left alone"
-    );
+    assert_eq!(claim(now - chrono::Duration::minutes(30)).await, None);
+    // Its worker died long ago (stale): taken again, twice.
+    let later = || chrono::Utc::now() + chrono::Duration::seconds(1);
+    assert_eq!(claim(later()).await.map(|c| c.attempt), Some(2));
+    let third = claim(later()).await.expect("a third attempt");
+    assert_eq!((third.media_id, third.attempt), (media_id, 3));
     // A broken video (not decodable) fails with ffmpeg's reason and no renditions.
-    app.repo.finish_transcode(media_id, Err("ffmpeg failed: invalid data")).await.unwrap();
+    assert!(app.repo.finish_transcode(third, Err("ffmpeg failed: invalid data")).await.unwrap());
     let job = app.repo.transcode_job(media_id).await.unwrap().unwrap();
     assert_eq!((job.status.as_str(), job.error.as_deref()), ("failed", Some("ffmpeg failed: invalid data")));
     assert!(app.repo.find_media(media_id).await.unwrap().unwrap().hls_key.is_none());
+    assert_eq!(claim(later()).await, None, "three attempts, then it is left alone");
 }

@@ -38,14 +38,19 @@ fn parse_texts(title: &str, description: &str) -> Result<(Title, Description), A
 
 /// Tries `write` with the first free slug for `title`, then the next one while the unique
 /// index says another writer (on any instance) took it first: never check-then-insert.
-async fn with_free_slug<T, F, Fut>(state: &AppState, title: &Title, mut write: F) -> Result<T, AppError>
+async fn with_free_slug<T, F, Fut>(
+    state: &AppState,
+    title: &Title,
+    owner: Option<Uuid>,
+    mut write: F,
+) -> Result<T, AppError>
 where
     F: FnMut(String) -> Fut,
     Fut: Future<Output = Result<T, DbError>>,
 {
     let base = slugify(title.as_str());
     for _ in 0..100 {
-        let taken = state.repo.slugs_like(&base, suffix_root(&base)).await?;
+        let taken = state.repo.slugs_like(&base, suffix_root(&base), owner).await?;
         match write(next_candidate(&base, &taken)).await {
             Err(e) if e.violates(SLUG_CONSTRAINT) => continue,
             other => return Ok(other?),
@@ -59,7 +64,7 @@ where
 pub async fn create(state: &AppState, title: &str, description: &str) -> Result<Collection, AppError> {
     let (title, description) = parse_texts(title, description)?;
     let id = Uuid::new_v4();
-    with_free_slug(state, &title, |slug| {
+    with_free_slug(state, &title, None, |slug| {
         let (repo, title, description) = (&state.repo, &title, &description);
         async move { repo.create_collection(id, title, &slug, description).await }
     })
@@ -88,7 +93,7 @@ pub async fn update(
         state.repo.update_collection(id, &title, &description, None).await?
     } else {
         // Its own old slugs are free to take back.
-        with_free_slug(state, &title, |slug| {
+        with_free_slug(state, &title, Some(id), |slug| {
             let (repo, title, description) = (&state.repo, &title, &description);
             async move { repo.update_collection(id, title, description, Some(&slug)).await }
         })

@@ -48,9 +48,10 @@ pub trait CollectionRepo {
         description: &Description,
     ) -> Result<Collection, DbError>;
 
-    /// Slugs (current and old) equal to `base` or starting `root-`, to choose the next
-    /// candidate from (see `naming::suffix_root`).
-    async fn slugs_like(&self, base: &str, root: &str) -> Result<Vec<String>, DbError>;
+    /// Slugs equal to `base` or starting `root-` that are taken, to choose the next candidate
+    /// from (see `naming::suffix_root`): every current slug, and the old slugs that redirect,
+    /// except `owner`'s own (a collection may take its old slug back).
+    async fn slugs_like(&self, base: &str, root: &str, owner: Option<Uuid>) -> Result<Vec<String>, DbError>;
 
     /// Newest first, each with its item count.
     async fn list_collections(&self) -> Result<Vec<CollectionSummary>, DbError>;

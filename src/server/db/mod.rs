@@ -31,7 +31,7 @@ pub use media::MediaRepo;
 pub use postgres::PostgresRepo;
 pub use session_store::DbSessionStore;
 pub use sqlite::SqliteRepo;
-pub use transcode::{TranscodeJob, TranscodeRepo};
+pub use transcode::{TranscodeClaim, TranscodeJob, TranscodeRepo};
 pub use uploads::{NewMedia, NewMultipart, NewUploadFile, NewUploadJob, PartRepo, Transition, UploadRepo};
 pub use users::{UserRecord, UserRepo};
 

@@ -50,14 +50,17 @@ pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
 /// Claims and runs one job; the video it was for, if there was one.
 pub async fn transcode_next(state: &AppState) -> Result<Option<Uuid>, AppError> {
     let stale_before = state.clock.now() - chrono::Duration::from_std(STALE_AFTER).unwrap_or_default();
-    let Some(media_id) = state.repo.claim_transcode(stale_before, MAX_ATTEMPTS).await? else { return Ok(None) };
+    let Some(claim) = state.repo.claim_transcode(stale_before, MAX_ATTEMPTS).await? else { return Ok(None) };
+    let media_id = claim.media_id;
     let outcome = transcode(state, media_id).await;
     match &outcome {
         Ok(key) => tracing::info!(%media_id, %key, "HLS renditions made"),
         Err(e) => tracing::warn!(%media_id, error = %e, "transcode failed"),
     }
-    let outcome = outcome.as_ref().map_err(String::as_str);
-    state.repo.finish_transcode(media_id, outcome).await?;
+    if !state.repo.finish_transcode(claim, outcome.as_ref().map_err(String::as_str)).await? {
+        // Taken over by another worker while this one ran long: its result is the one kept.
+        tracing::warn!(%media_id, attempt = claim.attempt, "a transcode finished after another worker took it over");
+    }
     Ok(Some(media_id))
 }
 

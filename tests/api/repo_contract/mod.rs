@@ -69,6 +69,8 @@ contract!(
     deleting_media_keeps_the_upload_history,
     collections_take_media_once_in_order_and_leave_them_on_delete,
     a_taken_slug_is_a_unique_violation,
+    a_collection_may_take_back_its_own_old_slug_but_not_anothers,
+    titles_order_by_bytes_on_both_databases,
     every_change_to_a_published_page_bumps_its_version,
     the_cover_must_be_one_of_the_items,
     // parts.rs
@@ -85,6 +87,7 @@ contract!(
     a_claimed_job_is_claimed_again_only_when_stale_and_within_attempts,
     a_finished_transcode_gives_the_video_its_renditions,
     a_failed_transcode_keeps_its_reason_and_no_renditions,
+    a_worker_that_was_taken_over_cannot_finish_the_job,
     // collections.rs
     collections_are_found_by_their_current_slug,
     a_renamed_slug_redirects_until_it_is_taken_back,
@@ -558,9 +561,37 @@ async fn a_taken_slug_is_a_unique_violation(db: &TestDatabase) {
     assert!(matches!(err, vitrine::server::db::DbError::UniqueViolation { .. }), "{err:?}");
     repo.create_collection(Uuid::new_v4(), &title("Three"), "same-2", &desc("")).await.unwrap();
     repo.create_collection(Uuid::new_v4(), &title("Four"), "samesies", &desc("")).await.unwrap();
-    let mut slugs = repo.slugs_like("same", "same").await.unwrap();
+    let mut slugs = repo.slugs_like("same", "same", None).await.unwrap();
     slugs.sort();
     assert_eq!(slugs, ["same", "same-2"]);
+}
+
+async fn titles_order_by_bytes_on_both_databases(db: &TestDatabase) {
+    let repo = db.repo().await;
+    let item = add_media(repo.as_ref(), &[("x.png", 1, "image/png")]).await[0];
+    for (name, slug) in [("apple", "apple"), ("Banana", "banana"), ("Éclair", "eclair"), ("cherry", "cherry")] {
+        let c = repo.create_collection(Uuid::new_v4(), &title(name), slug, &desc("")).await.unwrap();
+        repo.add_to_collection(c.id, &[item]).await.unwrap().unwrap();
+    }
+    let titles: Vec<String> = repo.media_collections(item).await.unwrap().into_iter().map(|c| c.title).collect();
+    assert_eq!(titles, ["Banana", "apple", "cherry", "Éclair"], "byte order, whatever the locale");
+}
+
+async fn a_collection_may_take_back_its_own_old_slug_but_not_anothers(db: &TestDatabase) {
+    let repo = db.repo().await;
+    let trip = repo.create_collection(Uuid::new_v4(), &title("Trip"), "trip", &desc("")).await.unwrap();
+    repo.update_collection(trip.id, &title("Journey"), &desc(""), Some("journey")).await.unwrap().unwrap();
+    // "trip" still redirects to it: taken for everyone else, free for it.
+    assert_eq!(repo.slugs_like("trip", "trip", None).await.unwrap(), ["trip"]);
+    assert!(repo.slugs_like("trip", "trip", Some(trip.id)).await.unwrap().is_empty());
+    let other = repo.create_collection(Uuid::new_v4(), &title("Other"), "other", &desc("")).await.unwrap();
+    assert_eq!(repo.slugs_like("journey", "journey", Some(other.id)).await.unwrap(), ["journey"]);
+    // Taking its own old slug back leaves the other collection's redirects alone.
+    repo.update_collection(other.id, &title("Other trip"), &desc(""), Some("other-trip")).await.unwrap().unwrap();
+    repo.update_collection(trip.id, &title("Trip"), &desc(""), Some("trip")).await.unwrap().unwrap();
+    assert_eq!(repo.slug_redirect("journey").await.unwrap().as_deref(), Some("trip"));
+    assert_eq!(repo.slug_redirect("other").await.unwrap().as_deref(), Some("other-trip"));
+    assert_eq!(repo.slug_redirect("trip").await.unwrap(), None, "current again");
 }
 
 async fn every_change_to_a_published_page_bumps_its_version(db: &TestDatabase) {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 use vitrine::server::clock::Clock;
-use vitrine::server::db::{Repo, TranscodeJob};
+use vitrine::server::db::{Repo, TranscodeClaim, TranscodeJob};
 
 use super::{add_media, desc, title};
 use crate::helpers::TestDatabase;
@@ -24,7 +24,12 @@ fn stale_before(clock: &Clock) -> DateTime<Utc> {
 }
 
 async fn claim(repo: &dyn Repo, clock: &Clock, max_attempts: u32) -> Option<Uuid> {
-    repo.claim_transcode(stale_before(clock), max_attempts).await.unwrap()
+    repo.claim_transcode(stale_before(clock), max_attempts).await.unwrap().map(|c| c.media_id)
+}
+
+/// The first claim of `media_id`'s job, as its worker holds it.
+fn first_claim(media_id: Uuid) -> TranscodeClaim {
+    TranscodeClaim { media_id, attempt: 1 }
 }
 
 pub(super) async fn enqueueing_twice_makes_one_pending_job(db: &TestDatabase) {
@@ -89,12 +94,14 @@ pub(super) async fn a_claimed_job_is_claimed_again_only_when_stale_and_within_at
     assert_eq!(claim(repo.as_ref(), &clock, 3).await, Some(clip));
     assert_eq!(repo.transcode_job(clip).await.unwrap(), Some(job("running", 3, None)));
 
-    // Three attempts were the most: a job that killed three workers is not taken a fourth time.
+    // Three attempts were the most: a job that killed three workers is not taken a fourth time,
+    // and it no longer claims to be running.
     clock.advance(Duration::minutes(11));
     assert_eq!(claim(repo.as_ref(), &clock, 3).await, None);
-    assert_eq!(repo.transcode_job(clip).await.unwrap().map(|j| j.attempts), Some(3));
-    assert_eq!(claim(repo.as_ref(), &clock, 4).await, Some(clip), "a higher cap allows one more");
-    assert_eq!(repo.transcode_job(clip).await.unwrap(), Some(job("running", 4, None)));
+    let given_up = repo.transcode_job(clip).await.unwrap().unwrap();
+    assert_eq!((given_up.status.as_str(), given_up.attempts), ("failed", 3));
+    assert!(given_up.error.is_some_and(|e| e.contains("every attempt")));
+    assert_eq!(claim(repo.as_ref(), &clock, 4).await, None, "failed is final");
 }
 
 pub(super) async fn a_finished_transcode_gives_the_video_its_renditions(db: &TestDatabase) {
@@ -114,7 +121,7 @@ pub(super) async fn a_finished_transcode_gives_the_video_its_renditions(db: &Tes
     repo.enqueue_transcode(clip).await.unwrap();
     assert_eq!(claim(repo.as_ref(), &clock, 3).await, Some(clip));
     let master = repo.find_media(clip).await.unwrap().unwrap().object_key.hls_master();
-    repo.finish_transcode(clip, Ok(&master)).await.unwrap();
+    assert!(repo.finish_transcode(first_claim(clip), Ok(&master)).await.unwrap());
 
     assert_eq!(repo.find_media(clip).await.unwrap().unwrap().hls_key, Some(master));
     assert_eq!(repo.find_media(untouched).await.unwrap().unwrap().hls_key, None);
@@ -140,11 +147,28 @@ pub(super) async fn a_failed_transcode_keeps_its_reason_and_no_renditions(db: &T
     repo.enqueue_transcode(clip).await.unwrap();
     assert_eq!(claim(repo.as_ref(), &clock, 3).await, Some(clip));
 
-    repo.finish_transcode(clip, Err("ffmpeg exited with status 1")).await.unwrap();
+    assert!(repo.finish_transcode(first_claim(clip), Err("ffmpeg exited with status 1")).await.unwrap());
     assert_eq!(repo.transcode_job(clip).await.unwrap(), Some(job("failed", 1, Some("ffmpeg exited with status 1"))));
     assert_eq!(repo.find_media(clip).await.unwrap().unwrap().hls_key, None);
 
     // A failure is final: the job is not taken again once it would be stale.
     clock.advance(Duration::hours(2));
     assert_eq!(claim(repo.as_ref(), &clock, 10).await, None);
+}
+
+pub(super) async fn a_worker_that_was_taken_over_cannot_finish_the_job(db: &TestDatabase) {
+    let clock = Clock::system();
+    let repo = db.repo_with_clock(clock.clone()).await;
+    let clip = video(repo.as_ref(), "slow.mp4").await;
+    repo.enqueue_transcode(clip).await.unwrap();
+    assert_eq!(claim(repo.as_ref(), &clock, 3).await, Some(clip));
+    // The first worker runs so long it looks dead; a second takes the job and finishes it.
+    clock.advance(Duration::minutes(11));
+    assert_eq!(claim(repo.as_ref(), &clock, 3).await, Some(clip));
+    let master = repo.find_media(clip).await.unwrap().unwrap().object_key.hls_master();
+    assert!(repo.finish_transcode(TranscodeClaim { media_id: clip, attempt: 2 }, Ok(&master)).await.unwrap());
+    // The first worker's late failure changes nothing.
+    assert!(!repo.finish_transcode(first_claim(clip), Err("killed")).await.unwrap());
+    assert_eq!(repo.transcode_job(clip).await.unwrap(), Some(job("done", 2, None)));
+    assert_eq!(repo.find_media(clip).await.unwrap().unwrap().hls_key, Some(master));
 }

@@ -50,15 +50,17 @@ impl CollectionRepo for SqlRepo {
         Ok(row.into())
     }
 
-    async fn slugs_like(&self, base: &str, root: &str) -> Result<Vec<String>, DbError> {
-        // Slugs hold only [a-z0-9-], so the pattern needs no escaping. Old slugs count as
-        // taken: they still redirect to their collection.
+    async fn slugs_like(&self, base: &str, root: &str, owner: Option<Uuid>) -> Result<Vec<String>, DbError> {
+        // Slugs hold only [a-z0-9-], so the pattern needs no escaping. Other collections' old
+        // slugs count as taken: they still redirect there.
         Ok(sqlx::query_scalar(
             "SELECT slug FROM collections WHERE slug = $1 OR slug LIKE $2
-             UNION SELECT old_slug FROM collection_slug_history WHERE old_slug = $1 OR old_slug LIKE $2",
+             UNION SELECT old_slug FROM collection_slug_history
+             WHERE (old_slug = $1 OR old_slug LIKE $2) AND ($3 IS NULL OR collection_id <> $3)",
         )
         .bind(base)
         .bind(format!("{root}-%"))
+        .bind(owner)
         .fetch_all(&self.pool)
         .await?)
     }
@@ -105,7 +107,7 @@ impl CollectionRepo for SqlRepo {
         };
         let slug = match new_slug {
             Some(new) if new != current => {
-                // The old slug keeps pointing here; a slug taken back is no longer history.
+                // The old slug keeps pointing here; its own old slug taken back is no longer history.
                 sqlx::query(
                     "INSERT INTO collection_slug_history (old_slug, collection_id, created_at) VALUES ($1, $2, $3)
                      ON CONFLICT (old_slug) DO UPDATE SET collection_id = $2, created_at = $3",
