@@ -295,6 +295,11 @@ async fn start_binary(dir: &std::path::Path, port: u16, env: &[(&str, String)]) 
     running
 }
 
+/// A server function of the binary at `base`, called as scripts do: POST JSON.
+async fn call(client: &reqwest::Client, base: &str, path: &str, body: Value) -> reqwest::Response {
+    client.post(format!("{base}{path}")).json(&body).send().await.unwrap()
+}
+
 /// POST JSON, retrying while the app cannot be reached, as the browser's uploader does
 /// (backoff from 100 ms, doubling, at most 2 s apart, for at most 60 s).
 async fn post_with_backoff(
@@ -342,12 +347,8 @@ async fn killed_mid_batch_the_app_comes_back_and_every_file_completes() {
     // Restarted on the same address, as a process manager would.
     let port: u16 = base.rsplit(':').next().unwrap().parse().unwrap();
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let login = client
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let login =
+        call(&client, &base, "/api/auth/login", json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).await;
     assert_eq!(login.status(), 200);
 
     const FILES: usize = 20;
@@ -355,15 +356,8 @@ async fn killed_mid_batch_the_app_comes_back_and_every_file_completes() {
     let specs: Vec<Value> = (0..FILES)
         .map(|i| json!({"name": format!("k{i:02}.png"), "size": size, "content_type": "image/png"}))
         .collect();
-    let started: Value = client
-        .post(format!("{base}/api/uploads/start"))
-        .json(&json!({"files": specs}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let started: Value =
+        call(&client, &base, "/api/uploads/start", json!({"files": specs})).await.json().await.unwrap();
     let files = started["files"].as_array().unwrap().clone();
     let put = |file: Value| {
         let client = client.clone();
@@ -380,12 +374,7 @@ async fn killed_mid_batch_the_app_comes_back_and_every_file_completes() {
     // The first eight finish before the crash.
     for file in &files[..8] {
         let (id, etag) = put(file.clone()).await;
-        let done = client
-            .post(format!("{base}/api/uploads/complete"))
-            .json(&json!({"file_id": id, "etag": etag}))
-            .send()
-            .await
-            .unwrap();
+        let done = call(&client, &base, "/api/uploads/complete", json!({"file_id": id, "etag": etag})).await;
         assert_eq!(done.status(), 200);
     }
     // Twelve PUTs in flight when the app is SIGKILLed.
@@ -416,15 +405,8 @@ async fn killed_mid_batch_the_app_comes_back_and_every_file_completes() {
     assert!(outcomes[0].1 > 0, "the first completion had to wait for the restart");
 
     // The same session (it lives in the database) sees the whole batch completed, once each.
-    let job: Value = client
-        .post(format!("{base}/api/uploads/get"))
-        .json(&json!({"job_id": started["job"]["id"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let job: Value =
+        call(&client, &base, "/api/uploads/get", json!({"job_id": started["job"]["id"]})).await.json().await.unwrap();
     assert_eq!(job["job"]["completed_files"], FILES);
     assert_eq!(job["job"]["failed_files"], 0);
     assert_eq!(job["job"]["status"], "completed");
@@ -435,15 +417,8 @@ async fn killed_mid_batch_the_app_comes_back_and_every_file_completes() {
         .filter(|f| f["status"] == "completed" && !f["media_id"].is_null())
         .count();
     assert_eq!(completed, FILES, "no half-written file: each completed file has its media row");
-    let media: Value = client
-        .post(format!("{base}/api/media/list"))
-        .json(&json!({"query": {"limit": 100}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let media: Value =
+        call(&client, &base, "/api/media/list", json!({"query": {"limit": 100}})).await.json().await.unwrap();
     assert_eq!(media["items"].as_array().unwrap().len(), FILES);
     restarted.kill();
 }
@@ -454,12 +429,8 @@ async fn sigterm_finishes_the_request_in_flight_then_stops_cleanly() {
     let app = start_binary(dir.path(), 0, &[]).await;
     let base = app.base.clone();
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let login = client
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let login =
+        call(&client, &base, "/api/auth/login", json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).await;
     assert_eq!(login.status(), 200);
 
     // A request whose body is still arriving when SIGTERM comes.
@@ -505,21 +476,8 @@ async fn sigterm_finishes_the_request_in_flight_then_stops_cleanly() {
     let mut again = start_binary(dir.path(), 0, &[]).await;
     let base = again.base.clone();
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    client
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let listed: Value = client
-        .post(format!("{base}/api/collections/list"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    call(&client, &base, "/api/auth/login", json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).await;
+    let listed: Value = call(&client, &base, "/api/collections/list", json!({})).await.json().await.unwrap();
     assert_eq!(listed[0]["collection"]["slug"], "finished-after-sigterm");
     again.kill();
 }

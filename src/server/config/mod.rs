@@ -14,7 +14,6 @@ use crate::model::Email;
 
 mod uploads;
 
-use crate::server::db::Backend;
 use uploads::{parse_upload_config, RawUploads};
 pub use uploads::{UploadConfig, DEFAULT_ALLOWED_TYPES};
 
@@ -56,6 +55,25 @@ struct RawEnv {
     upload_part_url_ttl_secs: Option<String>,
     transcode: Option<String>,
     image_widths: Option<String>,
+}
+
+/// Which database a URL names; the scheme decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

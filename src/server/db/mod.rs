@@ -36,6 +36,7 @@ pub use uploads::{NewMedia, NewMultipart, NewUploadFile, NewUploadJob, PartRepo,
 pub use users::{UserRecord, UserRepo};
 
 use crate::server::clock::Clock;
+pub use crate::server::config::Backend;
 use crate::server::config::DatabaseConfig;
 
 #[derive(Debug, thiserror::Error)]
@@ -77,25 +78,6 @@ impl From<DbError> for crate::error::AppError {
         match e {
             DbError::Unavailable(_) => crate::error::AppError::Unavailable,
             _ => crate::error::AppError::Internal,
-        }
-    }
-}
-
-/// Which database a URL names; the scheme decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    pub fn of_url(url: &str) -> Option<Backend> {
-        if url.starts_with("sqlite:") {
-            Some(Backend::Sqlite)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Some(Backend::Postgres)
-        } else {
-            None
         }
     }
 }

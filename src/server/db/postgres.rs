@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 
-use super::{Backend, DbError, Repo};
+use super::{Backend, DbError};
 use crate::server::clock::Clock;
 
 #[path = "sql/collections.rs"]
@@ -16,6 +15,8 @@ mod collections;
 mod media;
 #[path = "sql/parts.rs"]
 mod parts;
+#[path = "sql/repo.rs"]
+mod repo;
 #[path = "sql/transcode.rs"]
 mod transcode;
 #[path = "sql/uploads.rs"]
@@ -26,6 +27,7 @@ mod users;
 /// What the domain SQL files build queries for and implement the traits on.
 type Db = sqlx::Postgres;
 type SqlRepo = PostgresRepo;
+const BACKEND: Backend = Backend::Postgres;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -58,21 +60,5 @@ impl PostgresRepo {
 
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
-    }
-}
-
-#[async_trait]
-impl Repo for PostgresRepo {
-    fn backend(&self) -> Backend {
-        Backend::Postgres
-    }
-
-    async fn ping(&self) -> Result<(), DbError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(DbError::Unavailable)?;
-        Ok(())
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
     }
 }

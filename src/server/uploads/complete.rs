@@ -6,10 +6,10 @@ use uuid::Uuid;
 
 use super::multipart::join_parts;
 use super::poster::{video_facts, VideoFacts};
+use super::sniff::{sniff_mismatch, SNIFF_BYTES};
 use super::{already_failed, current, file_not_found, owned_file, storage_failed, Uploader};
 use crate::error::AppError;
 use crate::model::upload::{FileOutcome, UploadFile, UploadFileStatus};
-use crate::model::ContentType;
 use crate::server::db::{NewMedia, Transition};
 use crate::server::state::AppState;
 use crate::server::storage::{same_etag, ObjectHead};
@@ -17,8 +17,6 @@ use crate::server::storage::{same_etag, ObjectHead};
 /// Enough of an image's first bytes to hold its dimensions in every common format (JPEG
 /// headers can carry large EXIF blocks before the size).
 const HEADER_PREFIX_BYTES: u64 = 256 * 1024;
-/// Enough of anything else to tell its type.
-pub(super) const SNIFF_BYTES: u64 = 8 * 1024;
 
 pub async fn complete_file(
     state: &AppState,
@@ -80,26 +78,6 @@ async fn record(
         }
     }
     Ok(outcome)
-}
-
-/// `None` when the first bytes are of the declared type; otherwise what they look like.
-/// ISO media files (MP4, QuickTime; HEIF, AVIF) share one container and are told apart by
-/// brand, which tools write loosely, so each family counts as one type.
-pub fn sniff_mismatch(declared: &ContentType, prefix: &[u8]) -> Option<String> {
-    const ISO_VIDEO: &[&str] = &["video/mp4", "video/quicktime", "video/x-m4v", "video/3gpp"];
-    const ISO_IMAGE: &[&str] = &["image/heif", "image/heic", "image/avif"];
-    const OGG: &[&str] = &["video/ogg", "audio/ogg", "audio/x-ogg"];
-    let declared = declared.as_str();
-    let sniffed = infer::get(prefix).map(|kind| kind.mime_type());
-    let same = |found: &str| {
-        found == declared
-            || [ISO_VIDEO, ISO_IMAGE, OGG].iter().any(|family| family.contains(&found) && family.contains(&declared))
-    };
-    match sniffed {
-        Some(found) if same(found) => None,
-        Some(found) => Some(found.to_string()),
-        None => Some("of no type we recognise".to_string()),
-    }
 }
 
 /// A file whose bytes are not what it claimed: failed with the reason, and its object deleted.

@@ -7,15 +7,17 @@ mod batch;
 mod complete;
 mod multipart;
 mod poster;
+mod sniff;
 mod sweeper;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub use batch::{fail_file, mark_uploading, retry_file, start_job, validate_batch, ValidFile};
-pub use complete::{complete_file, sniff_mismatch};
+pub use complete::complete_file;
 pub use multipart::{multipart_progress, record_part, sign_part, unfinished};
 pub use poster::{sign_poster, VideoFacts, MAX_POSTER_BYTES};
+pub use sniff::sniff_mismatch;
 pub use sweeper::{run_sweeper, sweep_expired, SweepReport};
 
 use crate::error::AppError;

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::complete::{sniff_mismatch, SNIFF_BYTES};
+use super::sniff::{sniff_mismatch, SNIFF_BYTES};
 use super::{already_uploaded, owned_file, storage_failed, Uploader};
 use crate::error::AppError;
 use crate::model::upload::{PresignedRequest, UploadFile, UploadFileStatus};

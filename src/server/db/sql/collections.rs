@@ -157,12 +157,8 @@ impl CollectionRepo for SqlRepo {
         }
         let mut found = HashSet::with_capacity(wanted.len());
         for chunk in wanted.chunks(BATCH_ROWS) {
-            let mut select = sqlx::QueryBuilder::<Db>::new("SELECT id FROM media WHERE id IN (");
-            let mut ids = select.separated(", ");
-            for media_id in chunk {
-                ids.push_bind(*media_id);
-            }
-            select.push(")");
+            let mut select = sqlx::QueryBuilder::<Db>::new("SELECT id FROM media WHERE id IN ");
+            push_ids(&mut select, chunk);
             found.extend(select.build_query_scalar::<Uuid>().fetch_all(&mut *tx).await?);
         }
         if let Some(missing) = wanted.iter().find(|m| !found.contains(*m)) {
@@ -207,12 +203,8 @@ impl CollectionRepo for SqlRepo {
         let mut changed = 0u64;
         for chunk in media_ids.chunks(BATCH_ROWS) {
             let mut delete = sqlx::QueryBuilder::<Db>::new("DELETE FROM collection_media WHERE collection_id = ");
-            delete.push_bind(id).push(" AND media_id IN (");
-            let mut ids = delete.separated(", ");
-            for media_id in chunk {
-                ids.push_bind(*media_id);
-            }
-            delete.push(")");
+            delete.push_bind(id).push(" AND media_id IN ");
+            push_ids(&mut delete, chunk);
             changed += delete.build().execute(&mut *tx).await?.rows_affected();
         }
         // A cover that left the collection: back to the default rule.
@@ -356,6 +348,16 @@ impl CollectionRepo for SqlRepo {
         Ok(sqlx::query("DELETE FROM collections WHERE id = $1").bind(id).execute(&self.pool).await?.rows_affected()
             == 1)
     }
+}
+
+/// `($1, $2, …)`: the ids as bound values, for an `IN`.
+fn push_ids(sql: &mut sqlx::QueryBuilder<'_, Db>, ids: &[Uuid]) {
+    sql.push("(");
+    let mut list = sql.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    sql.push(")");
 }
 
 impl SqlRepo {

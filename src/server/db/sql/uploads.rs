@@ -216,10 +216,7 @@ impl UploadRepo for SqlRepo {
             .await?;
         }
         tx.commit().await?;
-        Ok(Some(Transition {
-            changed: true,
-            outcome: FileOutcome { file: UploadFile::try_from(file)?, job: UploadJob::try_from(job)? },
-        }))
+        changed(file, job).map(Some)
     }
 
     async fn fail_upload_file(&self, id: Uuid, reason: &str) -> Result<Option<Transition>, DbError> {
@@ -295,6 +292,14 @@ impl UploadRepo for SqlRepo {
     }
 }
 
+/// A state change that happened: the file and its job as the guarded UPDATEs returned them.
+fn changed(file: FileRow, job: JobRow) -> Result<Transition, DbError> {
+    Ok(Transition {
+        changed: true,
+        outcome: FileOutcome { file: UploadFile::try_from(file)?, job: UploadJob::try_from(job)? },
+    })
+}
+
 impl SqlRepo {
     /// pending|uploading -> failed, counted once; with `expired_before`, only while the file's
     /// URL is still that old.
@@ -335,10 +340,7 @@ impl SqlRepo {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(Some(Transition {
-            changed: true,
-            outcome: FileOutcome { file: UploadFile::try_from(file)?, job: UploadJob::try_from(job)? },
-        }))
+        changed(file, job).map(Some)
     }
 
     /// The file and its job as they are now, after a state change (or a refusal to make one).

@@ -1,0 +1,22 @@
+//! What every backend answers the same way. Compiled once per backend.
+
+use async_trait::async_trait;
+
+use super::{SqlRepo, BACKEND};
+use crate::server::db::{Backend, DbError, Repo};
+
+#[async_trait]
+impl Repo for SqlRepo {
+    fn backend(&self) -> Backend {
+        BACKEND
+    }
+
+    async fn ping(&self) -> Result<(), DbError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(DbError::Unavailable)?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
