@@ -35,8 +35,9 @@ lint:
 release-front:
 	cargo build --lib --no-default-features --features hydrate --target wasm32-unknown-unknown --profile wasm-release
 
-bench: tools browser postgres bench-tools build ## Benchmarks: print figures (release build), then a short fuzz run
-	$(LEPTOS_ENV_VARS) cargo bench --no-default-features --features ssr --bench uploads --bench delivery --bench collections
+bench: tools browser postgres bench-tools ## Benchmarks: print figures (release build), then a short fuzz run
+	cargo leptos build --release --precompress
+	$(LEPTOS_ENV_VARS) cargo bench --no-default-features --features ssr --bench http --bench uploads --bench delivery --bench collections
 	@bash benches/bundle-size.sh
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 
@@ -60,10 +61,11 @@ fuzz: fuzz-tools
 fuzz-tools:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 
-# What the delivery benchmark compares against: libvips' thumbnailer and nginx; brotli for sizes.
+# What the benchmarks compare against and load with: libvips' thumbnailer, nginx, wrk (the load
+# generator, in its own process); brotli for sizes.
 bench-tools:
-	@command -v vipsthumbnail >/dev/null && command -v nginx >/dev/null && command -v brotli >/dev/null || \
-		{ apt-get update -qq && apt-get install -y -qq libvips-tools nginx-light brotli; }
+	@command -v vipsthumbnail >/dev/null && command -v nginx >/dev/null && command -v brotli >/dev/null && command -v wrk >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq libvips-tools nginx-light brotli wrk; }
 	@[ -f target/lighthouse/node_modules/lighthouse/cli/index.js ] || \
 		npm i --prefix target/lighthouse --no-audit --no-fund --no-save lighthouse@12.2.3 >/dev/null
 

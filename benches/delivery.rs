@@ -2,28 +2,18 @@
 //! JPEG vs `vipsthumbnail`; a cached variant's requests per second vs nginx serving the same
 //! file; the library page query at 100,000 media (p50/p99) on SQLite and PostgreSQL.
 
-use std::net::SocketAddr;
 use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use leptos::config::LeptosOptions;
-use secrecy::SecretString;
-use tokio::sync::watch;
 use uuid::Uuid;
 use vitrine::cdn::Transform;
 use vitrine::model::media::{MediaCursor, MediaQuery};
-use vitrine::model::Email;
-use vitrine::model::{ContentType, ObjectKey};
-use vitrine::server::config::{AdminConfig, Config, DatabaseConfig, StorageConfig, UploadConfig};
+use vitrine::server::config::DatabaseConfig;
 use vitrine::server::db::Backend;
 use vitrine::server::db::Repo;
-use vitrine::server::startup::Application;
 
 const MEDIA_ROWS: usize = 100_000;
-const LOAD_SECONDS: u64 = 4;
-const LOAD_CONCURRENCY: usize = 32;
 
 fn big_jpeg() -> Vec<u8> {
     let (w, h) = (6000u32, 4000u32);
@@ -84,102 +74,6 @@ fn resize_vs_vips(jpeg: &[u8], dir: &std::path::Path) {
             );
         }
         None => println!("    vipsthumbnail not available (apt-get install libvips-tools)"),
-    }
-}
-
-async fn load(url: &str) -> f64 {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(LOAD_CONCURRENCY).build().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
-    let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let workers: Vec<_> = (0..LOAD_CONCURRENCY)
-        .map(|_| {
-            let (client, url, count) = (client.clone(), url.to_string(), count.clone());
-            tokio::spawn(async move {
-                while Instant::now() < deadline {
-                    let response = client.get(&url).send().await.unwrap();
-                    assert!(response.status().is_success());
-                    response.bytes().await.unwrap();
-                    count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-            })
-        })
-        .collect();
-    for w in workers {
-        w.await.unwrap();
-    }
-    count.load(std::sync::atomic::Ordering::Relaxed) as f64 / LOAD_SECONDS as f64
-}
-
-async fn cached_vs_nginx(jpeg: Vec<u8>, dir: &std::path::Path) {
-    let data = dir.join("app");
-    let config = Config {
-        database: DatabaseConfig {
-            url: format!("sqlite://{}/b.db?mode=rwc", data.display()),
-            backend: Backend::Sqlite,
-        },
-        storage: StorageConfig::Embedded {
-            addr: "127.0.0.1:0".parse().unwrap(),
-            bucket: "vitrine".into(),
-            region: "auto".into(),
-        },
-        cdn_base_url: None,
-        public_base_url: None,
-        admin: AdminConfig {
-            email: Email::parse("b@example.test").unwrap(),
-            password: Some(SecretString::from("bench-password")),
-        },
-        data_dir: data.clone(),
-        uploads: UploadConfig::default(),
-        image_widths: vitrine::cdn::DEFAULT_WIDTHS.to_vec(),
-    };
-    let leptos =
-        LeptosOptions::builder().output_name("vitrine").site_addr("127.0.0.1:0".parse::<SocketAddr>().unwrap()).build();
-    let app = Application::build(config, leptos).await.unwrap();
-    let addr = app.local_addr();
-    let storage = app.state().storage.clone();
-    let (_stop, rx) = watch::channel(false);
-    tokio::spawn(app.run_until(rx));
-
-    let key = &ObjectKey::parse("media/bench/big.jpg").unwrap();
-    let put = storage
-        .presign_put(key, &ContentType::parse("image/jpeg").unwrap(), jpeg.len() as u64, Duration::from_secs(60))
-        .await
-        .unwrap();
-    let mut request = reqwest::Client::new().put(&put.url).body(jpeg);
-    for (k, v) in &put.headers {
-        request = request.header(k, v);
-    }
-    assert!(request.send().await.unwrap().status().is_success());
-    let url = format!("http://{addr}/cdn/{key}?width=640");
-    let variant = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
-    let ours = load(&url).await;
-
-    let root = dir.join("nginx");
-    std::fs::create_dir_all(root.join("www")).unwrap();
-    std::fs::write(root.join("www/variant.jpg"), &variant).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let conf = format!(
-        "daemon off; worker_processes 1; pid {root}/nginx.pid; error_log {root}/error.log;\n\
-         events {{ worker_connections 1024; }}\n\
-         http {{ access_log off; client_body_temp_path {root}; proxy_temp_path {root}; fastcgi_temp_path {root}; uwsgi_temp_path {root}; scgi_temp_path {root};\n\
-           server {{ listen 127.0.0.1:{port}; root {root}/www; location / {{ add_header Cache-Control \"public, max-age=31536000, immutable\"; }} }} }}\n",
-        root = root.display()
-    );
-    std::fs::write(root.join("nginx.conf"), conf).unwrap();
-    println!(
-        "  cached 640-px variant ({} KB), {LOAD_CONCURRENCY} connections for {LOAD_SECONDS} s",
-        variant.len() / 1024
-    );
-    println!("    Vitrine /cdn:  {ours:>8.0} requests/s");
-    match Command::new("nginx").arg("-c").arg(root.join("nginx.conf")).spawn() {
-        Ok(mut nginx) => {
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let theirs = load(&format!("http://127.0.0.1:{port}/variant.jpg")).await;
-            let _ = nginx.kill();
-            println!("    nginx (1 worker): {theirs:>5.0} requests/s");
-            println!("    ratio Vitrine / nginx: {:>6.2}  (goal >= 0.8)", ours / theirs);
-        }
-        Err(_) => println!("    nginx not available (apt-get install nginx-light)"),
     }
 }
 
@@ -273,7 +167,6 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let jpeg = big_jpeg();
     resize_vs_vips(&jpeg, dir.path());
-    cached_vs_nginx(jpeg, dir.path()).await;
     library_query("SQLite", &format!("sqlite://{}/library.db?mode=rwc", dir.path().display())).await;
     use sqlx::Connection;
     match sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await {

@@ -23,7 +23,6 @@ const PASSWORD: &str = "bench-password-123";
 const BIG_FILES: usize = 20;
 const BIG_FILE_BYTES: usize = 50 * 1024 * 1024 + 123;
 const IN_FLIGHT: usize = 3;
-const SMALL_FILES: usize = 2000;
 const CONCURRENCY: usize = 64;
 
 struct Bench {
@@ -32,14 +31,12 @@ struct Bench {
     received: Arc<AtomicU64>,
     client: reqwest::Client,
     state: vitrine::server::state::AppState,
-    db_url: String,
     _stop: watch::Sender<bool>,
     _dir: tempfile::TempDir,
 }
 
 async fn spawn(database: DatabaseConfig) -> Bench {
     let dir = tempfile::tempdir().unwrap();
-    let db_url = database.url.clone();
     let config = Config {
         database,
         storage: StorageConfig::Embedded {
@@ -100,7 +97,7 @@ async fn spawn(database: DatabaseConfig) -> Bench {
         .await
         .unwrap();
     assert!(login.status().is_success());
-    Bench { base, received, client, state, db_url, _stop: stop, _dir: dir }
+    Bench { base, received, client, state, _stop: stop, _dir: dir }
 }
 
 impl Bench {
@@ -335,105 +332,6 @@ async fn raw_multipart(bench: &Bench, data: &bytes::Bytes, part_size: usize, rou
     started_at.elapsed()
 }
 
-/// Completions per second with 64 requests at a time, against a bare single-row UPDATE
-/// transaction loop at the same concurrency on the same database.
-async fn completions(bench: &Bench, backend: &str) {
-    let body = bytes::Bytes::from_static(b"\x89PNG\r\n\x1a\n0123456789abcdef0123456789abcdef0123456789abcdef01234567");
-    let specs: Vec<Value> = (0..SMALL_FILES)
-        .map(|i| json!({"name": format!("s{i}.png"), "size": body.len(), "content_type": "image/png"}))
-        .collect();
-    let started = bench.api("/api/uploads/start", json!({"files": specs})).await;
-    let files = started["files"].as_array().unwrap().clone();
-    let permits = Arc::new(Semaphore::new(32));
-    let etags = futures::future::join_all(files.iter().map(|f| {
-        let permits = permits.clone();
-        let body = body.clone();
-        async move {
-            let _p = permits.acquire().await.unwrap();
-            bench.put(&f["upload"], body).await
-        }
-    }))
-    .await;
-
-    let permits = Arc::new(Semaphore::new(CONCURRENCY));
-    let started_at = Instant::now();
-    futures::future::join_all(files.iter().zip(etags).map(|(f, etag)| {
-        let permits = permits.clone();
-        async move {
-            let _p = permits.acquire().await.unwrap();
-            bench.api("/api/uploads/complete", json!({"file_id": f["file"]["id"], "etag": etag})).await;
-        }
-    }))
-    .await;
-    let rate = SMALL_FILES as f64 / started_at.elapsed().as_secs_f64();
-
-    let bare = bare_update_rate(&bench.db_url).await;
-    println!("  completions, {CONCURRENCY} at a time, {backend}");
-    println!("    /api/uploads/complete (HTTP, session, Range GET, 1 tx): {rate:>8.0} /s");
-    println!("    bare single-row UPDATE transactions:              {bare:>8.0} /s");
-    println!("    ratio:                                            {:>8.3}  (goal >= 0.5)", rate / bare);
-}
-
-async fn bare_update_rate(url: &str) -> f64 {
-    const N: usize = 5000;
-    if url.starts_with("sqlite") {
-        let pool = sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(
-                url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().busy_timeout(Duration::from_secs(15)),
-            )
-            .await
-            .unwrap();
-        sqlx::query("CREATE TABLE IF NOT EXISTS bench_counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
-            .execute(&pool)
-            .await
-            .unwrap();
-        sqlx::query("INSERT OR IGNORE INTO bench_counter VALUES (1, 0)").execute(&pool).await.unwrap();
-        let permits = Arc::new(Semaphore::new(CONCURRENCY));
-        let started = Instant::now();
-        futures::future::join_all((0..N).map(|_| {
-            let (pool, permits) = (pool.clone(), permits.clone());
-            async move {
-                let _p = permits.acquire().await.unwrap();
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
-                sqlx::query("UPDATE bench_counter SET n = n + 1 WHERE id = 1").execute(&mut *tx).await.unwrap();
-                tx.commit().await.unwrap();
-            }
-        }))
-        .await;
-        N as f64 / started.elapsed().as_secs_f64()
-    } else {
-        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(16).connect(url).await.unwrap();
-        sqlx::query("CREATE TABLE IF NOT EXISTS bench_counter (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)")
-            .execute(&pool)
-            .await
-            .unwrap();
-        sqlx::query("INSERT INTO bench_counter VALUES (1, 0) ON CONFLICT DO NOTHING").execute(&pool).await.unwrap();
-        let permits = Arc::new(Semaphore::new(CONCURRENCY));
-        let started = Instant::now();
-        futures::future::join_all((0..N).map(|_| {
-            let (pool, permits) = (pool.clone(), permits.clone());
-            async move {
-                let _p = permits.acquire().await.unwrap();
-                let mut tx = pool.begin().await.unwrap();
-                sqlx::query("UPDATE bench_counter SET n = n + 1 WHERE id = 1").execute(&mut *tx).await.unwrap();
-                tx.commit().await.unwrap();
-            }
-        }))
-        .await;
-        N as f64 / started.elapsed().as_secs_f64()
-    }
-}
-
-async fn postgres_database() -> Option<(String, String)> {
-    use sqlx::Connection;
-    let admin_url = "postgres://postgres@127.0.0.1:5432/postgres";
-    let mut admin = sqlx::PgConnection::connect(admin_url).await.ok()?;
-    let name = format!("vitrine_bench_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.ok()?;
-    Some((format!("postgres://postgres@127.0.0.1:5432/{name}"), name))
-}
-
 #[tokio::main]
 async fn main() {
     println!(
@@ -450,21 +348,5 @@ async fn main() {
     println!("SQLite");
     throughput(&bench).await;
     multipart(&bench).await;
-    completions(&bench, "SQLite").await;
     drop(bench);
-
-    match postgres_database().await {
-        Some((url, name)) => {
-            let bench = spawn(DatabaseConfig { url, backend: Backend::Postgres }).await;
-            println!("PostgreSQL");
-            completions(&bench, "PostgreSQL").await;
-            drop(bench);
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            use sqlx::Connection;
-            if let Ok(mut admin) = sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
-            }
-        }
-        None => println!("PostgreSQL at 127.0.0.1:5432 unreachable: its figures are skipped"),
-    }
 }

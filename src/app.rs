@@ -1,7 +1,7 @@
 //! The HTML shell and the route table. Each page lives in its own file under `pages/`.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -20,7 +20,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="icon" href=asset_url("/favicon.svg") type="image/svg+xml"/>
+                <link rel="stylesheet" id="leptos" href=asset_url("/pkg/vitrine.css")/>
                 <AutoReload options=options.clone()/>
                 {hydrate.then(|| view! { <HydrationScripts options/> })}
                 <MetaTags/>
@@ -36,7 +37,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/vitrine.css"/>
         <Title formatter=title_text/>
         // Signed-in pages render in async mode: the session check finishes before the first byte,
         // so a visitor without a session gets a real 302 to /login, not a client-side hop.
@@ -52,6 +52,16 @@ pub fn App() -> impl IntoView {
             </Routes>
         </Router>
     }
+}
+
+/// Where a static file of the site is fetched from: with its content hash, so browsers keep it
+/// until it changes (the shell is rendered on the server only).
+pub fn asset_url(path: &str) -> String {
+    #[cfg(feature = "ssr")]
+    if let Some(state) = use_context::<crate::server::state::AppState>() {
+        return state.assets.url(path);
+    }
+    path.to_string()
 }
 
 /// Pages anyone may see, served as plain HTML (see `server::collections::public_pages`).

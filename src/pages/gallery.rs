@@ -119,7 +119,7 @@ fn Gallery(gallery: CollectionWithItems, share_image: Option<String>, canonical_
                 }.into_any()
             }}
         </main>
-        <script src="/gallery.js" defer=true></script>
+        <script src=crate::app::asset_url("/gallery.js") defer=true></script>
     }
 }
 

@@ -1,6 +1,7 @@
 //! Server-only code (feature `ssr`), by domain: uploads, media, collections, people; and what
 //! holds them together: configuration, start-up, state, the clock, database, storage.
 
+pub mod assets;
 pub mod clock;
 pub mod collections;
 pub mod config;
@@ -10,6 +11,7 @@ pub mod images;
 pub mod media;
 pub mod naming;
 pub mod people;
+pub mod routes;
 pub mod security;
 pub mod startup;
 pub mod state;

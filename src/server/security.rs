@@ -15,23 +15,39 @@ use axum::response::{IntoResponse, Response};
 use crate::error::AppError;
 use crate::server::state::AppState;
 
-/// The policy of HTML pages; `nonce` on pages that hydrate (Leptos marks its inline scripts).
-pub fn page_policy(state: &AppState, nonce: Option<&str>) -> String {
-    let store = state.storage.origin();
-    let images = match &state.cdn_base_url {
-        Some(cdn) => format!(" {}", cdn.origin().ascii_serialization()),
-        None => String::new(),
-    };
-    let scripts = match nonce {
+/// The Content-Security-Policy values, made once from the configuration.
+pub struct Policies {
+    /// Pages that do not hydrate (public pages, error pages): scripts from this origin only.
+    static_page: HeaderValue,
+    /// A hydrating page's policy, split where its nonce goes.
+    around_nonce: (String, String),
+    https: bool,
+}
+
+impl Policies {
+    pub fn new(store_origin: &str, cdn_base_url: Option<&url::Url>, https: bool) -> Policies {
+        let images = cdn_base_url.map_or(String::new(), |cdn| format!(" {}", cdn.origin().ascii_serialization()));
+        let policy = |scripts: &str| {
+            format!(
+                "default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; \
+                 img-src 'self' data: blob:{images}; media-src 'self' blob:{images}; connect-src 'self' {store_origin}; \
+                 object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+            )
+        };
         // wasm-bindgen instantiates the app's WebAssembly module.
-        Some(nonce) => format!("'self' 'nonce-{nonce}' 'wasm-unsafe-eval'"),
-        None => "'self'".to_string(),
-    };
-    format!(
-        "default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data: blob:{images}; media-src 'self' blob:{images}; connect-src 'self' {store}; \
-         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-    )
+        let hydrating = policy("'self' 'nonce-{nonce}' 'wasm-unsafe-eval'");
+        let (before, after) = hydrating.split_once("{nonce}").unwrap_or((&hydrating, ""));
+        Policies {
+            static_page: HeaderValue::from_str(&policy("'self'"))
+                .unwrap_or(HeaderValue::from_static("default-src 'self'")),
+            around_nonce: (before.to_string(), after.to_string()),
+            https,
+        }
+    }
+
+    fn hydrating_page(&self, nonce: &str) -> Option<HeaderValue> {
+        HeaderValue::from_str(&format!("{}{nonce}{}", self.around_nonce.0, self.around_nonce.1)).ok()
+    }
 }
 
 /// Inside a page render (Leptos has made this response's nonce by then): the page's policy,
@@ -45,39 +61,36 @@ pub fn set_page_policy(state: &AppState) {
     };
     let public =
         use_context::<http::request::Parts>().is_some_and(|parts| crate::app::is_public_path(parts.uri.path()));
-    let nonce = nonce.to_string();
-    let policy = page_policy(state, (!public).then_some(nonce.as_str()));
-    if let Ok(value) = HeaderValue::from_str(&policy) {
+    let policy = if public {
+        Some(state.policies.static_page.clone())
+    } else {
+        state.policies.hydrating_page(&nonce.to_string())
+    };
+    if let Some(value) = policy {
         response.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
 }
 
 /// Anything that is not a page: nothing in it may run or load anything.
-const RESOURCE_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
+const RESOURCE_POLICY: HeaderValue = HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; sandbox");
 
 /// Adds the headers every response carries. Pages rendered by Leptos set their own policy
 /// (with the nonce) through `ResponseOptions`; this fills in whatever a response lacks.
 pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let https = state.public_base_url.scheme() == "https";
     let mut response = next.run(request).await;
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        let policy = if is_html { page_policy(&state, None) } else { RESOURCE_POLICY.to_string() };
-        if let Ok(value) = HeaderValue::from_str(&policy) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, value);
-        }
+        let is_html =
+            headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+        let policy = if is_html { state.policies.static_page.clone() } else { RESOURCE_POLICY };
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     set_default(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set_default(headers, header::X_FRAME_OPTIONS, "DENY");
     set_default(headers, header::REFERRER_POLICY, "strict-origin-when-cross-origin");
     set_default(headers, HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
     set_default(headers, HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
-    if https {
+    if state.policies.https {
         set_default(headers, header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
     }
     response
@@ -97,7 +110,7 @@ pub async fn same_origin_only(State(state): State<AppState>, request: Request, n
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(request).await;
     }
-    if is_cross_site(request.headers(), &state.public_base_url.origin().ascii_serialization()) {
+    if is_cross_site(request.headers(), &state.public_origin) {
         tracing::warn!(path = %request.uri().path(), origin = ?request.headers().get(header::ORIGIN), "cross-site request refused");
         return AppError::CrossSite.into_response();
     }

@@ -3,26 +3,22 @@
 
 use std::net::SocketAddr;
 
-use axum::routing::get;
 use axum::Router;
 use leptos::config::LeptosOptions;
-use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
 use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use url::Url;
 
-use crate::app::{shell, App};
+use crate::server::assets::Assets;
 use crate::server::clock::Clock;
 use crate::server::config::{Config, StorageConfig};
 use crate::server::db::{self, DbError, Repo};
-use crate::server::health::healthz;
 use crate::server::people::password::{self, PasswordError};
+use crate::server::security::Policies;
 use crate::server::state::{image_base, AppState, Shared};
 use crate::server::storage::embedded::{EmbeddedStore, EmbeddedStoreError};
 use crate::server::storage::{Storage, StoreEndpoint};
@@ -110,70 +106,27 @@ impl Application {
             tracing::warn!("VITRINE_TRANSCODE=1 but ffmpeg is not on PATH: videos stream as uploaded");
             uploads.transcode = false;
         }
+        let https = public_base_url.scheme() == "https";
         let state = AppState::new(Shared {
+            assets: Assets::load(std::path::Path::new(&*leptos_options.site_root), &leptos_options.site_pkg_dir),
             leptos_options: leptos_options.clone(),
             repo: database.repo,
+            policies: Policies::new(&storage.origin(), config.cdn_base_url.as_ref(), https),
             storage,
             clock,
             image_base: image_base(&public_base_url, config.cdn_base_url.as_ref()),
+            public_origin: public_base_url.origin().ascii_serialization(),
             public_base_url,
             cdn_base_url: config.cdn_base_url.clone(),
             uploads,
             data_dir: config.data_dir.clone(),
             image_widths: config.image_widths.clone(),
             gallery_pages: Default::default(),
+            changes: database.changes,
             login_limiter: Default::default(),
         });
 
-        let routes = generate_route_list(App);
-        let router = Router::new()
-            .route("/healthz", get(healthz))
-            .route("/cdn/{*key}", get(crate::server::images::serve))
-            .leptos_routes_with_context(
-                &state,
-                routes,
-                {
-                    let state = state.clone();
-                    move || {
-                        provide_context(state.clone());
-                        crate::server::security::set_page_policy(&state);
-                    }
-                },
-                {
-                    let options = leptos_options.clone();
-                    move || shell(options.clone())
-                },
-            )
-            // Static files, and the 404 page rendered with the same context (state, CSP nonce).
-            .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-                {
-                    let state = state.clone();
-                    move || {
-                        provide_context(state.clone());
-                        crate::server::security::set_page_policy(&state);
-                    }
-                },
-                shell,
-            ))
-            .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::people::session::authenticate))
-            .layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                crate::server::collections::public_pages::public_pages,
-            ))
-            .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::security::same_origin_only))
-            .layer(axum::middleware::from_fn(crate::server::security::limit_body))
-            .layer(session_layer)
-            .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::security::headers))
-            // Text responses are gzipped on the way out (cached galleries come gzipped already);
-            // video is excluded because Range responses must stay byte-exact.
-            .layer(tower_http::compression::CompressionLayer::new().compress_when(
-                tower_http::compression::Predicate::and(
-                    tower_http::compression::DefaultPredicate::new(),
-                    tower_http::compression::predicate::NotForContentType::const_new("video/"),
-                ),
-            ))
-            .layer(TraceLayer::new_for_http())
-            .with_state(state.clone());
+        let router = crate::server::routes::router(&state, session_layer);
 
         Ok(Application { listener, router, store, state })
     }

@@ -10,11 +10,13 @@ use leptos::config::LeptosOptions;
 use url::Url;
 
 use crate::error::AppError;
+use crate::server::assets::Assets;
 use crate::server::clock::Clock;
 use crate::server::collections::public_pages::GalleryPages;
 use crate::server::config::UploadConfig;
-use crate::server::db::Repo;
+use crate::server::db::{ContentChanges, Repo};
 use crate::server::people::login_limit::LoginLimiter;
+use crate::server::security::Policies;
 use crate::server::storage::Storage;
 
 #[derive(Clone)]
@@ -27,6 +29,8 @@ pub struct Shared {
     pub clock: Clock,
     /// Where people reach the app (links, cookies' Secure flag, CORS origin of the store).
     pub public_base_url: Url,
+    /// Its origin (`https://media.example.com`), what browsers send in `Origin`.
+    pub public_origin: String,
     /// Where image URLs point: the configured CDN, or this app's own `/cdn` origin.
     pub image_base: String,
     pub cdn_base_url: Option<Url>,
@@ -37,6 +41,12 @@ pub struct Shared {
     pub image_widths: Vec<u32>,
     /// Rendered public galleries.
     pub gallery_pages: GalleryPages,
+    /// How many times content on public pages changed, here or (PostgreSQL) on another instance.
+    pub changes: ContentChanges,
+    /// The site's static files, in memory.
+    pub assets: Assets,
+    /// Content-Security-Policy values, made once.
+    pub policies: Policies,
     /// Sign-in attempts per address and per account.
     pub login_limiter: LoginLimiter,
 }

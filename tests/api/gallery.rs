@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, test_app, TestApp, TestDatabase};
 
 fn png(width: u32, height: u32, shade: u8) -> Vec<u8> {
     let img = image::RgbImage::from_pixel(width, height, image::Rgb([shade, 100, 150]));
@@ -186,6 +186,30 @@ async fn titles_are_escaped_everywhere_including_share_tags() {
     assert!(!html.contains("<script>alert(1)"), "{html}");
     assert!(!html.contains("</title><script>"), "{html}");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+}
+
+#[tokio::test]
+async fn a_cached_gallery_page_is_confirmed_within_its_bound_even_when_no_change_is_heard_of() {
+    use vitrine::server::collections::public_pages::CONFIRM_AFTER;
+    let db = TestDatabase::sqlite();
+    let elsewhere = db.shared();
+    let app = test_app().database(db).spawn().await.signed_in().await;
+    let (collection, ids) = collection_with_images(&app, "Bounded").await;
+    app.api("/api/collections/publish", json!({"id": collection["id"], "published": true})).await;
+    assert!(!get_public(&app, "/c/bounded").await.text().await.unwrap().contains("Changed behind its back"));
+    // A change this instance hears nothing of (a writer elsewhere, a lost notification).
+    let outside = elsewhere.repo().await;
+    let id: uuid::Uuid = serde_json::from_value(ids[0].clone()).unwrap();
+    let title = vitrine::model::text::Title::parse("Changed behind its back").unwrap();
+    outside.update_media(id, &title, &vitrine::model::text::AltText::default()).await.unwrap().unwrap();
+    let stale = get_public(&app, "/c/bounded").await.text().await.unwrap();
+    assert!(!stale.contains("Changed behind its back"), "served from memory while within its bound");
+    app.clock.advance(CONFIRM_AFTER - chrono::Duration::milliseconds(100));
+    assert!(!get_public(&app, "/c/bounded").await.text().await.unwrap().contains("Changed behind its back"));
+    // Past the bound, the page is confirmed against the database and rendered again.
+    app.clock.advance(chrono::Duration::milliseconds(200));
+    let fresh = get_public(&app, "/c/bounded").await.text().await.unwrap();
+    assert!(fresh.contains("Changed behind its back"), "never older than CONFIRM_AFTER");
 }
 
 #[tokio::test]

@@ -113,6 +113,7 @@ pub struct TestApp {
 
 pub struct TestAppBuilder {
     clock: Clock,
+    site_root: Option<PathBuf>,
     uploads: UploadConfig,
     database: Option<TestDatabase>,
     storage: Option<StorageConfig>,
@@ -147,6 +148,12 @@ impl TestAppBuilder {
         })
     }
 
+    /// The built site to serve (CSS, scripts, favicon); none by default.
+    pub fn site_root(mut self, dir: &std::path::Path) -> Self {
+        self.site_root = Some(dir.to_path_buf());
+        self
+    }
+
     pub fn public_base_url(mut self, url: &str) -> Self {
         self.public_base_url = Some(Url::parse(url).unwrap());
         self
@@ -177,10 +184,13 @@ impl TestAppBuilder {
             uploads: self.uploads,
             image_widths: vitrine::cdn::DEFAULT_WIDTHS.to_vec(),
         };
-        let leptos = LeptosOptions::builder()
+        let mut leptos = LeptosOptions::builder()
             .output_name("vitrine")
             .site_addr("127.0.0.1:0".parse::<SocketAddr>().unwrap())
             .build();
+        if let Some(root) = &self.site_root {
+            leptos.site_root = root.display().to_string().into();
+        }
         let app = Application::build_with_clock(config, leptos, self.clock.clone()).await.expect("the app builds");
         let address = Url::parse(&format!("http://{}", app.local_addr())).unwrap();
         let storage = app.state().storage.clone();
@@ -208,6 +218,7 @@ impl TestAppBuilder {
 pub fn test_app() -> TestAppBuilder {
     TestAppBuilder {
         clock: Clock::system(),
+        site_root: None,
         uploads: UploadConfig::default(),
         database: None,
         storage: None,

@@ -2,12 +2,18 @@
 //! public, no-cache`: a CDN or browser may keep them but asks each time, so publishing,
 //! unpublishing or reordering shows on the very next request, and an unchanged page costs a 304.
 //!
-//! A gallery's rendering is also kept in memory, keyed on its slug and checked against the
-//! collection's `content_version` (one indexed lookup) on every request. Every change that
-//! alters the page bumps that version in the same transaction, on whichever instance made it,
-//! so a stale page is never served and instances need not tell each other anything.
+//! A gallery's rendering is also kept in memory, keyed on its slug, with the collection's
+//! `content_version` it was rendered at. It is served without asking the database while this
+//! instance has heard of no content change since it was last confirmed (`db::ContentChanges`:
+//! changes made here count at once, other instances' arrive by PostgreSQL `NOTIFY`) and for at
+//! most `CONFIRM_AFTER`; then the version is looked up again (one indexed query) and the page is
+//! kept if it is still current, rendered again if not. So a change shows on this instance at
+//! once, on the others as soon as the notification arrives (milliseconds), and never later than
+//! `CONFIRM_AFTER` even if a notification is lost.
 
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -23,12 +29,15 @@ const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
 /// Memory the rendered galleries may take on one instance (least recently used go first).
 const GALLERY_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The longest a cached gallery is served without confirming it against the database: the
+/// bound on staleness when a change notification from another instance is lost.
+pub const CONFIRM_AFTER: chrono::Duration = chrono::Duration::seconds(5);
+
 /// Renderings of published galleries, by slug.
 pub struct GalleryPages {
-    pages: quick_cache::sync::Cache<String, CachedPage, PageWeight>,
+    pages: quick_cache::sync::Cache<String, Arc<CachedPage>, PageWeight>,
 }
 
-#[derive(Clone)]
 struct CachedPage {
     /// The `content_version` the page was rendered at (or later: it is read before rendering).
     version: i64,
@@ -37,13 +46,30 @@ struct CachedPage {
     /// The same page gzipped, made once when cached (a 100-image gallery: ~265 KB → ~20 KB).
     gzip: Option<Bytes>,
     etag: HeaderValue,
+    /// When the version was last confirmed: the content generation then, and the time (ms).
+    confirmed_generation: AtomicU64,
+    confirmed_at_ms: AtomicI64,
+}
+
+impl CachedPage {
+    /// Still current without asking the database: nothing changed since it was confirmed, and
+    /// not too long ago.
+    fn is_fresh(&self, generation: u64, now_ms: i64) -> bool {
+        self.confirmed_generation.load(Ordering::Acquire) == generation
+            && now_ms - self.confirmed_at_ms.load(Ordering::Acquire) < CONFIRM_AFTER.num_milliseconds()
+    }
+
+    fn confirm(&self, generation: u64, now_ms: i64) {
+        self.confirmed_generation.store(generation, Ordering::Release);
+        self.confirmed_at_ms.store(now_ms, Ordering::Release);
+    }
 }
 
 #[derive(Clone)]
 struct PageWeight;
 
-impl quick_cache::Weighter<String, CachedPage> for PageWeight {
-    fn weight(&self, slug: &String, page: &CachedPage) -> u64 {
+impl quick_cache::Weighter<String, Arc<CachedPage>> for PageWeight {
+    fn weight(&self, slug: &String, page: &Arc<CachedPage>) -> u64 {
         (slug.len() + page.body.len() + page.gzip.as_ref().map_or(0, Bytes::len) + 512) as u64
     }
 }
@@ -75,6 +101,13 @@ pub async fn public_pages(State(state): State<AppState>, request: Request, next:
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_string);
     let accepts_gzip = accepts_gzip(request.headers());
     let slug = gallery_slug(request.uri().path()).map(str::to_string);
+    // Read before anything else: a change after this point makes the page unconfirmed.
+    let generation = state.changes.current();
+    let now_ms = state.clock.now().timestamp_millis();
+    let cached = slug.as_ref().and_then(|slug| state.gallery_pages.pages.get(slug));
+    if let Some(page) = cached.as_ref().filter(|page| page.is_fresh(generation, now_ms)) {
+        return serve(page, accepts_gzip, if_none_match.as_deref());
+    }
     // The version is read before rendering, so a page stored under it is at least that new.
     let version = match &slug {
         Some(slug) => state.repo.published_version(slug).await.unwrap_or_else(|e| {
@@ -83,14 +116,9 @@ pub async fn public_pages(State(state): State<AppState>, request: Request, next:
         }),
         None => None,
     };
-    if let (Some(slug), Some(version)) = (&slug, version) {
-        if let Some(page) = state.gallery_pages.pages.get(slug).filter(|page| page.version == version) {
-            let body = match (&page.gzip, accepts_gzip) {
-                (Some(gzip), true) => Encoded::Gzip(gzip.clone()),
-                _ => Encoded::Identity(page.body),
-            };
-            return respond(page.headers, body, page.etag, if_none_match.as_deref());
-        }
+    if let Some(page) = cached.filter(|page| Some(page.version) == version) {
+        page.confirm(generation, now_ms);
+        return serve(&page, accepts_gzip, if_none_match.as_deref());
     }
 
     let response = next.run(request).await;
@@ -113,20 +141,26 @@ pub async fn public_pages(State(state): State<AppState>, request: Request, next:
         // Not cached (the front page): the compression layer outside gzips it per request.
         return respond(parts.headers, Encoded::Identity(bytes), etag, if_none_match.as_deref());
     };
-    let gzip = gzip(&bytes);
-    let page = CachedPage {
+    let page = Arc::new(CachedPage {
         version,
-        headers: parts.headers.clone(),
-        body: bytes.clone(),
-        gzip: gzip.clone(),
-        etag: etag.clone(),
+        gzip: gzip(&bytes),
+        headers: parts.headers,
+        body: bytes,
+        etag,
+        confirmed_generation: AtomicU64::new(generation),
+        confirmed_at_ms: AtomicI64::new(now_ms),
+    });
+    state.gallery_pages.pages.insert(slug, page.clone());
+    serve(&page, accepts_gzip, if_none_match.as_deref())
+}
+
+/// A cached page as this request takes it.
+fn serve(page: &CachedPage, accepts_gzip: bool, if_none_match: Option<&str>) -> Response {
+    let body = match (&page.gzip, accepts_gzip) {
+        (Some(gzip), true) => Encoded::Gzip(gzip.clone()),
+        _ => Encoded::Identity(page.body.clone()),
     };
-    state.gallery_pages.pages.insert(slug, page);
-    let body = match (gzip, accepts_gzip) {
-        (Some(gzip), true) => Encoded::Gzip(gzip),
-        _ => Encoded::Identity(bytes),
-    };
-    respond(parts.headers, body, etag, if_none_match.as_deref())
+    respond(page.headers.clone(), body, page.etag.clone(), if_none_match)
 }
 
 /// Leptos appends its hydration data after `</html>` as inline scripts (resource results and

@@ -12,6 +12,7 @@
 // Each `sql/<domain>.rs` is included by both backends on purpose (see above).
 #![allow(clippy::duplicate_mod)]
 
+mod changes;
 mod collections;
 mod media;
 mod postgres;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use changes::ContentChanges;
 pub use collections::{CollectionRepo, CoverCandidates, Missing, ReorderRefusal};
 pub use media::MediaRepo;
 pub use postgres::PostgresRepo;
@@ -96,25 +98,29 @@ pub trait Repo:
     async fn close(&self);
 }
 
-/// A connected database: the repo, and the session store living in the same database.
+/// A connected database: the repo, the session store living in the same database, and the
+/// counter of content changes the repo keeps (and, on PostgreSQL, hears of from other
+/// instances).
 pub struct Database {
     pub repo: Arc<dyn Repo>,
     pub sessions: DbSessionStore,
+    pub changes: ContentChanges,
 }
 
 /// Connects, runs the migrations of the configured backend, and prepares the session table.
 /// Every timestamp the repo writes is read from `clock`.
 pub async fn connect(config: &DatabaseConfig, clock: Clock) -> Result<Database, DbError> {
+    let changes = ContentChanges::default();
     match config.backend {
         Backend::Sqlite => {
-            let repo = SqliteRepo::connect(&config.url, clock).await?;
+            let repo = SqliteRepo::connect(&config.url, clock, changes.clone()).await?;
             let sessions = DbSessionStore::sqlite(repo.pool().clone()).await?;
-            Ok(Database { repo: Arc::new(repo), sessions })
+            Ok(Database { repo: Arc::new(repo), sessions, changes })
         }
         Backend::Postgres => {
-            let repo = PostgresRepo::connect(&config.url, clock).await?;
+            let repo = PostgresRepo::connect(&config.url, clock, changes.clone()).await?;
             let sessions = DbSessionStore::postgres(repo.pool().clone()).await?;
-            Ok(Database { repo: Arc::new(repo), sessions })
+            Ok(Database { repo: Arc::new(repo), sessions, changes })
         }
     }
 }

@@ -1,12 +1,14 @@
 //! PostgreSQL: for several instances behind a load balancer. The domain SQL in `sql/` is
 //! compiled here with `Db = Postgres`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 
-use super::{Backend, DbError};
+use super::changes::{self, ListenerGuard};
+use super::{Backend, ContentChanges, DbError};
 use crate::server::clock::Clock;
 
 #[path = "sql/collections.rs"]
@@ -35,10 +37,13 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 pub struct PostgresRepo {
     pool: PgPool,
     clock: Clock,
+    changes: ContentChanges,
+    /// Hears the other instances' changes while any clone of this repo lives.
+    listener: Arc<ListenerGuard>,
 }
 
 impl PostgresRepo {
-    pub async fn connect(url: &str, clock: Clock) -> Result<Self, DbError> {
+    pub async fn connect(url: &str, clock: Clock, changes: ContentChanges) -> Result<Self, DbError> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
@@ -47,7 +52,8 @@ impl PostgresRepo {
             .map_err(DbError::Unavailable)?;
         // sqlx takes an advisory lock around migrations, so instances starting together are safe.
         MIGRATOR.run(&pool).await?;
-        Ok(PostgresRepo { pool, clock })
+        let listener = Arc::new(changes::listen(url, changes.clone()));
+        Ok(PostgresRepo { pool, clock, changes, listener })
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -60,5 +66,20 @@ impl PostgresRepo {
 
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    /// Before the pool closes (shutdown): stop hearing of changes.
+    fn stop_listening(&self) {
+        self.listener.stop();
+    }
+
+    /// After a commit that changed what a public page shows: this instance knows at once, the
+    /// others when the notification reaches them. A failed NOTIFY is only logged: the write
+    /// stands, and the others' caches confirm within their bound.
+    async fn content_changed(&self) {
+        self.changes.bump();
+        if let Err(e) = sqlx::query("SELECT pg_notify($1, '')").bind(changes::CHANNEL).execute(&self.pool).await {
+            tracing::warn!(error = %e, "could not tell the other instances of a content change");
+        }
     }
 }

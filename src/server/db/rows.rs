@@ -262,3 +262,17 @@ pub(crate) fn to_u32(n: i64) -> u32 {
 
 /// Rows per multi-row INSERT: well under SQLite's 32,766 and Postgres' 65,535 bound values.
 pub(crate) const BATCH_ROWS: usize = 500;
+
+/// `($1, $2, …)`: the ids as bound values, for an `IN`.
+pub(crate) fn push_ids<'a, DB>(sql: &mut sqlx::QueryBuilder<'a, DB>, ids: &[Uuid])
+where
+    DB: sqlx::Database,
+    Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    sql.push("(");
+    let mut list = sql.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    sql.push(")");
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-use super::{Backend, DbError};
+use super::{Backend, ContentChanges, DbError};
 use crate::server::clock::Clock;
 
 #[path = "sql/collections.rs"]
@@ -35,10 +35,11 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 pub struct SqliteRepo {
     pool: SqlitePool,
     clock: Clock,
+    changes: ContentChanges,
 }
 
 impl SqliteRepo {
-    pub async fn connect(url: &str, clock: Clock) -> Result<Self, DbError> {
+    pub async fn connect(url: &str, clock: Clock, changes: ContentChanges) -> Result<Self, DbError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .foreign_keys(true)
@@ -57,7 +58,7 @@ impl SqliteRepo {
             .await
             .map_err(DbError::Unavailable)?;
         MIGRATOR.run(&pool).await?;
-        Ok(SqliteRepo { pool, clock })
+        Ok(SqliteRepo { pool, clock, changes })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -72,6 +73,15 @@ impl SqliteRepo {
 
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    /// Before the pool closes: nothing listens on SQLite.
+    fn stop_listening(&self) {}
+
+    /// After a commit that changed what a public page shows. One instance owns a SQLite file,
+    /// so telling this instance is telling all.
+    async fn content_changed(&self) {
+        self.changes.bump();
     }
 }
 

@@ -12,7 +12,7 @@ use crate::model::collection::{Collection, CollectionSummary, MembershipChange};
 use crate::model::media::{Media, MediaKind};
 use crate::model::text::{Description, Title};
 use crate::server::db::rows::{
-    convert, corrupt, prefixed, to_u32, CollectionRow, CoverRow, MediaRow, BATCH_ROWS, COLLECTION_COLUMNS,
+    convert, corrupt, prefixed, push_ids, to_u32, CollectionRow, CoverRow, MediaRow, BATCH_ROWS, COLLECTION_COLUMNS,
     MEDIA_COLUMNS,
 };
 use crate::server::db::{CollectionRepo, CoverCandidates, DbError, Missing, ReorderRefusal};
@@ -138,6 +138,7 @@ impl CollectionRepo for SqlRepo {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.content_changed().await;
         Ok(Some(row.into()))
     }
 
@@ -191,6 +192,7 @@ impl CollectionRepo for SqlRepo {
         }
         let item_count = self.item_count(&mut tx, id).await?;
         tx.commit().await?;
+        self.content_changed().await;
         Ok(Ok(MembershipChange { changed: u32::try_from(changed).unwrap_or(u32::MAX), item_count }))
     }
 
@@ -217,6 +219,7 @@ impl CollectionRepo for SqlRepo {
         .await?;
         let item_count = self.item_count(&mut tx, id).await?;
         tx.commit().await?;
+        self.content_changed().await;
         Ok(Some(MembershipChange { changed: u32::try_from(changed).unwrap_or(u32::MAX), item_count }))
     }
 
@@ -263,6 +266,7 @@ impl CollectionRepo for SqlRepo {
             sql.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        self.content_changed().await;
         Ok(Ok(()))
     }
 
@@ -276,6 +280,9 @@ impl CollectionRepo for SqlRepo {
         .bind(self.now())
         .fetch_optional(&self.pool)
         .await?;
+        if row.is_some() {
+            self.content_changed().await;
+        }
         Ok(row.map(Into::into))
     }
 
@@ -304,6 +311,7 @@ impl CollectionRepo for SqlRepo {
         .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.content_changed().await;
         Ok(row.map(Into::into).ok_or(Missing::Collection))
     }
 
@@ -345,19 +353,14 @@ impl CollectionRepo for SqlRepo {
     }
 
     async fn delete_collection(&self, id: Uuid) -> Result<bool, DbError> {
-        Ok(sqlx::query("DELETE FROM collections WHERE id = $1").bind(id).execute(&self.pool).await?.rows_affected()
-            == 1)
+        let deleted =
+            sqlx::query("DELETE FROM collections WHERE id = $1").bind(id).execute(&self.pool).await?.rows_affected()
+                == 1;
+        if deleted {
+            self.content_changed().await;
+        }
+        Ok(deleted)
     }
-}
-
-/// `($1, $2, …)`: the ids as bound values, for an `IN`.
-fn push_ids(sql: &mut sqlx::QueryBuilder<'_, Db>, ids: &[Uuid]) {
-    sql.push("(");
-    let mut list = sql.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    sql.push(")");
 }
 
 impl SqlRepo {

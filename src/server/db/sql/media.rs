@@ -68,6 +68,7 @@ impl MediaRepo for SqlRepo {
         // Galleries showing this item show its new title and alt text.
         sqlx::query(BUMP_COLLECTIONS_OF_MEDIA).bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
+        self.content_changed().await;
         row.map(Media::try_from).transpose()
     }
 
@@ -76,6 +77,7 @@ impl MediaRepo for SqlRepo {
         sqlx::query(BUMP_COLLECTIONS_OF_MEDIA).bind(id).execute(&mut *tx).await?;
         let deleted = sqlx::query("DELETE FROM media WHERE id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
+        self.content_changed().await;
         Ok(deleted.rows_affected() == 1)
     }
 

@@ -17,6 +17,7 @@ impl Repo for SqlRepo {
     }
 
     async fn close(&self) {
+        self.stop_listening();
         self.pool.close().await;
     }
 }

@@ -94,6 +94,9 @@ impl TranscodeRepo for SqlRepo {
             sqlx::query(BUMP_COLLECTIONS_OF_MEDIA).bind(claim.media_id).execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        if outcome.is_ok() {
+            self.content_changed().await;
+        }
         Ok(true)
     }
 

@@ -216,6 +216,9 @@ impl UploadRepo for SqlRepo {
             .await?;
         }
         tx.commit().await?;
+        if job.collection_id.is_some() {
+            self.content_changed().await;
+        }
         changed(file, job).map(Some)
     }
 
