@@ -16,6 +16,11 @@ use support::{jpeg, png_body, Binary, Nginx, Session, Wrk};
 /// Runs of each side; the median is reported.
 const RUNS: usize = 5;
 
+/// `BENCH_ONLY=serving|completions|lighthouse` runs one part (while working on it).
+fn wanted(part: &str) -> bool {
+    std::env::var("BENCH_ONLY").map_or(true, |only| only == part)
+}
+
 #[tokio::main]
 async fn main() {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
@@ -38,7 +43,37 @@ async fn main() {
     let first: Value = app.call(client, "/api/media/get", json!({"id": media[0]})).await;
     let key = first["item"]["media"]["object_key"].as_str().unwrap().to_string();
 
-    let nginx = Nginx::start(dir.path());
+    if wanted("serving") {
+        serving(dir.path(), &app, &key).await;
+    }
+    if wanted("completions") {
+        completions(dir.path(), &app, &session, "SQLite", &app.database_url()).await;
+    }
+    drop(app);
+    if wanted("completions") {
+        if let Some(pg) = support::postgres_database().await {
+            let pg_dir = tempfile::tempdir().unwrap();
+            let app = Binary::start(
+                pg_dir.path(),
+                &[("VITRINE_UPLOAD_MAX_FILES", "10000".into()), ("VITRINE_DATABASE_URL", pg.url.clone())],
+            )
+            .await;
+            let session = app.sign_in().await;
+            completions(pg_dir.path(), &app, &session, "PostgreSQL", &pg.url).await;
+            drop(app);
+            pg.drop_database().await;
+        } else {
+            println!("  PostgreSQL at 127.0.0.1:5432 unreachable: its completion figures are skipped");
+        }
+    }
+    if wanted("lighthouse") {
+        lighthouse_pages(dir.path()).await;
+    }
+}
+
+/// The cached gallery, a cached variant and two static files, each against nginx.
+async fn serving(dir: &Path, app: &Binary, key: &str) {
+    let nginx = Nginx::start(dir);
     let targets = [
         ("public gallery of 100 images (cached page, gzip)", "/c/bench-gallery", "gallery.html", 0.5, Some(10.0)),
         ("cached /cdn 640-px variant (JPEG)", &*format!("/cdn/{key}?width=640"), "variant.jpg", 0.5, None),
@@ -53,26 +88,6 @@ async fn main() {
         let theirs = nginx.url(file);
         compare(what, &ours, &theirs, body.len(), gzip.as_ref().map(Vec::len), goal, p99_goal);
     }
-    drop(nginx);
-
-    completions(dir.path(), &app, &session, "SQLite", &app.database_url()).await;
-    drop(app);
-    if let Some(pg) = support::postgres_database().await {
-        let pg_dir = tempfile::tempdir().unwrap();
-        let app = Binary::start(
-            pg_dir.path(),
-            &[("VITRINE_UPLOAD_MAX_FILES", "10000".into()), ("VITRINE_DATABASE_URL", pg.url.clone())],
-        )
-        .await;
-        let session = app.sign_in().await;
-        completions(pg_dir.path(), &app, &session, "PostgreSQL", &pg.url).await;
-        drop(app);
-        pg.drop_database().await;
-    } else {
-        println!("  PostgreSQL at 127.0.0.1:5432 unreachable: its completion figures are skipped");
-    }
-
-    lighthouse_pages(dir.path()).await;
 }
 
 /// `RUNS` alternating wrk runs on each side; medians and their ratio beside the goal.

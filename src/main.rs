@@ -1,4 +1,9 @@
 use leptos::config::get_configuration;
+
+/// mimalloc instead of glibc's malloc: requests allocate and free many small buffers across
+/// threads (see the README's benchmark table for the figures).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use vitrine::server::config::Config;
 use vitrine::server::startup::Application;
 use vitrine::server::telemetry;

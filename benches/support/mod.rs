@@ -255,7 +255,13 @@ impl Nginx {
             root = root.display()
         );
         std::fs::write(root.join("nginx.conf"), conf).unwrap();
-        let child = Command::new("nginx").arg("-c").arg(root.join("nginx.conf")).spawn().expect("nginx starts");
+        let child = Command::new("nginx")
+            .arg("-c")
+            .arg(root.join("nginx.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nginx starts");
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 break;
@@ -278,8 +284,9 @@ impl Nginx {
 }
 
 impl Drop for Nginx {
+    /// SIGTERM, so the master stops its workers (SIGKILL would leave them running).
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         let _ = self.child.wait();
     }
 }

@@ -122,6 +122,7 @@ impl Application {
             data_dir: config.data_dir.clone(),
             image_widths: config.image_widths.clone(),
             gallery_pages: Default::default(),
+            variants: Default::default(),
             changes: database.changes,
             login_limiter: Default::default(),
         });

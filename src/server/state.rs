@@ -15,6 +15,7 @@ use crate::server::clock::Clock;
 use crate::server::collections::public_pages::GalleryPages;
 use crate::server::config::UploadConfig;
 use crate::server::db::{ContentChanges, Repo};
+use crate::server::images::Variants;
 use crate::server::people::login_limit::LoginLimiter;
 use crate::server::security::Policies;
 use crate::server::storage::Storage;
@@ -41,6 +42,8 @@ pub struct Shared {
     pub image_widths: Vec<u32>,
     /// Rendered public galleries.
     pub gallery_pages: GalleryPages,
+    /// Image variants the local origin made, the most asked-for in memory.
+    pub variants: Variants,
     /// How many times content on public pages changed, here or (PostgreSQL) on another instance.
     pub changes: ContentChanges,
     /// The site's static files, in memory.

@@ -79,6 +79,16 @@ async fn variants_are_resized_cached_and_revalidated() {
 
     let revalidated = app.client.get(&url).header("if-none-match", &etag).send().await.unwrap();
     assert_eq!(revalidated.status(), 304);
+
+    // Kept in memory as well as on disk: with the disk copy gone too, still the same variant.
+    std::fs::remove_dir_all(app.data_dir.join("cache")).unwrap();
+    let from_memory = app.client.get(&url).send().await.unwrap();
+    assert_eq!(from_memory.status(), 200);
+    assert_eq!(from_memory.headers()["etag"].to_str().unwrap(), etag);
+    // Deleting the item forgets its variants everywhere: nothing of it is served any more.
+    let deleted = app.api("/api/media/delete", json!({"ids": [file["media_id"]]})).await;
+    assert_eq!(deleted.status(), 200);
+    assert_eq!(app.client.get(&url).send().await.unwrap().status(), 404, "no variant outlives its item");
 }
 
 #[tokio::test]

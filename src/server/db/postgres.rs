@@ -8,6 +8,7 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 
 use super::changes::{self, ListenerGuard};
+use super::rows::{WriteTx, Writer};
 use super::{Backend, ContentChanges, DbError};
 use crate::server::clock::Clock;
 
@@ -60,8 +61,13 @@ impl PostgresRepo {
         &self.pool
     }
 
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'_, Db>, sqlx::Error> {
-        self.pool.begin().await
+    /// PostgreSQL takes concurrent writers itself: no lane.
+    async fn begin_write(&self) -> Result<WriteTx<'_, Db>, sqlx::Error> {
+        Ok(WriteTx::new(self.pool.begin().await?, None))
+    }
+
+    async fn writer(&self) -> Result<Writer<'_, Db>, sqlx::Error> {
+        Ok(Writer::new(self.pool.acquire().await?, None))
     }
 
     fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -276,3 +276,64 @@ where
     }
     sql.push(")");
 }
+
+/// A write transaction. On SQLite it also holds the instance's write lane: writers wait their
+/// turn here, in order, rather than in SQLite's busy handler, which sleeps (up to 100 ms a
+/// try) while another connection holds the write lock.
+pub(crate) struct WriteTx<'c, DB: sqlx::Database> {
+    tx: sqlx::Transaction<'c, DB>,
+    _lane: Option<tokio::sync::MutexGuard<'c, ()>>,
+}
+
+impl<'c, DB: sqlx::Database> WriteTx<'c, DB> {
+    pub(crate) fn new(tx: sqlx::Transaction<'c, DB>, lane: Option<tokio::sync::MutexGuard<'c, ()>>) -> Self {
+        WriteTx { tx, _lane: lane }
+    }
+
+    /// Commits, then lets the next writer in.
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::Deref for WriteTx<'_, DB> {
+    type Target = DB::Connection;
+    fn deref(&self) -> &DB::Connection {
+        &self.tx
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<'_, DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        &mut self.tx
+    }
+}
+
+/// A connection for one writing statement, in the write lane like a transaction (SQLite).
+pub(crate) struct Writer<'c, DB: sqlx::Database> {
+    conn: sqlx::pool::PoolConnection<DB>,
+    _lane: Option<tokio::sync::MutexGuard<'c, ()>>,
+}
+
+impl<'c, DB: sqlx::Database> Writer<'c, DB> {
+    pub(crate) fn new(conn: sqlx::pool::PoolConnection<DB>, lane: Option<tokio::sync::MutexGuard<'c, ()>>) -> Self {
+        Writer { conn, _lane: lane }
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::Deref for Writer<'_, DB> {
+    type Target = DB::Connection;
+    fn deref(&self) -> &DB::Connection {
+        &self.conn
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for Writer<'_, DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        &mut self.conn
+    }
+}

@@ -1,11 +1,13 @@
 //! SQLite: the zero-config default. The domain SQL in `sql/` is compiled here with `Db = Sqlite`.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+use super::rows::{WriteTx, Writer};
 use super::{Backend, ContentChanges, DbError};
 use crate::server::clock::Clock;
 
@@ -36,6 +38,8 @@ pub struct SqliteRepo {
     pool: SqlitePool,
     clock: Clock,
     changes: ContentChanges,
+    /// One writer at a time (SQLite's rule), queued here (see `rows::WriteTx`).
+    write_lane: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SqliteRepo {
@@ -58,17 +62,25 @@ impl SqliteRepo {
             .await
             .map_err(DbError::Unavailable)?;
         MIGRATOR.run(&pool).await?;
-        Ok(SqliteRepo { pool, clock, changes })
+        Ok(SqliteRepo { pool, clock, changes, write_lane: Arc::default() })
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 
-    /// A transaction that takes SQLite's write lock at BEGIN, so two writers queue on the busy
-    /// timeout instead of one failing when it upgrades a read lock.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'_, Db>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    /// A transaction that takes SQLite's write lock at BEGIN (so no reader has to upgrade),
+    /// in its turn in the write lane.
+    async fn begin_write(&self) -> Result<WriteTx<'_, Db>, sqlx::Error> {
+        let lane = self.write_lane.lock().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx::new(tx, Some(lane)))
+    }
+
+    /// A connection for one writing statement, in its turn.
+    async fn writer(&self) -> Result<Writer<'_, Db>, sqlx::Error> {
+        let lane = self.write_lane.lock().await;
+        Ok(Writer::new(self.pool.acquire().await?, Some(lane)))
     }
 
     fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -1,20 +1,81 @@
-//! Variants on disk: `<data>/cache/<key>/<query>[.webp]`, written once, never changed (a key's
-//! content never changes), all of an item's variants in one folder so a delete removes them.
+//! Variants made once and kept: the most asked-for in memory (bounded by bytes, least recently
+//! used first out), all of them on disk under `<data>/cache/<key>/<query>[.webp]`. A key's
+//! content never changes, so neither does a variant; an item's variants share one folder so a
+//! delete removes them together.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::http::HeaderValue;
 
 use crate::cdn::{Format, Transform};
 use crate::model::ObjectKey;
 
-/// A key's content never changes, so the variant's identity is the key, the canonical
-/// parameters and the format chosen for this browser.
-pub(super) fn variant_etag(key: &ObjectKey, transform: &Transform, accepts_webp: bool) -> String {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    key.hash(&mut hasher);
-    transform.query().hash(&mut hasher);
-    (transform.format == Some(Format::Auto) && accepts_webp).hash(&mut hasher);
-    format!("\"v{:016x}\"", hasher.finish())
+/// Memory the variants may take on one instance (`VITRINE_*` needs no knob yet: a 640-px JPEG
+/// is ~20-60 KB, so this holds thousands).
+const MEMORY_BYTES: u64 = 128 * 1024 * 1024;
+
+/// A variant ready to send.
+pub(super) struct Variant {
+    pub(super) bytes: Bytes,
+    pub(super) content_type: HeaderValue,
+}
+
+#[derive(Clone)]
+struct VariantWeight;
+
+impl quick_cache::Weighter<String, Arc<Variant>> for VariantWeight {
+    fn weight(&self, id: &String, variant: &Arc<Variant>) -> u64 {
+        (id.len() + variant.bytes.len() + 128) as u64
+    }
+}
+
+/// The variants in memory, by identity (`VariantId`).
+pub struct Variants {
+    memory: quick_cache::sync::Cache<String, Arc<Variant>, VariantWeight>,
+}
+
+impl Default for Variants {
+    fn default() -> Self {
+        Variants { memory: quick_cache::sync::Cache::with_weighter(4096, MEMORY_BYTES, VariantWeight) }
+    }
+}
+
+impl Variants {
+    pub(super) fn get(&self, id: &VariantId) -> Option<Arc<Variant>> {
+        self.memory.get(&id.text)
+    }
+
+    pub(super) fn keep(&self, id: &VariantId, variant: Arc<Variant>) {
+        self.memory.insert(id.text.clone(), variant);
+    }
+
+    /// Forgets every variant of `key` (its item was deleted).
+    pub fn forget(&self, key: &ObjectKey) {
+        let prefix = format!("{key}?");
+        self.memory.retain(|id, _| !id.starts_with(&prefix));
+    }
+}
+
+/// What a variant is: the key, the canonical parameters and, for `format=auto`, whether this
+/// browser takes WebP. Its ETag follows from it.
+pub(super) struct VariantId {
+    text: String,
+    pub(super) etag: HeaderValue,
+}
+
+impl VariantId {
+    pub(super) fn new(key: &ObjectKey, transform: &Transform, accepts_webp: bool) -> VariantId {
+        let auto_webp = transform.format == Some(Format::Auto) && accepts_webp;
+        let text = format!("{key}?{}{}", transform.query(), if auto_webp { "#webp" } else { "" });
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut hasher);
+        let etag = HeaderValue::from_str(&format!("\"v{:016x}\"", hasher.finish()))
+            .unwrap_or(HeaderValue::from_static("\"v\""));
+        VariantId { text, etag }
+    }
 }
 
 /// `<data>/cache/<key>/<query>[.webp]`: all of an item's variants in one directory, so a delete

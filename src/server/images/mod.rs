@@ -5,6 +5,8 @@
 //! once on the blocking pool, kept on disk under `<data>/cache/<key>/`, and sent with an ETag
 //! and a year-long immutable Cache-Control: a key never changes content.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -12,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 mod cache;
 mod render;
 
-pub use cache::variant_dir;
-use cache::{cache_path, variant_etag, write_atomically};
+use cache::{cache_path, write_atomically, Variant, VariantId};
+pub use cache::{variant_dir, Variants};
 pub use render::{dimensions_from_prefix, render_variant};
 use render::{render, OutputFormat};
 
@@ -75,14 +77,19 @@ pub async fn serve(
     }
     let accepts_webp =
         headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("image/webp"));
-    let etag = variant_etag(&key, &transform, accepts_webp);
-    if if_none_match(&headers, &etag) {
-        return Ok(not_modified(&etag));
+    let id = VariantId::new(&key, &transform, accepts_webp);
+    if if_none_match(&headers, id.etag.to_str().unwrap_or_default()) {
+        return Ok(not_modified(&id.etag));
+    }
+    if let Some(variant) = state.variants.get(&id) {
+        return Ok(variant_response(&variant, &id.etag));
     }
     let cache_path = cache_path(&state.data_dir, &key, &transform, accepts_webp);
     if let Ok(bytes) = tokio::fs::read(&cache_path).await {
         // A cached file keeps its bytes' format; it is sniffed again when served.
-        return Ok(variant_response(bytes, OutputFormat::Unknown, &etag));
+        let variant = Arc::new(variant_of(bytes, OutputFormat::Unknown));
+        state.variants.keep(&id, variant.clone());
+        return Ok(variant_response(&variant, &id.etag));
     }
 
     let head =
@@ -110,7 +117,9 @@ pub async fn serve(
     if let Err(e) = write_atomically(&path, &bytes).await {
         tracing::warn!(error = %e, path = %path.display(), "could not cache a variant");
     }
-    Ok(variant_response(bytes, format, &etag))
+    let variant = Arc::new(variant_of(bytes, format));
+    state.variants.keep(&id, variant.clone());
+    Ok(variant_response(&variant, &id.etag))
 }
 
 async fn stream_original(state: &AppState, key: &ObjectKey, headers: &HeaderMap) -> Result<Response, OriginError> {
@@ -121,9 +130,9 @@ async fn stream_original(state: &AppState, key: &ObjectKey, headers: &HeaderMap)
         .await
         .map_err(|e| OriginError::Store(e.to_string()))?
         .ok_or(OriginError::NotFound)?;
-    if let Some(etag) = &object.etag {
-        if if_none_match(headers, etag) {
-            return Ok(not_modified(etag));
+    if let Some(etag) = object.etag.as_deref().and_then(|e| HeaderValue::from_str(e).ok()) {
+        if if_none_match(headers, etag.to_str().unwrap_or_default()) {
+            return Ok(not_modified(&etag));
         }
     }
     let status = if object.content_range.is_some() { StatusCode::PARTIAL_CONTENT } else { StatusCode::OK };
@@ -154,16 +163,15 @@ fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|candidate| candidate.trim() == etag || candidate.trim() == "*"))
 }
 
-fn not_modified(etag: &str) -> Response {
+fn not_modified(etag: &HeaderValue) -> Response {
     let mut response = StatusCode::NOT_MODIFIED.into_response();
-    if let Ok(value) = HeaderValue::from_str(etag) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
+    response.headers_mut().insert(header::ETAG, etag.clone());
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
     response
 }
 
-fn variant_response(bytes: Vec<u8>, format: OutputFormat, etag: &str) -> Response {
+/// A variant's bytes with their type (a cached file's is sniffed from its bytes).
+fn variant_of(bytes: Vec<u8>, format: OutputFormat) -> Variant {
     let format = match format {
         OutputFormat::Unknown => match image::guess_format(&bytes) {
             Ok(ImageFormat::Jpeg) => OutputFormat::Jpeg,
@@ -172,14 +180,16 @@ fn variant_response(bytes: Vec<u8>, format: OutputFormat, etag: &str) -> Respons
         },
         known => known,
     };
-    let mut response = Response::new(Body::from(bytes));
+    Variant { bytes: bytes.into(), content_type: HeaderValue::from_static(format.mime()) }
+}
+
+fn variant_response(variant: &Variant, etag: &HeaderValue) -> Response {
+    let mut response = Response::new(Body::from(variant.bytes.clone()));
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.mime()));
+    headers.insert(header::CONTENT_TYPE, variant.content_type.clone());
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
     headers.insert(header::VARY, HeaderValue::from_static("Accept"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    if let Ok(value) = HeaderValue::from_str(etag) {
-        headers.insert(header::ETAG, value);
-    }
+    headers.insert(header::ETAG, etag.clone());
     response
 }

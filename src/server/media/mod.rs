@@ -109,6 +109,7 @@ pub async fn delete(state: &AppState, ids: &[Uuid]) -> Result<Vec<Uuid>, AppErro
                 media.display_name()
             )));
         }
+        state.variants.forget(&media.object_key);
         let cache = crate::server::images::variant_dir(&state.data_dir, &media.object_key);
         match tokio::fs::remove_dir_all(&cache).await {
             Ok(()) => {}

@@ -12,8 +12,8 @@ use crate::model::collection::{Collection, CollectionSummary, MembershipChange};
 use crate::model::media::{Media, MediaKind};
 use crate::model::text::{Description, Title};
 use crate::server::db::rows::{
-    convert, corrupt, prefixed, push_ids, to_u32, CollectionRow, CoverRow, MediaRow, BATCH_ROWS, COLLECTION_COLUMNS,
-    MEDIA_COLUMNS,
+    convert, corrupt, prefixed, push_ids, to_u32, CollectionRow, CoverRow, MediaRow, WriteTx, BATCH_ROWS,
+    COLLECTION_COLUMNS, MEDIA_COLUMNS,
 };
 use crate::server::db::{CollectionRepo, CoverCandidates, DbError, Missing, ReorderRefusal};
 
@@ -45,7 +45,7 @@ impl CollectionRepo for SqlRepo {
         .bind(slug)
         .bind(description.as_str())
         .bind(self.now())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.writer().await?)
         .await?;
         Ok(row.into())
     }
@@ -278,7 +278,7 @@ impl CollectionRepo for SqlRepo {
         .bind(id)
         .bind(published)
         .bind(self.now())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.writer().await?)
         .await?;
         if row.is_some() {
             self.content_changed().await;
@@ -353,9 +353,12 @@ impl CollectionRepo for SqlRepo {
     }
 
     async fn delete_collection(&self, id: Uuid) -> Result<bool, DbError> {
-        let deleted =
-            sqlx::query("DELETE FROM collections WHERE id = $1").bind(id).execute(&self.pool).await?.rows_affected()
-                == 1;
+        let deleted = sqlx::query("DELETE FROM collections WHERE id = $1")
+            .bind(id)
+            .execute(&mut *self.writer().await?)
+            .await?
+            .rows_affected()
+            == 1;
         if deleted {
             self.content_changed().await;
         }
@@ -386,7 +389,7 @@ impl SqlRepo {
             .collect())
     }
 
-    async fn item_count(&self, tx: &mut sqlx::Transaction<'_, Db>, id: Uuid) -> Result<u32, DbError> {
+    async fn item_count(&self, tx: &mut WriteTx<'_, Db>, id: Uuid) -> Result<u32, DbError> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM collection_media WHERE collection_id = $1")
             .bind(id)
             .fetch_one(&mut **tx)

@@ -18,7 +18,7 @@ impl PartRepo for SqlRepo {
         )
         .bind(id)
         .bind(until)
-        .execute(&self.pool)
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(())
     }
@@ -44,7 +44,7 @@ impl PartRepo for SqlRepo {
         .bind(&part.etag)
         .bind(to_i64(part.size)?)
         .bind(self.now())
-        .execute(&self.pool)
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(())
     }

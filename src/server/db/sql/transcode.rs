@@ -18,7 +18,7 @@ impl TranscodeRepo for SqlRepo {
         )
         .bind(media_id)
         .bind(self.now())
-        .execute(&self.pool)
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(())
     }
@@ -38,7 +38,7 @@ impl TranscodeRepo for SqlRepo {
         .bind(now)
         .bind(stale_before)
         .bind(max_attempts)
-        .execute(&self.pool)
+        .execute(&mut *self.writer().await?)
         .await?;
         // The inner SELECT picks a candidate; the outer WHERE re-checks it, so of two
         // instances picking the same row only one update changes it.
@@ -52,7 +52,7 @@ impl TranscodeRepo for SqlRepo {
         .bind(now)
         .bind(stale_before)
         .bind(max_attempts)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.writer().await?)
         .await?;
         Ok(claimed.map(|(media_id, attempt)| TranscodeClaim { media_id, attempt: to_u32(attempt.into()) }))
     }

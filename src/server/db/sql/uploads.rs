@@ -128,7 +128,7 @@ impl UploadRepo for SqlRepo {
         )
         .bind(id)
         .bind(self.now())
-        .execute(&self.pool)
+        .execute(&mut *self.writer().await?)
         .await?
         .rows_affected()
             == 1;

@@ -19,7 +19,7 @@ impl UserRepo for SqlRepo {
         .bind(email.as_str())
         .bind(password_hash)
         .bind(self.now())
-        .execute(&self.pool)
+        .execute(&mut *self.writer().await?)
         .await?
         .rows_affected()
             == 1;
@@ -31,7 +31,7 @@ impl UserRepo for SqlRepo {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(())
     }
