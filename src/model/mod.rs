@@ -17,9 +17,25 @@ pub use key::ObjectKey;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// "2026-12-01 17:45 UTC": how the UI shows a moment. Written out by hand: chrono's `format`
+/// would bring its whole strftime machinery into the browser's Wasm for two fields.
+pub fn short_utc(at: &chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", at.year(), at.month(), at.day(), at.hour(), at.minute())
+}
+
 /// The signed-in person, as the UI sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentUser {
     pub id: Uuid,
     pub email: String,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn moments_read_as_date_and_minute() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-04T05:06:59Z").unwrap().with_timezone(&chrono::Utc);
+        assert_eq!(super::short_utc(&at), "2026-03-04 05:06 UTC");
+    }
 }

@@ -107,7 +107,7 @@ fn JobCard(job: JobWithFiles) -> impl IntoView {
                         if job.failed_files > 0 { format!(", {} failed", job.failed_files) } else { String::new() },
                     )}
                 </span>
-                <time datetime=job.created_at.to_rfc3339()>{job.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</time>
+                <time datetime=job.created_at.to_rfc3339()>{crate::model::short_utc(&job.created_at)}</time>
             </div>
             <ul class="job-files">
                 {files.into_iter().map(|file| view! { <JobFile file/> }).collect_view()}

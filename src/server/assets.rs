@@ -115,7 +115,14 @@ fn load_file(path: &Path) -> std::io::Result<Asset> {
     let hash = format!("{:016x}", hasher.finish());
     let content_type = content_type_of(path).unwrap_or("application/octet-stream");
     let compressible = is_text(content_type) || content_type == "application/wasm";
-    let sibling = |ext: &str| std::fs::read(format!("{}.{ext}", path.display())).ok().map(Bytes::from);
+    // A compressed copy counts only if it is not older than the file (a build that does not
+    // compress leaves the last one's copies behind).
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let sibling = |ext: &str| {
+        let copy = std::path::PathBuf::from(format!("{}.{ext}", path.display()));
+        let current = modified(&copy).zip(modified(path)).is_some_and(|(copy, file)| copy >= file);
+        current.then(|| std::fs::read(&copy).ok().map(Bytes::from)).flatten()
+    };
     let gzip = match sibling("gz") {
         Some(gz) => Some(gz),
         None if compressible => Some(gzip(&identity)?),
@@ -210,7 +217,7 @@ mod tests {
 
     #[test]
     fn files_are_served_in_the_encoding_asked_for() {
-        let (_dir, assets) = site();
+        let (dir, assets) = site();
         let plain = assets.respond("/pkg/app.css", None, &HeaderMap::new()).unwrap();
         assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
         assert_eq!(plain.headers()[header::CONTENT_TYPE], "text/css; charset=utf-8");
@@ -222,6 +229,13 @@ mod tests {
         assert!(refused.headers().get(header::CONTENT_ENCODING).is_none());
         assert!(assets.respond("/pkg/missing.css", None, &HeaderMap::new()).is_none());
         assert!(assets.respond("/pkg/app.wasm.br", None, &HeaderMap::new()).is_none(), "variants are not files");
+        // A compressed copy older than its file (left by an earlier build) is not served for it.
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let copy = std::fs::File::options().write(true).open(dir.path().join("pkg/app.wasm.br")).unwrap();
+        copy.set_modified(an_hour_ago).unwrap();
+        let rebuilt = Assets::load(dir.path(), "pkg");
+        let br = rebuilt.respond("/pkg/app.wasm", None, &accept("br")).unwrap();
+        assert!(br.headers().get(header::CONTENT_ENCODING).is_none(), "a stale .br is ignored");
         assert!(assets.respond("/Cargo.toml", None, &HeaderMap::new()).is_none(), "only a site's kinds of file");
         assert!(assets.respond("/.env", None, &HeaderMap::new()).is_none());
     }

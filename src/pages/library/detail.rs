@@ -110,7 +110,7 @@ fn DetailBody(detail: MediaDetail) -> impl IntoView {
             <dt>"Type"</dt><dd>{item.media.content_type.to_string()}</dd>
             <dt>"Size"</dt><dd>{format_size(item.media.size, DECIMAL)}</dd>
             <dt>"Dimensions"</dt><dd>{dimensions}</dd>
-            <dt>"Uploaded"</dt><dd>{item.media.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</dd>
+            <dt>"Uploaded"</dt><dd>{crate::model::short_utc(&item.media.created_at)}</dd>
             <dt>"Collections"</dt>
             <dd>
                 {if collections.is_empty() {

@@ -43,8 +43,8 @@ pub(super) fn LoadMore(
 #[component]
 pub(super) fn MediaTile(
     item: MediaItem,
-    /// Above the fold: load now rather than lazily.
-    eager: bool,
+    /// Above the fold: now; the first, before anything else.
+    loading: Loading,
     selected: RwSignal<HashSet<Uuid>>,
     anchor: RwSignal<Option<Uuid>>,
     open: RwSignal<Option<Uuid>>,
@@ -107,20 +107,20 @@ pub(super) fn MediaTile(
         view! { <video src=url poster=poster preload="metadata" muted width=media.width height=media.height></video> }
             .into_any()
     } else {
-        // Tiles are at most ~300 CSS px wide; the browser picks the srcset entry for its DPR.
-        let loading = if eager { Loading::Eager } else { Loading::Lazy };
-        view! { <MediaImage item sizes="(max-width: 640px) 50vw, 300px" loading/> }.into_any()
+        // The grid's columns are at least 220 px: one on a phone, two up to ~720 px, tiles of
+        // at most ~300 px beyond. The browser picks the srcset entry for its DPR.
+        view! { <MediaImage item sizes="(max-width: 480px) 100vw, (max-width: 720px) 50vw, 300px" loading/> }.into_any()
     };
     view! {
-        <figure class="media-tile" class:selected=is_selected role="option" tabindex="0" aria-selected=move || is_selected().to_string()
+        <div class="media-tile" class:selected=is_selected role="option" tabindex="0" aria-selected=move || is_selected().to_string()
             data-media-id=id.to_string() on:click=on_click on:keydown=on_key>
             {preview}
-            <figcaption>
+            <div class="caption">
                 <input type="checkbox" aria-label=format!("Select {name}") prop:checked=is_selected
                     on:click=|ev| ev.stop_propagation() on:change=toggle/>
                 <span class="name">{name.clone()}</span>
                 <span class="size">{format_size(media.size, DECIMAL)}</span>
-            </figcaption>
-        </figure>
+            </div>
+        </div>
     }
 }

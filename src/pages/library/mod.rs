@@ -12,6 +12,7 @@ mod grid;
 
 use crate::api::collections::{list_collections, AddToCollection};
 use crate::api::media::{delete_media, list_media, Deleted};
+use crate::components::media_image::Loading;
 use crate::components::require_user::RequireUser;
 use crate::model::media::{MediaCursor, MediaItem, MediaKind, MediaPage, MediaQuery, MediaSort};
 use detail::DetailPanel;
@@ -225,16 +226,23 @@ fn LibraryView() -> impl IntoView {
                                 first_items.iter().cloned().chain(more.get()).filter(|i| !removed.contains(&i.media.id)).collect::<Vec<_>>()
                             });
                             let all_ids = Signal::derive(move || all.with(|items| items.iter().map(|i| i.media.id).collect::<Vec<_>>()));
-                            // The first rows are above the fold: load them at once.
-                            let eager: HashSet<Uuid> = all.with_untracked(|items| items.iter().take(8).map(|i| i.media.id).collect());
+                            // What a phone shows above the fold loads at once, the very first (the
+                            // likely largest paint) before anything else; the rest when near the
+                            // viewport, so they do not compete with it for a slow link.
+                            let first_ids: Vec<Uuid> = all.with_untracked(|items| items.iter().take(3).map(|i| i.media.id).collect());
+                            let loading_of = move |id: Uuid| match first_ids.iter().position(|first| *first == id) {
+                                Some(0) => Loading::First,
+                                Some(_) => Loading::Eager,
+                                None => Loading::Lazy,
+                            };
                             let next = move || cursor.get().unwrap_or_else(|| first_cursor.clone());
                             view! {
-                                <section class="media-grid" class:compact=move || compact.get() role="listbox"
+                                <div class="media-grid" class:compact=move || compact.get() role="listbox"
                                     aria-label="Media" aria-multiselectable="true">
                                     <For each=move || all.get() key=|item| item.media.id let:item>
-                                        <MediaTile eager=eager.contains(&item.media.id) item selected anchor open all_ids/>
+                                        <MediaTile loading=loading_of(item.media.id) item selected anchor open all_ids/>
                                     </For>
-                                </section>
+                                </div>
                                 {move || next().map(|c| view! { <LoadMore cursor=c load_more/> })}
                             }.into_any()
                         }
