@@ -1,8 +1,8 @@
 //! The router: which requests go through which layers. Each layer costs every request it
 //! wraps, so the cheap answers are made before the expensive layers: static files from memory
 //! and `/cdn` variants carry only the security headers; a cached public gallery is answered
-//! before any session is looked at; only pages and server functions pay for sessions, the
-//! cross-site check, the body limit, gzip and request tracing.
+//! before routing, so before any session or page handler; only pages and server functions pay
+//! for sessions, the cross-site check, the body limit, gzip and request tracing.
 
 use axum::extract::{Request, State};
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -38,7 +38,6 @@ pub fn router(state: &AppState, sessions: SessionManagerLayer<DbSessionStore>) -
         .layer(from_fn_with_state(state.clone(), security::same_origin_only))
         .layer(from_fn(security::limit_body))
         .layer(sessions)
-        .layer(from_fn_with_state(state.clone(), collections::public_pages::public_pages))
         // Text responses are gzipped on the way out (cached galleries come gzipped already);
         // video is excluded because Range responses must stay byte-exact.
         .layer(
@@ -64,6 +63,9 @@ pub fn router(state: &AppState, sessions: SessionManagerLayer<DbSessionStore>) -
         .route("/cdn/{*key}", get(images::serve))
         .merge(pages_and_api)
         .fallback(fallback)
+        // A cached public gallery is answered here, before routing reaches the page handler
+        // (whose per-request setup alone cost more than the answer).
+        .layer(from_fn_with_state(state.clone(), collections::public_pages::public_pages))
         .layer(from_fn_with_state(state.clone(), security::headers))
         .with_state(state.clone())
 }
