@@ -322,3 +322,35 @@ async fn the_chosen_cover_is_the_share_image() {
     let html = get_public(&app, "/c/covers").await.text().await.unwrap();
     assert!(og_image(&html).contains("one.png"), "back to the first item");
 }
+
+/// A browser's first visit takes gzip: the page rendered for the cache must be the plain HTML
+/// (gzipped once, here), never the compressed bytes gzipped a second time.
+#[tokio::test]
+async fn a_first_visit_that_takes_gzip_gets_the_page_gzipped_once() {
+    let app = spawn_app().await.signed_in().await;
+    let (collection, _) = collection_with_images(&app, "First Visit").await;
+    app.api("/api/collections/publish", json!({"id": collection["id"], "published": true})).await;
+    let gunzip = |bytes: &[u8]| {
+        let mut unpacked = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(bytes), &mut unpacked)
+            .map(|_| unpacked)
+            .expect("one layer of gzip around UTF-8 HTML")
+    };
+    for round in ["renders and caches", "from the cache"] {
+        let packed = reqwest::Client::new()
+            .get(app.url("/c/first-visit"))
+            .header("accept-encoding", "gzip, deflate, br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(packed.status(), 200, "{round}");
+        assert_eq!(packed.headers()["content-encoding"], "gzip", "{round}");
+        let html = gunzip(&packed.bytes().await.unwrap());
+        assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<h1>First Visit"), "{round}: {html:.200}");
+        assert!(html.ends_with("</html>"), "{round}: hydration data is dropped");
+    }
+    // A client that takes no gzip gets the same page plain from the cache.
+    let plain = get_public(&app, "/c/first-visit").await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert!(plain.text().await.unwrap().contains("<h1>First Visit"));
+}

@@ -121,6 +121,10 @@ pub async fn public_pages(State(state): State<AppState>, request: Request, next:
         return serve(&page, accepts_gzip, if_none_match.as_deref());
     }
 
+    // The page is rendered plain and encoded here: the compression layer further in must not
+    // gzip what this function reads, strips and caches.
+    let mut request = request;
+    request.headers_mut().remove(header::ACCEPT_ENCODING);
     let response = next.run(request).await;
     let (mut parts, body) = response.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
@@ -138,8 +142,12 @@ pub async fn public_pages(State(state): State<AppState>, request: Request, next:
     parts.headers.remove(header::SET_COOKIE);
     parts.headers.remove(header::CONTENT_LENGTH);
     let (Some(slug), Some(version)) = (slug, version) else {
-        // Not cached (the front page): the compression layer outside gzips it per request.
-        return respond(parts.headers, Encoded::Identity(bytes), etag, if_none_match.as_deref());
+        // Not cached (the front page): gzipped per request for clients that take it.
+        let body = match accepts_gzip.then(|| gzip(&bytes)).flatten() {
+            Some(packed) => Encoded::Gzip(packed),
+            None => Encoded::Identity(bytes),
+        };
+        return respond(parts.headers, body, etag, if_none_match.as_deref());
     };
     let page = Arc::new(CachedPage {
         version,
