@@ -51,7 +51,7 @@ async fn reorder(backend: &str, database: DatabaseConfig) {
     }
     let (title, description) = (Title::parse("Big").unwrap(), Description::parse("").unwrap());
     let collection = repo
-        .create_collection(Uuid::new_v4(), &title, &format!("big-{}", Uuid::new_v4().simple()), &description)
+        .create_collection(Uuid::new_v4(), &title, &format!("big-{}", Uuid::new_v4().simple()), &description, None)
         .await
         .unwrap();
     repo.add_to_collection(collection.id, &ids).await.unwrap().unwrap();

@@ -50,6 +50,7 @@ async fn spawn(database: DatabaseConfig) -> Bench {
         data_dir: dir.path().to_path_buf(),
         uploads: UploadConfig { max_files: 10_000, ..UploadConfig::default() },
         image_widths: vitrine::cdn::DEFAULT_WIDTHS.to_vec(),
+        invitation_ttl: chrono::Duration::days(7),
     };
     let leptos =
         LeptosOptions::builder().output_name("vitrine").site_addr("127.0.0.1:0".parse::<SocketAddr>().unwrap()).build();

@@ -6,8 +6,9 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::pages::{
-    collection_editor::CollectionEditorPage, collections::CollectionsPage, gallery::GalleryPage, home::HomePage,
-    library::LibraryPage, login::LoginPage, not_found::NotFound, uploads::UploadsPage,
+    account::AccountPage, collection_editor::CollectionEditorPage, collections::CollectionsPage, gallery::GalleryPage,
+    home::HomePage, invite::InvitePage, library::LibraryPage, login::LoginPage, not_found::NotFound,
+    people::PeoplePage, uploads::UploadsPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -49,6 +50,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/uploads") ssr=SsrMode::Async view=UploadsPage/>
                 <Route path=path!("/collections") ssr=SsrMode::Async view=CollectionsPage/>
                 <Route path=path!("/collections/:id") ssr=SsrMode::Async view=CollectionEditorPage/>
+                <Route path=path!("/people") ssr=SsrMode::Async view=PeoplePage/>
+                <Route path=path!("/account") ssr=SsrMode::Async view=AccountPage/>
+                <Route path=path!("/invite/:token") ssr=SsrMode::Async view=InvitePage/>
             </Routes>
         </Router>
     }

@@ -16,6 +16,9 @@ pub enum AppError {
     /// No valid session: sign in first.
     #[error("You need to sign in.")]
     Unauthorized,
+    /// Signed in, but this person's role (or this token's scope) does not allow it.
+    #[error("You do not have permission to do that.")]
+    Forbidden,
     /// Email or password wrong. One message for both, so nobody learns which accounts exist.
     #[error("Email or password is incorrect.")]
     InvalidCredentials,
@@ -24,6 +27,9 @@ pub enum AppError {
     Invalid(String),
     #[error("{0} was not found.")]
     NotFound(String),
+    /// A one-time thing that was used, revoked or has expired (an invitation link).
+    #[error("{0}")]
+    Gone(String),
     /// The request conflicts with the current state (a duplicate, a stale order…).
     #[error("{0}")]
     Conflict(String),
@@ -49,7 +55,8 @@ impl AppError {
         use http::StatusCode as S;
         match self {
             AppError::Unauthorized | AppError::InvalidCredentials => S::UNAUTHORIZED,
-            AppError::CrossSite => S::FORBIDDEN,
+            AppError::CrossSite | AppError::Forbidden => S::FORBIDDEN,
+            AppError::Gone(_) => S::GONE,
             AppError::TooLarge(_) => S::PAYLOAD_TOO_LARGE,
             AppError::Invalid(_) => S::BAD_REQUEST,
             AppError::NotFound(_) => S::NOT_FOUND,
@@ -84,6 +91,8 @@ impl AppError {
     pub fn kind(&self) -> &'static str {
         match self {
             AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::Gone(_) => "gone",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::Invalid(_) => "invalid",
             AppError::NotFound(_) => "not_found",
@@ -106,8 +115,18 @@ impl From<AppError> for ErrorBody {
 
 impl From<ErrorBody> for AppError {
     fn from(body: ErrorBody) -> Self {
+        // Every answer the browser reads passes here: a session that ended (signed out
+        // elsewhere, account disabled) sends the person to the sign-in page on their next action.
+        #[cfg(feature = "hydrate")]
+        if body.error == "unauthorized" {
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().assign("/login");
+            }
+        }
         match body.error.as_str() {
             "unauthorized" => AppError::Unauthorized,
+            "forbidden" => AppError::Forbidden,
+            "gone" => AppError::Gone(body.message),
             "invalid_credentials" => AppError::InvalidCredentials,
             "invalid" => AppError::Invalid(body.message),
             // The message was built as "<what> was not found."; keep the <what>.
@@ -170,6 +189,8 @@ mod tests {
     fn every_error_round_trips_through_json_with_a_message() {
         for e in [
             AppError::Unauthorized,
+            AppError::Forbidden,
+            AppError::Gone("This invitation was already used.".into()),
             AppError::InvalidCredentials,
             AppError::Invalid("Name is empty.".into()),
             AppError::NotFound("Upload job".into()),

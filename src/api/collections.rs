@@ -10,8 +10,8 @@ use crate::model::collection::{Collection, CollectionSummary, MembershipChange};
 /// `POST /api/collections/create` `{title, description?}` → the collection, with its unique slug.
 #[server(prefix = "/api", endpoint = "collections/create", input = Json)]
 pub async fn create_collection(title: String, #[server(default)] description: String) -> Result<Collection, AppError> {
-    let (state, _user) = crate::server::signed_in()?;
-    crate::server::collections::create(&state, &title, &description).await
+    let (state, user) = crate::server::signed_in()?;
+    crate::server::collections::create(&state, &title, &description, user.id).await
 }
 
 /// `POST /api/collections/list` `{}` → every collection, newest first, with item counts.

@@ -1,5 +1,6 @@
 //! Reusable views.
 
+pub mod copy_text;
 pub mod media_image;
 pub mod nav;
 pub mod require_user;

@@ -30,6 +30,9 @@ pub struct Media {
     /// HLS renditions' master playlist, when transcoding made them.
     #[serde(default)]
     pub hls_key: Option<ObjectKey>,
+    /// Who uploaded it; `None` once their account was deleted (a former member).
+    #[serde(default)]
+    pub created_by: Option<Uuid>,
 }
 
 impl Media {
@@ -93,6 +96,9 @@ pub struct MediaQuery {
     pub search: Option<String>,
     #[serde(default)]
     pub sort: MediaSort,
+    /// Only what this person uploaded.
+    #[serde(default)]
+    pub uploader: Option<Uuid>,
     #[serde(default)]
     pub cursor: Option<MediaCursor>,
     #[serde(default)]
@@ -190,6 +196,7 @@ mod tests {
             poster_key: None,
             duration_ms: None,
             hls_key: None,
+            created_by: None,
         }
     }
 

@@ -6,6 +6,7 @@ mod email;
 pub mod file_name;
 pub mod key;
 pub mod media;
+pub mod people;
 pub mod text;
 pub mod upload;
 
@@ -13,22 +14,13 @@ pub use content_type::{ContentType, MediaKind};
 pub use email::Email;
 pub use file_name::FileName;
 pub use key::ObjectKey;
-
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+pub use people::{CurrentUser, Role};
 
 /// "2026-12-01 17:45 UTC": how the UI shows a moment. Written out by hand: chrono's `format`
 /// would bring its whole strftime machinery into the browser's Wasm for two fields.
 pub fn short_utc(at: &chrono::DateTime<chrono::Utc>) -> String {
     use chrono::{Datelike, Timelike};
     format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", at.year(), at.month(), at.day(), at.hour(), at.minute())
-}
-
-/// The signed-in person, as the UI sees them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CurrentUser {
-    pub id: Uuid,
-    pub email: String,
 }
 
 #[cfg(test)]

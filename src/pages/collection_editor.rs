@@ -11,7 +11,7 @@ use crate::api::collections::{
     get_collection, publish_collection, reorder_collection, set_collection_cover, UpdateCollection,
 };
 use crate::components::media_image::MediaImage;
-use crate::components::require_user::RequireUser;
+use crate::components::require_user::{use_can_edit, RequireUser};
 use crate::model::collection::CollectionWithItems;
 use crate::model::media::MediaItem;
 use crate::model::text::{Description, Title};
@@ -135,6 +135,8 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
         });
     };
     let public_path = move || format!("/c/{}", slug.get());
+    // Viewers see the collection and its order; the controls are for editors.
+    let can_edit = use_can_edit();
     let rows = move || order.get().into_iter().enumerate().collect::<Vec<_>>();
     let count = Signal::derive(move || order.with(Vec::len));
 
@@ -143,13 +145,16 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
             <h1>{move || heading.get()}</h1>
             <div class="publish">
                 {move || published.get().then(|| view! { <a class="public-link" rel="external" href=public_path()>{public_path()}</a> })}
-                <button class=move || if published.get() { "toggle" } else { "primary" }
-                    on:click=move |_| { publish.dispatch(!published.get_untracked()); }
-                    disabled=move || publish.pending().get()>
-                    {move || if published.get() { "Unpublish" } else { "Publish" }}
-                </button>
+                <Show when=move || can_edit.get()>
+                    <button class=move || if published.get() { "toggle" } else { "primary" }
+                        on:click=move |_| { publish.dispatch(!published.get_untracked()); }
+                        disabled=move || publish.pending().get()>
+                        {move || if published.get() { "Unpublish" } else { "Publish" }}
+                    </button>
+                </Show>
             </div>
         </div>
+        <Show when=move || can_edit.get()>
         <form class="stack details" on:submit=on_save>
             <label>"Title" <input type="text" maxlength=Title::MAX_CHARS required prop:value=move || title.get()
                 on:input=move |ev| title.set(event_target_value(&ev))/></label>
@@ -163,6 +168,7 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
             <button type="submit" disabled=move || update.pending().get()>"Save details"</button>
         </form>
         <p class="hint">"Drag items (by the handle on touch screens), or focus one and press ↑ / ↓, to change the order. It is saved as you go."</p>
+        </Show>
         {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         <p class="visually-hidden" aria-live="polite">{move || announcement.get()}</p>
         <Show when=move || !order.with(Vec::is_empty) fallback=|| view! {
@@ -170,7 +176,7 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
         }>
             <ol class="order-list" aria-label="Items in order">
                 <For each=rows key=|(i, item)| (item.media.id, *i) children=move |(index, item)| view! {
-                    <OrderRow item index count dragging drop_target move_item cover choose_cover/>
+                    <OrderRow item index count dragging drop_target move_item cover choose_cover can_edit/>
                 }/>
             </ol>
         </Show>
@@ -188,6 +194,7 @@ fn OrderRow<F, C>(
     move_item: F,
     cover: Signal<Option<Uuid>>,
     choose_cover: C,
+    can_edit: Signal<bool>,
 ) -> impl IntoView
 where
     F: Fn(usize, usize) + Copy + Send + Sync + 'static,
@@ -271,7 +278,7 @@ where
     };
     let is_cover = move || cover.get() == Some(media_id);
     view! {
-        <li class="order-row" tabindex="0" draggable="true" data-index=index.to_string() data-media-id=media_id.to_string()
+        <li class="order-row" tabindex="0" draggable=move || can_edit.get().to_string() data-index=index.to_string() data-media-id=media_id.to_string()
             class:drop-target=move || drop_target.get() == Some(index) && dragging.get() != Some(index)
             class:dragging=move || dragging.get() == Some(index)
             aria-label=format!("{name}, position {} of {}", index + 1, count.get_untracked())
@@ -292,6 +299,7 @@ where
             <span class="position">{index + 1}</span>
             {thumb}
             <span class="name">{name.clone()}</span>
+            <Show when=move || can_edit.get()>
             {is_image.then(|| view! {
                 <button type="button" class="link cover-toggle" aria-pressed=move || is_cover().to_string()
                     title="The image shown on the front page and in link previews"
@@ -304,6 +312,7 @@ where
                 on:click=move |_| move_item(index, index.saturating_sub(1))>"Move up"</button>
             <button type="button" class="link" disabled=move || index + 1 >= count.get()
                 on:click=move |_| move_item(index, index + 1)>"Move down"</button>
+            </Show>
         </li>
     }
 }

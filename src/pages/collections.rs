@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::collections::{list_collections, CreateCollection, DeleteCollection};
-use crate::components::require_user::RequireUser;
+use crate::components::require_user::{use_can_edit, RequireUser};
 use crate::model::collection::CollectionSummary;
 use crate::model::text::Title;
 
@@ -35,12 +35,15 @@ fn CollectionsView() -> impl IntoView {
         None => None,
     }
     };
+    let can_edit = use_can_edit();
     view! {
         <h1>"Collections"</h1>
+        <Show when=move || can_edit.get()>
         <form class="toolbar" on:submit=on_submit>
             <input type="text" aria-label="New collection title" placeholder="New collection title" maxlength=Title::MAX_CHARS required node_ref=title/>
             <button type="submit" class="primary" disabled=move || create.pending().get()>"Create collection"</button>
         </form>
+        </Show>
         {created}
         <Transition fallback=|| view! { <p class="loading">"Loading collections…"</p> }>
             {move || Suspend::new(async move {
@@ -63,6 +66,7 @@ fn CollectionRow(summary: CollectionSummary, delete: ServerAction<DeleteCollecti
     let CollectionSummary { collection, item_count } = summary;
     let id = collection.id;
     let title = collection.title.clone();
+    let can_edit = use_can_edit();
     let on_delete = move |_| {
         #[cfg(feature = "hydrate")]
         {
@@ -81,7 +85,7 @@ fn CollectionRow(summary: CollectionSummary, delete: ServerAction<DeleteCollecti
             <code class="slug">{format!("/c/{}", collection.slug)}</code>
             <span class="count">{format!("{item_count} item{}", if item_count == 1 { "" } else { "s" })}</span>
             <span class="state">{if collection.published { "published" } else { "draft" }}</span>
-            <button class="link" on:click=on_delete>"Delete"</button>
+            {move || can_edit.get().then(|| view! { <button class="link" on:click=on_delete.clone()>"Delete"</button> })}
         </li>
     }
 }

@@ -1,10 +1,13 @@
 //! One file per page.
 
+pub mod account;
 pub mod collection_editor;
 pub mod collections;
 pub mod gallery;
 pub mod home;
+pub mod invite;
 pub mod library;
 pub mod login;
 pub mod not_found;
+pub mod people;
 pub mod uploads;

@@ -12,7 +12,7 @@ use crate::model::upload::{JobWithFiles, UploadFile, UploadJobStatus};
 pub fn UploadsPage() -> impl IntoView {
     view! {
         <Title text="Uploads"/>
-        <RequireUser>
+        <RequireUser needs=crate::model::people::Access::Write>
             <UploadsView/>
         </RequireUser>
     }

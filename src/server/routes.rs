@@ -7,7 +7,7 @@
 use axum::extract::{Request, State};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -30,6 +30,10 @@ pub fn router(state: &AppState, sessions: SessionManagerLayer<DbSessionStore>) -
         }
     };
     let pages_and_api = Router::new()
+        // The sign-in, invitation and password forms also work as plain POSTs (no JavaScript).
+        .route("/login", post(people::forms::sign_in))
+        .route("/invite", post(people::forms::accept_invitation))
+        .route("/account/password", post(people::forms::change_password))
         .leptos_routes_with_context(state, generate_route_list(App), page_context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

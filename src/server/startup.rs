@@ -99,7 +99,9 @@ impl Application {
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
             .with_secure(public_base_url.scheme() == "https")
-            .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
+            .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+                crate::server::people::session::SESSION_IDLE.num_seconds(),
+            )));
 
         let mut uploads = config.uploads.clone();
         if uploads.transcode && !crate::server::media::transcode::ffmpeg_available() {
@@ -125,6 +127,7 @@ impl Application {
             variants: Default::default(),
             changes: database.changes,
             login_limiter: Default::default(),
+            invitation_ttl: config.invitation_ttl,
         });
 
         let router = crate::server::routes::router(&state, session_layer);

@@ -50,8 +50,10 @@ pub struct Shared {
     pub assets: Assets,
     /// Content-Security-Policy values, made once.
     pub policies: Policies,
-    /// Sign-in attempts per address and per account.
+    /// Sign-in attempts per address (here) and per account (in the database).
     pub login_limiter: LoginLimiter,
+    /// How long an invitation link stays valid.
+    pub invitation_ttl: chrono::Duration,
 }
 
 impl AppState {

@@ -183,6 +183,7 @@ impl TestAppBuilder {
             data_dir: data.path().to_path_buf(),
             uploads: self.uploads,
             image_widths: vitrine::cdn::DEFAULT_WIDTHS.to_vec(),
+            invitation_ttl: chrono::Duration::days(7),
         };
         let mut leptos = LeptosOptions::builder()
             .output_name("vitrine")
@@ -274,5 +275,59 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
+    }
+}
+
+/// Someone on the team, as a script or a second browser sees them.
+pub struct Member {
+    pub id: String,
+    pub email: String,
+    /// Keeps their session cookie.
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    /// A browser-like client with its own cookie jar (another person's browser).
+    pub fn new_browser(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).build().unwrap()
+    }
+
+    /// Invites `email` as `role` (as the signed-in owner of `self.client`) and accepts in a
+    /// new browser: that person, signed in.
+    pub async fn member(&self, email: &str, role: &str) -> Member {
+        let invited = self.api("/api/people/invite", json!({"email": email, "role": role})).await;
+        assert_eq!(invited.status(), 200, "invite: {:?}", invited.text().await);
+        let invited: Value = invited.json().await.unwrap();
+        let token = invited["link"].as_str().unwrap().trim_start_matches("/invite/").to_string();
+        let client = self.new_browser();
+        let accepted = client
+            .post(self.url("/api/invitations/accept"))
+            .json(&json!({"token": token, "display_name": format!("{role} person"), "password": "a long password"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(accepted.status(), 200, "accept: {:?}", accepted.text().await);
+        let me: Value = accepted.json().await.unwrap();
+        Member { id: me["id"].as_str().unwrap().to_string(), email: email.to_string(), client }
+    }
+
+    /// Calls a server function as `client`.
+    pub async fn api_as(&self, client: &reqwest::Client, path: &str, body: Value) -> reqwest::Response {
+        client.post(self.url(path)).json(&body).send().await.expect("request reaches the app")
+    }
+
+    /// Calls a server function with `Authorization: Bearer <token>` and no cookie.
+    pub async fn api_with_token(&self, token: &str, path: &str, body: Value) -> reqwest::Response {
+        reqwest::Client::new().post(self.url(path)).bearer_auth(token).json(&body).send().await.expect("reaches")
+    }
+
+    /// A new token of `client`'s person: its secret.
+    pub async fn token_for(&self, client: &reqwest::Client, scope: &str, days: Option<u32>) -> String {
+        let created = self
+            .api_as(client, "/api/tokens/create", json!({"name": "script", "scope": scope, "expires_in_days": days}))
+            .await;
+        assert_eq!(created.status(), 200, "token: {:?}", created.text().await);
+        let created: Value = created.json().await.unwrap();
+        created["secret"].as_str().unwrap().to_string()
     }
 }

@@ -1,7 +1,9 @@
 //! Integration tests: the real server on port 0, a fresh database per test, the real embedded
 //! S3 store over HTTP. One binary (zero-to-production's layout) so it links once.
 
+mod account;
 mod auth;
+mod authorization;
 mod collections;
 mod config;
 mod faults;
@@ -13,6 +15,7 @@ mod images;
 mod media;
 mod multipart;
 mod pages;
+mod people;
 mod posters;
 mod repo_contract;
 mod storage;

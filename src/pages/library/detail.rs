@@ -7,7 +7,9 @@ use uuid::Uuid;
 
 use crate::api::media::{get_media, update_media};
 use crate::components::media_image::{Loading, MediaImage};
+use crate::components::require_user::use_can_edit;
 use crate::model::media::MediaDetail;
+use crate::model::people::FORMER_MEMBER;
 use crate::model::text::{AltText, Title};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +101,18 @@ fn DetailBody(detail: MediaDetail) -> impl IntoView {
         view! { <MediaImage item=item.clone() sizes="(max-width: 900px) 100vw, 420px" loading=Loading::Eager/> }
             .into_any()
     };
+    // Viewers see the text but cannot change it (the API refuses them anyway).
+    let can_edit = use_can_edit();
+    let read_only = move || !can_edit.get();
+    let uploader = item.media.created_by;
+    let team = use_context::<super::Team>();
+    let uploaded_by = move || {
+        let people = team.and_then(|super::Team(people)| people.get()).and_then(Result::ok).unwrap_or_default();
+        match uploader.and_then(|id| people.into_iter().find(|p| p.id == id)) {
+            Some(person) => person.name().to_string(),
+            None => FORMER_MEMBER.to_string(),
+        }
+    };
     let dimensions = match (item.media.width, item.media.height) {
         (Some(w), Some(h)) => format!("{w} × {h}"),
         _ => "—".to_string(),
@@ -111,6 +125,7 @@ fn DetailBody(detail: MediaDetail) -> impl IntoView {
             <dt>"Size"</dt><dd>{format_size(item.media.size, DECIMAL)}</dd>
             <dt>"Dimensions"</dt><dd>{dimensions}</dd>
             <dt>"Uploaded"</dt><dd>{crate::model::short_utc(&item.media.created_at)}</dd>
+            <dt>"Uploaded by"</dt><dd class="uploader">{uploaded_by}</dd>
             <dt>"Collections"</dt>
             <dd>
                 {if collections.is_empty() {
@@ -121,9 +136,9 @@ fn DetailBody(detail: MediaDetail) -> impl IntoView {
             </dd>
         </dl>
         <div class="stack edit" data-media-id=media_id.to_string()>
-            <label>"Title" <input type="text" maxlength=Title::MAX_CHARS prop:value=move || title.get()
+            <label>"Title" <input type="text" maxlength=Title::MAX_CHARS prop:value=move || title.get() readonly=read_only
                 on:input=move |ev| title.set(event_target_value(&ev)) on:blur=save_on_blur/></label>
-            <label>"Alt text" <textarea maxlength=AltText::MAX_CHARS rows="3" prop:value=move || alt_text.get()
+            <label>"Alt text" <textarea maxlength=AltText::MAX_CHARS rows="3" prop:value=move || alt_text.get() readonly=read_only
                 on:input=move |ev| alt_text.set(event_target_value(&ev)) on:blur=save_on_blur></textarea></label>
             {status}
         </div>

@@ -12,9 +12,12 @@ mod grid;
 
 use crate::api::collections::{list_collections, AddToCollection};
 use crate::api::media::{delete_media, list_media, Deleted};
+use crate::api::people::list_people;
 use crate::components::media_image::Loading;
-use crate::components::require_user::RequireUser;
+use crate::components::require_user::{use_can_edit, RequireUser};
+use crate::error::AppError;
 use crate::model::media::{MediaCursor, MediaItem, MediaKind, MediaPage, MediaQuery, MediaSort};
+use crate::model::people::Person;
 use detail::DetailPanel;
 use grid::{LoadMore, MediaTile};
 
@@ -34,8 +37,14 @@ fn LibraryView() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let kind = RwSignal::new(None::<MediaKind>);
     let sort = RwSignal::new(MediaSort::Newest);
+    let uploader = RwSignal::new(None::<Uuid>);
+    let can_edit = use_can_edit();
+    // The team, for the uploader filter and the detail panel's "uploaded by".
+    let people = Resource::new(|| (), |_| list_people());
+    provide_context(Team(people));
     let query = Memo::new(move |_| MediaQuery {
         kind: kind.get(),
+        uploader: uploader.get(),
         search: Some(search.get()).filter(|s| !s.trim().is_empty()),
         sort: sort.get(),
         cursor: None,
@@ -179,7 +188,20 @@ fn LibraryView() -> impl IntoView {
                 <option value="name">"Name"</option>
                 <option value="largest">"Largest first"</option>
             </select>
-            <Show when=move || !selected.get().is_empty()>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let team = people.await.unwrap_or_default();
+                    view! {
+                        <select aria-label="Uploaded by" on:change=move |ev| uploader.set(event_target_value(&ev).parse().ok())>
+                            <option value="">"Anyone"</option>
+                            {team.into_iter().map(|person| view! {
+                                <option value=person.id.to_string()>{person.name().to_string()}</option>
+                            }).collect_view()}
+                        </select>
+                    }
+                })}
+            </Suspense>
+            <Show when=move || can_edit.get() && !selected.get().is_empty()>
                 <span class="selection">{move || format!("{} selected", selected.get().len())}</span>
                 <button type="button" class="danger" on:click=delete_selected disabled=move || delete.pending().get()>
                     "Delete selected"
@@ -254,3 +276,7 @@ fn LibraryView() -> impl IntoView {
         </div>
     }
 }
+
+/// The team as the library page loaded it (see `detail`).
+#[derive(Clone, Copy)]
+pub(super) struct Team(pub(super) Resource<Result<Vec<Person>, AppError>>);

@@ -61,12 +61,17 @@ where
 }
 
 /// Creates a collection with a unique slug; concurrent creators of one title each get their own.
-pub async fn create(state: &AppState, title: &str, description: &str) -> Result<Collection, AppError> {
+pub async fn create(
+    state: &AppState,
+    title: &str,
+    description: &str,
+    created_by: Uuid,
+) -> Result<Collection, AppError> {
     let (title, description) = parse_texts(title, description)?;
     let id = Uuid::new_v4();
     with_free_slug(state, &title, None, |slug| {
         let (repo, title, description) = (&state.repo, &title, &description);
-        async move { repo.create_collection(id, title, &slug, description).await }
+        async move { repo.create_collection(id, title, &slug, description, Some(created_by)).await }
     })
     .await
 }

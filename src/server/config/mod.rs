@@ -55,6 +55,7 @@ struct RawEnv {
     upload_part_url_ttl_secs: Option<String>,
     transcode: Option<String>,
     image_widths: Option<String>,
+    invitation_days: Option<String>,
 }
 
 /// Which database a URL names; the scheme decides.
@@ -110,10 +111,13 @@ pub struct Config {
     pub uploads: UploadConfig,
     /// The srcset width ladder.
     pub image_widths: Vec<u32>,
+    /// How long an invitation link stays valid.
+    pub invitation_ttl: chrono::Duration,
 }
 
 pub const DEFAULT_BUCKET: &str = "vitrine";
 pub const DEFAULT_ADMIN_EMAIL: &str = "admin@vitrine.local";
+pub const DEFAULT_INVITATION_DAYS: i64 = 7;
 
 impl Config {
     /// Reads `.env` (if present) and the process environment.
@@ -224,7 +228,21 @@ impl Config {
             }
         };
 
+        let invitation_ttl = match non_empty(raw.invitation_days) {
+            None => chrono::Duration::days(DEFAULT_INVITATION_DAYS),
+            Some(days) => match days.parse::<i64>() {
+                Ok(days) if (1..=365).contains(&days) => chrono::Duration::days(days),
+                _ => {
+                    return Err(bad(
+                        "VITRINE_INVITATION_DAYS",
+                        format!("'{days}' is not a number of days from 1 to 365"),
+                    ))
+                }
+            },
+        };
+
         Ok(Config {
+            invitation_ttl,
             uploads,
             image_widths,
             database,

@@ -46,6 +46,7 @@ pub trait CollectionRepo {
         title: &Title,
         slug: &str,
         description: &Description,
+        created_by: Option<Uuid>,
     ) -> Result<Collection, DbError>;
 
     /// Slugs equal to `base` or starting `root-` that are taken, to choose the next candidate

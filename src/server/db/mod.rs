@@ -1,4 +1,4 @@
-//! Persistence: repository traits by domain (users, uploads and their parts, transcoding,
+//! Persistence: repository traits by domain (users, access, uploads and their parts, transcoding,
 //! collections, media), and `Repo`, all of them together, implemented once per database.
 //!
 //! The SQL of each domain lives in `sql/<domain>.rs`, written once in the dialect both
@@ -12,6 +12,8 @@
 // Each `sql/<domain>.rs` is included by both backends on purpose (see above).
 #![allow(clippy::duplicate_mod)]
 
+mod access;
+mod access_rows;
 mod changes;
 mod collections;
 mod media;
@@ -27,6 +29,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use access::{
+    InvitationRefusal, InvitationRepo, NewInvitationRecord, NewTokenRecord, SessionRecord, SessionRepo, SignInRepo,
+    TokenRepo, TOUCH_EVERY,
+};
 pub use changes::ContentChanges;
 pub use collections::{CollectionRepo, CoverCandidates, Missing, ReorderRefusal};
 pub use media::MediaRepo;
@@ -35,7 +41,7 @@ pub use session_store::DbSessionStore;
 pub use sqlite::SqliteRepo;
 pub use transcode::{TranscodeClaim, TranscodeJob, TranscodeRepo};
 pub use uploads::{NewMedia, NewMultipart, NewUploadFile, NewUploadJob, PartRepo, Transition, UploadRepo};
-pub use users::{UserRecord, UserRepo};
+pub use users::{PeopleRefusal, PersonChange, UserRecord, UserRepo};
 
 use crate::server::clock::Clock;
 pub use crate::server::config::Backend;
@@ -87,7 +93,19 @@ impl From<DbError> for crate::error::AppError {
 /// Every domain's repository in one object, as the app holds it (`Arc<dyn Repo>`).
 #[async_trait]
 pub trait Repo:
-    UserRepo + UploadRepo + PartRepo + TranscodeRepo + CollectionRepo + MediaRepo + Send + Sync + 'static
+    UserRepo
+    + SessionRepo
+    + InvitationRepo
+    + TokenRepo
+    + SignInRepo
+    + UploadRepo
+    + PartRepo
+    + TranscodeRepo
+    + CollectionRepo
+    + MediaRepo
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
 

@@ -14,12 +14,16 @@ use crate::server::clock::Clock;
 
 #[path = "sql/collections.rs"]
 mod collections;
+#[path = "sql/invitations.rs"]
+mod invitations;
 #[path = "sql/media.rs"]
 mod media;
 #[path = "sql/parts.rs"]
 mod parts;
 #[path = "sql/repo.rs"]
 mod repo;
+#[path = "sql/sessions.rs"]
+mod sessions;
 #[path = "sql/transcode.rs"]
 mod transcode;
 #[path = "sql/uploads.rs"]

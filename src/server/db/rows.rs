@@ -9,9 +9,9 @@ use super::{DbError, UserRecord};
 use crate::model::collection::Collection;
 use crate::model::media::Media;
 use crate::model::upload::{UploadFile, UploadFileStatus, UploadJob, UploadJobStatus, UploadPart};
-use crate::model::{ContentType, Email, ObjectKey};
+use crate::model::{ContentType, Email, ObjectKey, Role};
 
-pub(crate) const USER_COLUMNS: &str = "id, email, password_hash, created_at";
+pub(crate) const USER_COLUMNS: &str = "id, email, password_hash, display_name, role, disabled_at, created_at";
 pub(crate) const JOB_COLUMNS: &str =
     "id, status, total_files, completed_files, failed_files, collection_id, created_at, updated_at";
 pub(crate) const FILE_COLUMNS: &str = "id, job_id, media_id, object_key, original_filename, size_bytes, content_type, \
@@ -24,13 +24,16 @@ pub(crate) const BUMP_COLLECTIONS_OF_MEDIA: &str = "UPDATE collections SET conte
      WHERE id IN (SELECT collection_id FROM collection_media WHERE media_id = $1)";
 pub(crate) const MEDIA_COLUMNS: &str =
     "id, object_key, original_filename, content_type, size_bytes, width, height, title, alt_text, thumbhash, created_at, \
-     poster_key, duration_ms, hls_key";
+     poster_key, duration_ms, hls_key, created_by";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
     pub(crate) id: Uuid,
     pub(crate) email: String,
     pub(crate) password_hash: String,
+    pub(crate) display_name: String,
+    pub(crate) role: String,
+    pub(crate) disabled_at: Option<DateTime<Utc>>,
     pub(crate) created_at: DateTime<Utc>,
 }
 
@@ -41,6 +44,9 @@ impl TryFrom<UserRow> for UserRecord {
             id: row.id,
             email: Email::parse(&row.email).map_err(corrupt)?,
             password_hash: row.password_hash,
+            display_name: row.display_name,
+            role: Role::parse(&row.role).map_err(corrupt)?,
+            disabled: row.disabled_at.is_some(),
             created_at: row.created_at,
         })
     }
@@ -173,6 +179,7 @@ pub(crate) struct MediaRow {
     pub(crate) poster_key: Option<String>,
     pub(crate) duration_ms: Option<i64>,
     pub(crate) hls_key: Option<String>,
+    pub(crate) created_by: Option<Uuid>,
 }
 
 impl TryFrom<MediaRow> for Media {
@@ -193,6 +200,7 @@ impl TryFrom<MediaRow> for Media {
             poster_key: row.poster_key.as_deref().map(ObjectKey::parse).transpose().map_err(corrupt)?,
             duration_ms: row.duration_ms.map(u64::try_from).transpose().map_err(corrupt)?,
             hls_key: row.hls_key.as_deref().map(ObjectKey::parse).transpose().map_err(corrupt)?,
+            created_by: row.created_by,
         })
     }
 }

@@ -1,46 +1,49 @@
-//! Sign-in attempts are rate limited per client address (every attempt) and per account (failed
-//! attempts only, so signing in often from many tabs never locks anyone out), with governor's
-//! GCRA buckets. A paused address or account is refused before the password hash is even
-//! computed, so guessing is slow and a flood of attempts costs the server nothing. Each instance
-//! keeps its own buckets: behind a load balancer with N instances an attacker gets at most N
-//! times the budget.
+//! Sign-in attempts are limited per account (failed attempts only, so signing in often from
+//! many tabs never locks anyone out) and per client address (every attempt). A paused account
+//! or address is refused before the password hash is even computed, so guessing is slow and a
+//! flood of attempts costs the server little.
+//!
+//! Account failures are a GCRA bucket kept in the database (`SignInRepo`): every instance
+//! behind a load balancer reads and adds to the same count, so N instances do not give an
+//! attacker N times the budget. The per-address flood guard is governor's in-memory bucket on
+//! each instance: it protects that instance's CPU, which is per instance anyway.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::server::clock::Clock;
+use crate::server::db::{DbError, SignInRepo};
 
 /// Attempts one address may make at once, then one more every `IP_REFILL`.
 const IP_BURST: u32 = 30;
 const IP_REFILL: Duration = Duration::from_secs(2);
-/// Failed attempts on one account (from anywhere) before it pauses, then one more every
-/// `ACCOUNT_REFILL`.
-const ACCOUNT_BURST: u32 = 10;
-const ACCOUNT_REFILL: Duration = Duration::from_secs(30);
+/// Failed attempts on one account (from anywhere, through any instance) before it pauses,
+/// then one more every `ACCOUNT_REFILL`.
+pub const ACCOUNT_BURST: i64 = 10;
+pub const ACCOUNT_REFILL: Duration = Duration::from_secs(30);
+
+/// Why an attempt is refused before it is checked.
+#[derive(Debug)]
+pub enum Refused {
+    /// Wait this long.
+    Wait(Duration),
+    Db(DbError),
+}
 
 pub struct LoginLimiter {
     by_ip: DefaultKeyedRateLimiter<IpAddr>,
-    failures: DefaultKeyedRateLimiter<String>,
-    /// Accounts whose failure budget ran out, and until when.
-    paused: Mutex<HashMap<String, Instant>>,
 }
 
 impl Default for LoginLimiter {
     fn default() -> Self {
-        let quota = |burst: u32, refill: Duration| {
-            Quota::with_period(refill)
-                .expect("non-zero period")
-                .allow_burst(NonZeroU32::new(burst).expect("non-zero burst"))
-        };
-        LoginLimiter {
-            by_ip: RateLimiter::keyed(quota(IP_BURST, IP_REFILL)),
-            failures: RateLimiter::keyed(quota(ACCOUNT_BURST, ACCOUNT_REFILL)),
-            paused: Mutex::new(HashMap::new()),
-        }
+        let quota = Quota::with_period(IP_REFILL)
+            .expect("non-zero period")
+            .allow_burst(NonZeroU32::new(IP_BURST).expect("non-zero burst"));
+        LoginLimiter { by_ip: RateLimiter::keyed(quota) }
     }
 }
 
@@ -48,44 +51,57 @@ fn account_key(account: &str) -> String {
     account.trim().to_lowercase()
 }
 
+fn refill_ms() -> i64 {
+    ACCOUNT_REFILL.as_millis() as i64
+}
+
+/// How long an account whose failure bucket drains at `drained_at` must wait: it may fail
+/// `ACCOUNT_BURST` times in a row, then once more every `ACCOUNT_REFILL`.
+fn wait_for(drained_at: i64, now_ms: i64) -> Option<Duration> {
+    let over = drained_at - now_ms - (ACCOUNT_BURST - 1) * refill_ms();
+    (over > 0).then(|| Duration::from_millis(over as u64))
+}
+
 impl LoginLimiter {
     /// Before verifying: takes one attempt from the address's budget, and refuses a paused
-    /// account. `Err` says how long to wait.
-    pub fn check(&self, ip: Option<IpAddr>, account: &str) -> Result<(), Duration> {
+    /// account.
+    pub async fn check(
+        &self,
+        repo: &(dyn SignInRepo + Send + Sync),
+        clock: &Clock,
+        ip: Option<IpAddr>,
+        account: &str,
+    ) -> Result<(), Refused> {
         if let Some(ip) = ip {
             let now = DefaultClock::default().now();
-            self.by_ip.check_key(&ip).map_err(|not_until| not_until.wait_time_from(now))?;
-        }
-        let mut paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
-        match paused.get(&account_key(account)) {
-            Some(until) if *until > Instant::now() => Err(*until - Instant::now()),
-            Some(_) => {
-                paused.remove(&account_key(account));
-                Ok(())
+            self.by_ip.check_key(&ip).map_err(|not_until| Refused::Wait(not_until.wait_time_from(now)))?;
+            if self.by_ip.len() > 10_000 {
+                self.by_ip.retain_recent();
             }
+        }
+        let drained_at = repo.sign_in_drained_at(&account_key(account)).await.map_err(Refused::Db)?;
+        match drained_at.and_then(|at| wait_for(at, clock.now().timestamp_millis())) {
+            Some(wait) => Err(Refused::Wait(wait)),
             None => Ok(()),
         }
     }
 
-    /// After a wrong password: counts the failure; once the account's budget is spent it pauses
-    /// (this attempt included), and `Err` says for how long.
-    pub fn failed(&self, account: &str) -> Result<(), Duration> {
-        let key = account_key(account);
-        let now = DefaultClock::default().now();
-        let result = self.failures.check_key(&key).map_err(|not_until| not_until.wait_time_from(now));
-        if let Err(wait) = result {
-            let mut paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
-            paused.insert(key, Instant::now() + wait);
-            // Forget old pauses now and then, so the map cannot grow without bound.
-            if paused.len() > 10_000 {
-                paused.retain(|_, until| *until > Instant::now());
-            }
+    /// After a wrong password: counts the failure where every instance sees it. `Err` once the
+    /// account's budget is spent, saying for how long it pauses.
+    pub async fn failed(
+        &self,
+        repo: &(dyn SignInRepo + Send + Sync),
+        clock: &Clock,
+        account: &str,
+    ) -> Result<(), Refused> {
+        let now_ms = clock.now().timestamp_millis();
+        let drained_at =
+            repo.record_sign_in_failure(&account_key(account), now_ms, refill_ms()).await.map_err(Refused::Db)?;
+        // The bucket may now hold ACCOUNT_BURST failures: this one still got its answer.
+        match wait_for(drained_at - refill_ms(), now_ms) {
+            Some(wait) => Err(Refused::Wait(wait)),
+            None => Ok(()),
         }
-        if self.by_ip.len() > 10_000 || self.failures.len() > 10_000 {
-            self.by_ip.retain_recent();
-            self.failures.retain_recent();
-        }
-        result
     }
 }
 
@@ -94,43 +110,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_account_pauses_after_its_failures_whatever_the_address() {
-        let limiter = LoginLimiter::default();
-        for i in 0..ACCOUNT_BURST {
-            let ip: IpAddr = format!("10.0.0.{i}").parse().unwrap();
-            assert!(limiter.check(Some(ip), "Admin@Example.com").is_ok());
-            assert!(limiter.failed("Admin@Example.com").is_ok());
-        }
-        assert!(limiter.check(Some("10.0.1.1".parse().unwrap()), "admin@example.com ").is_ok());
-        let wait = limiter.failed("admin@example.com").unwrap_err();
-        assert!(wait > Duration::ZERO && wait <= ACCOUNT_REFILL);
-        assert!(
-            limiter.check(Some("10.0.1.2".parse().unwrap()), "ADMIN@example.com").is_err(),
-            "paused, from anywhere"
-        );
-        assert!(
-            limiter.check(Some("10.0.1.1".parse().unwrap()), "other@example.com").is_ok(),
-            "other accounts unaffected"
-        );
-    }
-
-    #[test]
-    fn successful_sign_ins_never_pause_an_account() {
-        let limiter = LoginLimiter::default();
-        for i in 0..(3 * ACCOUNT_BURST) {
-            let ip: IpAddr = format!("10.1.{}.{}", i / 200, i % 200).parse().unwrap();
-            assert!(limiter.check(Some(ip), "busy@example.com").is_ok());
-        }
+    fn an_account_waits_only_once_its_burst_is_spent() {
+        let now = 1_000_000;
+        // Nine quick failures: the tenth attempt is still allowed.
+        assert_eq!(wait_for(now + 9 * refill_ms(), now), None);
+        // Ten: the next attempt waits one refill.
+        assert_eq!(wait_for(now + 10 * refill_ms(), now), Some(ACCOUNT_REFILL));
+        // Time drains the bucket.
+        assert_eq!(wait_for(now + 10 * refill_ms(), now + refill_ms()), None);
     }
 
     #[test]
     fn an_address_is_limited_whatever_the_account() {
         let limiter = LoginLimiter::default();
         let ip: IpAddr = "192.0.2.7".parse().unwrap();
-        for i in 0..IP_BURST {
-            assert!(limiter.check(Some(ip), &format!("user{i}@example.com")).is_ok());
+        let now = DefaultClock::default().now();
+        for _ in 0..IP_BURST {
+            assert!(limiter.by_ip.check_key(&ip).is_ok());
         }
-        assert!(limiter.check(Some(ip), "fresh@example.com").is_err());
-        assert!(limiter.check(Some("192.0.2.8".parse().unwrap()), "fresh@example.com").is_ok());
+        assert!(limiter.by_ip.check_key(&ip).map_err(|n| n.wait_time_from(now)).is_err());
+        assert!(limiter.by_ip.check_key(&"192.0.2.8".parse().unwrap()).is_ok());
     }
 }

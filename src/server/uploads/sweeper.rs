@@ -110,5 +110,10 @@ pub async fn run_sweeper(state: AppState, mut shutdown: watch::Receiver<bool>) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "upload sweep failed"),
         }
+        // Session rows whose cookies have expired (they expire after this long unused).
+        let idle_before = state.clock.now() - crate::server::people::session::SESSION_IDLE;
+        if let Err(e) = state.repo.forget_idle_sessions(idle_before).await {
+            tracing::warn!(error = %e, "forgetting idle sessions failed");
+        }
     }
 }

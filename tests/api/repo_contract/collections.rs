@@ -28,8 +28,8 @@ fn images(names: &[&'static str]) -> Vec<(&'static str, u64, &'static str)> {
 
 pub(super) async fn collections_are_found_by_their_current_slug(db: &TestDatabase) {
     let repo = db.repo().await;
-    let trip = repo.create_collection(Uuid::new_v4(), &title("Trip"), "trip", &desc("Summer")).await.unwrap();
-    let home = repo.create_collection(Uuid::new_v4(), &title("Home"), "home", &desc("")).await.unwrap();
+    let trip = repo.create_collection(Uuid::new_v4(), &title("Trip"), "trip", &desc("Summer"), None).await.unwrap();
+    let home = repo.create_collection(Uuid::new_v4(), &title("Home"), "home", &desc(""), None).await.unwrap();
     assert_eq!(repo.find_collection_by_slug("trip").await.unwrap(), Some(trip.clone()));
     assert_eq!(repo.find_collection_by_slug("home").await.unwrap().map(|c| c.id), Some(home.id));
     assert_eq!(repo.find_collection_by_slug("nowhere").await.unwrap(), None);
@@ -44,7 +44,7 @@ pub(super) async fn collections_are_found_by_their_current_slug(db: &TestDatabas
 
 pub(super) async fn a_renamed_slug_redirects_until_it_is_taken_back(db: &TestDatabase) {
     let repo = db.repo().await;
-    let c = repo.create_collection(Uuid::new_v4(), &title("Old"), "old", &desc("")).await.unwrap();
+    let c = repo.create_collection(Uuid::new_v4(), &title("Old"), "old", &desc(""), None).await.unwrap();
     assert_eq!(redirect(repo.as_ref(), "old").await, None, "a current slug is no redirect");
     assert_eq!(redirect(repo.as_ref(), "never-was").await, None);
 
@@ -78,7 +78,7 @@ pub(super) async fn a_renamed_slug_redirects_until_it_is_taken_back(db: &TestDat
 pub(super) async fn items_come_in_display_order_after_a_reorder(db: &TestDatabase) {
     let repo = db.repo().await;
     let ids = add_media(repo.as_ref(), &images(&["a.png", "b.png", "c.png", "d.png", "e.png"])).await;
-    let c = repo.create_collection(Uuid::new_v4(), &title("Ordered"), "ordered", &desc("")).await.unwrap();
+    let c = repo.create_collection(Uuid::new_v4(), &title("Ordered"), "ordered", &desc(""), None).await.unwrap();
     assert!(item_ids(repo.as_ref(), c.id).await.is_empty());
     repo.add_to_collection(c.id, &ids[..4]).await.unwrap().unwrap();
     assert_eq!(item_ids(repo.as_ref(), c.id).await, ids[..4].to_vec(), "in the order added");
@@ -111,7 +111,7 @@ pub(super) async fn items_come_in_display_order_after_a_reorder(db: &TestDatabas
 pub(super) async fn duplicate_ids_in_one_request_are_added_once(db: &TestDatabase) {
     let repo = db.repo().await;
     let ids = add_media(repo.as_ref(), &images(&["a.png", "b.png", "c.png"])).await;
-    let c = repo.create_collection(Uuid::new_v4(), &title("Twice"), "twice", &desc("")).await.unwrap();
+    let c = repo.create_collection(Uuid::new_v4(), &title("Twice"), "twice", &desc(""), None).await.unwrap();
     let added = repo.add_to_collection(c.id, &[ids[0], ids[1], ids[0], ids[1], ids[0]]).await.unwrap().unwrap();
     assert_eq!((added.changed, added.item_count), (2, 2));
     assert_eq!(item_ids(repo.as_ref(), c.id).await, [ids[0], ids[1]], "each once, where first named");
@@ -125,12 +125,12 @@ pub(super) async fn collections_list_newest_first_with_item_counts(db: &TestData
     let clock = Clock::system();
     let repo = db.repo_with_clock(clock.clone()).await;
     let ids = add_media(repo.as_ref(), &images(&["a.png", "b.png", "c.png"])).await;
-    repo.create_collection(Uuid::new_v4(), &title("Empty"), "empty", &desc("")).await.unwrap();
+    repo.create_collection(Uuid::new_v4(), &title("Empty"), "empty", &desc(""), None).await.unwrap();
     clock.advance(Duration::seconds(1));
-    let three = repo.create_collection(Uuid::new_v4(), &title("Three"), "three", &desc("")).await.unwrap();
+    let three = repo.create_collection(Uuid::new_v4(), &title("Three"), "three", &desc(""), None).await.unwrap();
     repo.add_to_collection(three.id, &ids).await.unwrap().unwrap();
     clock.advance(Duration::seconds(1));
-    let one = repo.create_collection(Uuid::new_v4(), &title("One"), "one", &desc("")).await.unwrap();
+    let one = repo.create_collection(Uuid::new_v4(), &title("One"), "one", &desc(""), None).await.unwrap();
     repo.add_to_collection(one.id, &[ids[0]]).await.unwrap().unwrap();
     repo.set_published(one.id, true).await.unwrap().unwrap();
 
@@ -156,7 +156,7 @@ pub(super) async fn what_does_not_exist_is_neither_published_nor_versioned(db: &
     assert_eq!(repo.published_version("no-such-page").await.unwrap(), None);
     assert!(repo.list_collections().await.unwrap().is_empty(), "publishing nothing created nothing");
 
-    let c = repo.create_collection(Uuid::new_v4(), &title("Real"), "real", &desc("")).await.unwrap();
+    let c = repo.create_collection(Uuid::new_v4(), &title("Real"), "real", &desc(""), None).await.unwrap();
     let published = repo.set_published(c.id, true).await.unwrap().expect("it exists");
     assert_eq!((published.id, published.published), (c.id, true));
     assert!(repo.published_version("real").await.unwrap().is_some());
@@ -175,10 +175,10 @@ pub(super) async fn an_items_collections_are_listed_by_title(db: &TestDatabase) 
     let (m, n) = (ids[0], ids[1]);
     // Created in another order than their titles, with slugs in yet another. Titles share a
     // case, so their order is the same whatever the database's collation.
-    let winter = repo.create_collection(Uuid::new_v4(), &title("Winter"), "a-winter", &desc("")).await.unwrap();
-    let autumn = repo.create_collection(Uuid::new_v4(), &title("Autumn"), "c-autumn", &desc("")).await.unwrap();
-    let summer = repo.create_collection(Uuid::new_v4(), &title("Summer"), "b-summer", &desc("")).await.unwrap();
-    let spring = repo.create_collection(Uuid::new_v4(), &title("Spring"), "d-spring", &desc("")).await.unwrap();
+    let winter = repo.create_collection(Uuid::new_v4(), &title("Winter"), "a-winter", &desc(""), None).await.unwrap();
+    let autumn = repo.create_collection(Uuid::new_v4(), &title("Autumn"), "c-autumn", &desc(""), None).await.unwrap();
+    let summer = repo.create_collection(Uuid::new_v4(), &title("Summer"), "b-summer", &desc(""), None).await.unwrap();
+    let spring = repo.create_collection(Uuid::new_v4(), &title("Spring"), "d-spring", &desc(""), None).await.unwrap();
     for c in [&winter, &autumn, &summer] {
         repo.add_to_collection(c.id, &[m]).await.unwrap().unwrap();
     }

@@ -104,7 +104,7 @@ pub(super) async fn replacing_parts_writes_more_than_one_batch(db: &TestDatabase
 pub(super) async fn memberships_of_more_than_one_batch_are_added_and_removed_whole(db: &TestDatabase) {
     let repo = db.repo().await;
     let ids = many_media(repo.as_ref(), 750).await;
-    let c = repo.create_collection(Uuid::new_v4(), &title("Big"), "big", &desc("")).await.unwrap();
+    let c = repo.create_collection(Uuid::new_v4(), &title("Big"), "big", &desc(""), None).await.unwrap();
 
     // A missing id in the second batch refuses the whole request, first batch included.
     let missing = Uuid::new_v4();

@@ -17,12 +17,14 @@ use crate::helpers::TestDatabase;
 mod collections;
 mod lifecycle;
 mod parts;
+mod people;
 mod transcode;
 
 // Each file's checks by name, for `contract!` (which calls `super::<check>`).
 use collections::*;
 use lifecycle::*;
 use parts::*;
+use people::*;
 use transcode::*;
 
 /// Generates one `#[tokio::test]` per backend for each contract check.
@@ -102,6 +104,12 @@ contract!(
     a_job_of_more_than_one_batch_is_written_whole_in_order,
     replacing_parts_writes_more_than_one_batch,
     memberships_of_more_than_one_batch_are_added_and_removed_whole,
+    // people.rs
+    the_last_active_owner_stays,
+    sessions_end_with_their_person_or_on_request,
+    an_invitation_is_used_once,
+    tokens_work_until_revoked_or_expired,
+    sign_in_failures_drain_and_are_shared,
 );
 
 fn email(s: &str) -> Email {
@@ -527,7 +535,7 @@ async fn collections_take_media_once_in_order_and_leave_them_on_delete(db: &Test
     let ids =
         add_media(repo.as_ref(), &[("a.png", 1, "image/png"), ("b.png", 1, "image/png"), ("c.png", 1, "image/png")])
             .await;
-    let c = repo.create_collection(Uuid::new_v4(), &title("Trip"), "trip", &desc("")).await.unwrap();
+    let c = repo.create_collection(Uuid::new_v4(), &title("Trip"), "trip", &desc(""), None).await.unwrap();
     assert_eq!(c.slug, "trip");
     assert!(!c.published);
     let added = repo.add_to_collection(c.id, &[ids[2], ids[0]]).await.unwrap().unwrap();
@@ -556,11 +564,11 @@ async fn collections_take_media_once_in_order_and_leave_them_on_delete(db: &Test
 
 async fn a_taken_slug_is_a_unique_violation(db: &TestDatabase) {
     let repo = db.repo().await;
-    repo.create_collection(Uuid::new_v4(), &title("One"), "same", &desc("")).await.unwrap();
-    let err = repo.create_collection(Uuid::new_v4(), &title("Two"), "same", &desc("")).await.unwrap_err();
+    repo.create_collection(Uuid::new_v4(), &title("One"), "same", &desc(""), None).await.unwrap();
+    let err = repo.create_collection(Uuid::new_v4(), &title("Two"), "same", &desc(""), None).await.unwrap_err();
     assert!(matches!(err, vitrine::server::db::DbError::UniqueViolation { .. }), "{err:?}");
-    repo.create_collection(Uuid::new_v4(), &title("Three"), "same-2", &desc("")).await.unwrap();
-    repo.create_collection(Uuid::new_v4(), &title("Four"), "samesies", &desc("")).await.unwrap();
+    repo.create_collection(Uuid::new_v4(), &title("Three"), "same-2", &desc(""), None).await.unwrap();
+    repo.create_collection(Uuid::new_v4(), &title("Four"), "samesies", &desc(""), None).await.unwrap();
     let mut slugs = repo.slugs_like("same", "same", None).await.unwrap();
     slugs.sort();
     assert_eq!(slugs, ["same", "same-2"]);
@@ -570,7 +578,7 @@ async fn titles_order_by_bytes_on_both_databases(db: &TestDatabase) {
     let repo = db.repo().await;
     let item = add_media(repo.as_ref(), &[("x.png", 1, "image/png")]).await[0];
     for (name, slug) in [("apple", "apple"), ("Banana", "banana"), ("Éclair", "eclair"), ("cherry", "cherry")] {
-        let c = repo.create_collection(Uuid::new_v4(), &title(name), slug, &desc("")).await.unwrap();
+        let c = repo.create_collection(Uuid::new_v4(), &title(name), slug, &desc(""), None).await.unwrap();
         repo.add_to_collection(c.id, &[item]).await.unwrap().unwrap();
     }
     let titles: Vec<String> = repo.media_collections(item).await.unwrap().into_iter().map(|c| c.title).collect();
@@ -579,12 +587,12 @@ async fn titles_order_by_bytes_on_both_databases(db: &TestDatabase) {
 
 async fn a_collection_may_take_back_its_own_old_slug_but_not_anothers(db: &TestDatabase) {
     let repo = db.repo().await;
-    let trip = repo.create_collection(Uuid::new_v4(), &title("Trip"), "trip", &desc("")).await.unwrap();
+    let trip = repo.create_collection(Uuid::new_v4(), &title("Trip"), "trip", &desc(""), None).await.unwrap();
     repo.update_collection(trip.id, &title("Journey"), &desc(""), Some("journey")).await.unwrap().unwrap();
     // "trip" still redirects to it: taken for everyone else, free for it.
     assert_eq!(repo.slugs_like("trip", "trip", None).await.unwrap(), ["trip"]);
     assert!(repo.slugs_like("trip", "trip", Some(trip.id)).await.unwrap().is_empty());
-    let other = repo.create_collection(Uuid::new_v4(), &title("Other"), "other", &desc("")).await.unwrap();
+    let other = repo.create_collection(Uuid::new_v4(), &title("Other"), "other", &desc(""), None).await.unwrap();
     assert_eq!(repo.slugs_like("journey", "journey", Some(other.id)).await.unwrap(), ["journey"]);
     // Taking its own old slug back leaves the other collection's redirects alone.
     repo.update_collection(other.id, &title("Other trip"), &desc(""), Some("other-trip")).await.unwrap().unwrap();
@@ -599,7 +607,7 @@ async fn every_change_to_a_published_page_bumps_its_version(db: &TestDatabase) {
     let ids =
         add_media(repo.as_ref(), &[("a.png", 1, "image/png"), ("b.png", 1, "image/png"), ("c.png", 1, "image/png")])
             .await;
-    let c = repo.create_collection(Uuid::new_v4(), &title("Page"), "page", &desc("")).await.unwrap();
+    let c = repo.create_collection(Uuid::new_v4(), &title("Page"), "page", &desc(""), None).await.unwrap();
     assert_eq!(repo.published_version("page").await.unwrap(), None, "unpublished: no public page");
     repo.set_published(c.id, true).await.unwrap();
     let mut last = repo.published_version("page").await.unwrap().expect("published");
@@ -623,7 +631,7 @@ async fn every_change_to_a_published_page_bumps_its_version(db: &TestDatabase) {
     repo.update_collection(c.id, &title("Page"), &desc("Described"), None).await.unwrap().unwrap();
     expect_bump("description", repo.published_version("page").await.unwrap());
     // A change elsewhere leaves it alone.
-    let other = repo.create_collection(Uuid::new_v4(), &title("Other"), "other", &desc("")).await.unwrap();
+    let other = repo.create_collection(Uuid::new_v4(), &title("Other"), "other", &desc(""), None).await.unwrap();
     repo.add_to_collection(other.id, &[ids[0]]).await.unwrap().unwrap();
     repo.update_media(ids[0], &title("Elsewhere"), &alt("")).await.unwrap().unwrap();
     assert_eq!(repo.published_version("page").await.unwrap(), Some(last));
@@ -635,7 +643,7 @@ async fn the_cover_must_be_one_of_the_items(db: &TestDatabase) {
     let repo = db.repo().await;
     let ids = add_media(repo.as_ref(), &[("a.png", 1, "image/png"), ("b.png", 1, "image/png")]).await;
     let video = add_media(repo.as_ref(), &[("first.mp4", 1, "video/mp4")]).await[0];
-    let c = repo.create_collection(Uuid::new_v4(), &title("Covered"), "covered", &desc("")).await.unwrap();
+    let c = repo.create_collection(Uuid::new_v4(), &title("Covered"), "covered", &desc(""), None).await.unwrap();
     // A video first: the default cover is still the first image.
     repo.add_to_collection(c.id, &[video, ids[0], ids[1]]).await.unwrap().unwrap();
     let outsider = add_media(repo.as_ref(), &[("z.png", 1, "image/png")]).await[0];

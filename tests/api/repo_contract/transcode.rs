@@ -109,10 +109,11 @@ pub(super) async fn a_finished_transcode_gives_the_video_its_renditions(db: &Tes
     let repo = db.repo_with_clock(clock.clone()).await;
     let clip = video(repo.as_ref(), "clip.mp4").await;
     let untouched = video(repo.as_ref(), "other.mp4").await;
-    let reel = repo.create_collection(Uuid::new_v4(), &title("Reel"), "reel", &desc("")).await.unwrap();
+    let reel = repo.create_collection(Uuid::new_v4(), &title("Reel"), "reel", &desc(""), None).await.unwrap();
     repo.add_to_collection(reel.id, &[clip]).await.unwrap().unwrap();
     repo.set_published(reel.id, true).await.unwrap().unwrap();
-    let elsewhere = repo.create_collection(Uuid::new_v4(), &title("Elsewhere"), "elsewhere", &desc("")).await.unwrap();
+    let elsewhere =
+        repo.create_collection(Uuid::new_v4(), &title("Elsewhere"), "elsewhere", &desc(""), None).await.unwrap();
     repo.add_to_collection(elsewhere.id, &[untouched]).await.unwrap().unwrap();
     repo.set_published(elsewhere.id, true).await.unwrap().unwrap();
     let reel_before = repo.published_version("reel").await.unwrap().expect("published");

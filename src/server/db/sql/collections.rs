@@ -35,16 +35,18 @@ impl CollectionRepo for SqlRepo {
         title: &Title,
         slug: &str,
         description: &Description,
+        created_by: Option<Uuid>,
     ) -> Result<Collection, DbError> {
         let row: CollectionRow = sqlx::query_as(&format!(
-            "INSERT INTO collections (id, title, slug, description, published, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, FALSE, $5, $5) RETURNING {COLLECTION_COLUMNS}"
+            "INSERT INTO collections (id, title, slug, description, published, created_at, updated_at, created_by)
+             VALUES ($1, $2, $3, $4, FALSE, $5, $5, $6) RETURNING {COLLECTION_COLUMNS}"
         ))
         .bind(id)
         .bind(title.as_str())
         .bind(slug)
         .bind(description.as_str())
         .bind(self.now())
+        .bind(created_by)
         .fetch_one(&mut *self.writer().await?)
         .await?;
         Ok(row.into())

@@ -16,6 +16,9 @@ impl MediaRepo for SqlRepo {
         if let Some(kind) = query.kind {
             sql.push(" AND content_type LIKE ").push_bind(format!("{}%", kind.mime_prefix()));
         }
+        if let Some(uploader) = query.uploader {
+            sql.push(" AND created_by = ").push_bind(uploader);
+        }
         if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             sql.push(" AND search_text LIKE ").push_bind(like_pattern(search)).push(" ESCAPE '\\'");
         }

@@ -163,8 +163,9 @@ impl UploadRepo for SqlRepo {
         };
         sqlx::query(
             "INSERT INTO media (id, object_key, original_filename, content_type, size_bytes, width, height,
-                 title, alt_text, created_at, sort_name, search_text, thumbhash, poster_key, duration_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, '', '', $8, $9, $10, $11, $12, $13)",
+                 title, alt_text, created_at, sort_name, search_text, thumbhash, poster_key, duration_ms, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, '', '', $8, $9, $10, $11, $12, $13,
+                 (SELECT created_by FROM upload_jobs WHERE id = $14))",
         )
         .bind(media.id)
         .bind(&file.object_key)
@@ -179,6 +180,7 @@ impl UploadRepo for SqlRepo {
         .bind(media.thumbhash.as_deref())
         .bind(media.poster_key.as_ref().map(ObjectKey::as_str))
         .bind(media.duration_ms.map(to_i64).transpose()?)
+        .bind(file.job_id)
         .execute(&mut *tx)
         .await?;
         let job: JobRow = sqlx::query_as(&format!(

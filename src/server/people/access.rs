@@ -1,0 +1,61 @@
+//! Which endpoint asks for what: the one table. `authenticate` applies it to every request
+//! before a server function runs, so a function cannot forget its check; an endpoint missing
+//! here is refused to everyone (and `tests/api/authorization.rs` names it).
+
+use crate::model::people::Access;
+
+/// What `/api/<area>/<verb>` asks of a request; `None` for a path not in the table.
+pub fn access_of(path: &str) -> Option<Access> {
+    use Access::*;
+    let endpoint = path.strip_prefix("/api/")?;
+    Some(match endpoint {
+        "auth/login" | "auth/logout" | "gallery/get" | "gallery/list" | "invitations/get" | "invitations/accept" => {
+            Public
+        }
+        "auth/me" | "account/get" | "people/list" | "media/list" | "media/get" | "collections/list"
+        | "collections/get" | "uploads/get" | "uploads/list" => Read,
+        "media/update"
+        | "media/delete"
+        | "collections/create"
+        | "collections/add"
+        | "collections/remove"
+        | "collections/delete"
+        | "collections/update"
+        | "collections/reorder"
+        | "collections/cover"
+        | "collections/publish"
+        | "uploads/start"
+        | "uploads/begin"
+        | "uploads/complete"
+        | "uploads/fail"
+        | "uploads/retry"
+        | "uploads/part"
+        | "uploads/part_done"
+        | "uploads/parts"
+        | "uploads/unfinished"
+        | "uploads/poster" => Write,
+        "people/invite" | "people/update" | "people/disable" | "people/enable" | "people/delete"
+        | "invitations/list" | "invitations/revoke" => Owner,
+        "account/update"
+        | "account/password"
+        | "account/sessions"
+        | "account/sign_out_others"
+        | "tokens/create"
+        | "tokens/list"
+        | "tokens/revoke" => Session,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_outside_the_api_or_the_table_have_no_access() {
+        assert_eq!(access_of("/api/auth/login"), Some(Access::Public));
+        assert_eq!(access_of("/api/people/invite"), Some(Access::Owner));
+        assert_eq!(access_of("/api/people/invent"), None);
+        assert_eq!(access_of("/library"), None);
+    }
+}
