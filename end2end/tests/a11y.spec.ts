@@ -40,3 +40,33 @@ test("the collection editor and the public gallery have no serious accessibility
   expect(await seriousViolations(visitor)).toEqual([]);
   await context.close();
 });
+
+test("the people, account and invitation pages have no serious accessibility violations, on a phone too", async ({ page, browser }) => {
+  await signIn(page);
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto("/people");
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+    await page.getByLabel("Email of the person to invite").fill(`a11y-${width}-${Date.now()}@example.test`);
+    await page.getByRole("button", { name: "Create invitation link" }).click();
+    const link = await page.getByLabel("Invitation link").inputValue();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: `test-results/people-${width}.png`, fullPage: true });
+
+    await page.goto("/account");
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+    await page.getByLabel("Token name").fill(`a11y ${width}`);
+    await page.getByRole("button", { name: "Create token" }).click();
+    await expect(page.getByLabel("New API token")).toHaveValue(/^vt_/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: `test-results/account-${width}.png`, fullPage: true });
+
+    const context = await browser.newContext({ viewport: { width, height: 800 } });
+    const invited = await context.newPage();
+    await invited.goto(link);
+    await expect(invited.getByRole("heading", { name: "Join Vitrine" })).toBeVisible();
+    expect(await seriousViolations(invited)).toEqual([]);
+    await invited.screenshot({ path: `test-results/invite-${width}.png`, fullPage: true });
+    await context.close();
+  }
+});

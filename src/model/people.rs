@@ -222,6 +222,34 @@ pub struct SessionInfo {
     pub last_seen_at: DateTime<Utc>,
 }
 
+/// "Firefox on Windows": enough of a `User-Agent` to recognise one's own browsers in a list.
+pub fn browser_name(user_agent: &str) -> String {
+    const BROWSERS: [(&str, &str); 6] = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ];
+    const SYSTEMS: [(&str, &str); 6] = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ];
+    let browser = BROWSERS.iter().find(|(mark, _)| user_agent.contains(mark)).map(|(_, name)| *name);
+    let system = SYSTEMS.iter().find(|(mark, _)| user_agent.contains(mark)).map(|(_, name)| *name);
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(b), None) => b.to_string(),
+        (None, Some(s)) => format!("A browser on {s}"),
+        (None, None) => "Unknown browser".to_string(),
+    }
+}
+
 /// A personal access token, without its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiToken {
@@ -270,6 +298,17 @@ mod tests {
         let editor = user(Role::Editor, Credential::Session);
         assert!(editor.may(Access::Write) && editor.may(Access::Session) && !editor.may(Access::Owner));
         assert!(!Scope::Write.allowed_for(Role::Viewer) && Scope::Read.allowed_for(Role::Viewer));
+    }
+
+    #[test]
+    fn browsers_are_named_briefly() {
+        let chrome =
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36";
+        assert_eq!(browser_name(chrome), "Chrome on Linux");
+        let iphone =
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Safari/604.1";
+        assert_eq!(browser_name(iphone), "Safari on iPhone");
+        assert_eq!(browser_name(""), "Unknown browser");
     }
 
     #[test]

@@ -9,7 +9,9 @@ use crate::api::account::{
 };
 use crate::components::copy_text::CopyText;
 use crate::components::require_user::{use_user, RequireUser};
-use crate::model::people::{ApiToken, Scope, SessionInfo, DISPLAY_NAME, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+use crate::model::people::{
+    browser_name, ApiToken, Scope, SessionInfo, DISPLAY_NAME, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
+};
 use crate::model::short_utc;
 
 #[component]
@@ -124,10 +126,9 @@ fn Sessions() -> impl IntoView {
 }
 
 fn session_row(session: SessionInfo) -> impl IntoView {
-    let agent = if session.user_agent.is_empty() { "Unknown browser".to_string() } else { session.user_agent };
     view! {
         <li>
-            <span class="agent">{agent}</span>
+            <span class="agent" title=session.user_agent.clone()>{browser_name(&session.user_agent)}</span>
             {format!(" · signed in {} · last seen {}", short_utc(&session.created_at), short_utc(&session.last_seen_at))}
             {session.current.then_some(" · this browser")}
         </li>
@@ -197,7 +198,9 @@ fn TokenRow(token: ApiToken, revoke: ServerAction<RevokeToken>) -> impl IntoView
         <li>
             <code>{format!("{}…", token.prefix)}</code>
             {format!(" {} · {} · {} · {}", token.name, token.scope.as_str(), used, expires)}
-            <button type="button" on:click=move |_| { revoke.dispatch(RevokeToken { id }); }>{format!("Revoke {}", token.name)}</button>
+            <button type="button" on:click=move |_| { revoke.dispatch(RevokeToken { id }); }>
+                "Revoke" <span class="visually-hidden">{format!(" {}", token.name)}</span>
+            </button>
         </li>
     }
 }

@@ -77,10 +77,12 @@ fn PeopleView() -> impl IntoView {
             {move || Suspend::new(async move {
                 match people.await {
                     Ok(list) => view! {
+                        <div class="table-scroll">
                         <table class="people">
                             <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                             <tbody>{list.into_iter().map(|person| view! { <PersonRow person actions/> }).collect_view()}</tbody>
                         </table>
+                        </div>
                     }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
@@ -199,7 +201,7 @@ fn InvitationRow(invitation: Invitation, revoke: ServerAction<RevokeInvitation>)
         <li>
             <span>{format!("{} as {}, until {}", invitation.email, invitation.role.label(), short_utc(&invitation.expires_at))}</span>
             <button type="button" on:click=move |_| { revoke.dispatch(RevokeInvitation { id }); }>
-                {format!("Revoke the invitation for {}", invitation.email)}
+                "Revoke" <span class="visually-hidden">{format!(" the invitation for {}", invitation.email)}</span>
             </button>
         </li>
     }

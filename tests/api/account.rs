@@ -191,7 +191,8 @@ async fn media_record_who_uploaded_them_and_stay_when_they_leave() {
         let app = &app;
         let uploader = uploader.to_string();
         async move {
-            let page: Value = app.api("/api/media/list", json!({"query": {"uploader": uploader}})).await.json().await.unwrap();
+            let page: Value =
+                app.api("/api/media/list", json!({"query": {"uploader": uploader}})).await.json().await.unwrap();
             page["items"].as_array().unwrap().iter().map(|i| i["media"]["id"].clone()).collect::<Vec<_>>()
         }
     };
