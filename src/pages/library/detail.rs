@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::api::media::{get_media, update_media};
+use crate::components::copy_text::CopyText;
 use crate::components::media_image::{Loading, MediaImage};
 use crate::components::require_user::use_can_edit;
 use crate::model::media::MediaDetail;
@@ -84,17 +85,6 @@ fn DetailBody(detail: MediaDetail) -> impl IntoView {
     } else {
         format!("<video src=\"{}\" controls preload=\"metadata\"></video>", item.url)
     };
-    let copied = RwSignal::new(false);
-    let url = item.url.clone();
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let _ = window().navigator().clipboard().write_text(&url);
-            copied.set(true);
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = &url;
-    };
     let preview = if item.media.is_video() {
         view! { <video src=item.url.clone() controls preload="metadata"></video> }.into_any()
     } else {
@@ -143,8 +133,8 @@ fn DetailBody(detail: MediaDetail) -> impl IntoView {
             {status}
         </div>
         <div class="stack">
-            <label>"URL" <input type="text" readonly prop:value=item.url.clone()/></label>
-            <button type="button" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy URL" }}</button>
+            <span>"URL"</span>
+            <CopyText label="URL" text=item.url.clone()/>
             <label>"HTML" <textarea readonly rows="4">{snippet}</textarea></label>
         </div>
     }

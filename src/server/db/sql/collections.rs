@@ -1,6 +1,5 @@
-//! Collections, in the SQL both databases speak. Compiled once per backend.
-//!
-//! Every change a public gallery shows bumps its `content_version` in the same transaction.
+//! Collections, in the SQL both databases speak. Compiled once per backend. Every change a
+//! public gallery shows bumps its `content_version` in the same transaction.
 
 use std::collections::{HashMap, HashSet};
 
