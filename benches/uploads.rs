@@ -43,6 +43,7 @@ async fn spawn(database: DatabaseConfig) -> Bench {
             addr: "127.0.0.1:0".parse().unwrap(),
             bucket: "vitrine".into(),
             region: "auto".into(),
+            public_url: None,
         },
         cdn_base_url: None,
         public_base_url: None,
@@ -51,6 +52,7 @@ async fn spawn(database: DatabaseConfig) -> Bench {
         uploads: UploadConfig { max_files: 10_000, ..UploadConfig::default() },
         image_widths: vitrine::cdn::DEFAULT_WIDTHS.to_vec(),
         invitation_ttl: chrono::Duration::days(7),
+        trusted_proxies: Vec::new(),
     };
     let leptos =
         LeptosOptions::builder().output_name("vitrine").site_addr("127.0.0.1:0".parse::<SocketAddr>().unwrap()).build();

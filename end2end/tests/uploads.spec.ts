@@ -7,12 +7,16 @@ test("dropped images go straight to storage, complete, and appear in the library
   await expect(page.getByRole("heading", { name: "Uploads", exact: true })).toBeVisible();
 
   const names = [`e2e-a-${Date.now()}.png`, `e2e-b-${Date.now()}.png`, `e2e-c-${Date.now()}.png`];
-  // Record what the app server receives: the image bytes must not be among it.
+  // Record what the app's own endpoints receive: the image bytes must not be among it. (The
+  // embedded store shares the app's origin under /vitrine/; that is where the bytes go.)
   let bytesToApp = 0;
+  let bytesToStore = 0;
   page.on("request", (request) => {
-    if (new URL(request.url()).port === new URL(page.url()).port) {
-      bytesToApp += request.postDataBuffer()?.length ?? 0;
-    }
+    const url = new URL(request.url());
+    if (url.port !== new URL(page.url()).port) return;
+    const size = request.postDataBuffer()?.length ?? 0;
+    if (url.pathname.startsWith("/vitrine/")) bytesToStore += size;
+    else bytesToApp += size;
   });
   await dropGeneratedImages(page, names);
 
@@ -27,6 +31,7 @@ test("dropped images go straight to storage, complete, and appear in the library
   }
   await expect(page.locator(".batch-line")).toContainText("(100%)");
   expect(bytesToApp).toBeLessThan(4096 * names.length);
+  expect(bytesToStore).toBeGreaterThan(10_000 * names.length);
 
   // The job is on the list as completed, and stays there after a reload.
   const job = page.locator(".job").filter({ hasText: names[0] });

@@ -20,7 +20,12 @@ use crate::server::db::DbSessionStore;
 use crate::server::state::AppState;
 use crate::server::{collections, health, images, people, security};
 
-pub fn router(state: &AppState, sessions: SessionManagerLayer<DbSessionStore>) -> Router {
+/// `store`: the embedded store's route on the app's own origin, when browsers upload there.
+pub fn router(
+    state: &AppState,
+    sessions: SessionManagerLayer<DbSessionStore>,
+    store: Option<(String, axum::routing::MethodRouter)>,
+) -> Router {
     // What every page render gets: the state, and its Content-Security-Policy with its nonce.
     let page_context = {
         let state = state.clone();
@@ -62,7 +67,12 @@ pub fn router(state: &AppState, sessions: SessionManagerLayer<DbSessionStore>) -
         }
     };
 
-    Router::new()
+    let mut router = Router::new();
+    if let Some((path, store)) = store {
+        // Object bytes: no session, no body limit, no gzip; SigV4 is the store's own check.
+        router = router.route_service(&path, store);
+    }
+    router
         .route("/healthz", get(health::healthz))
         .route("/cdn/{*key}", get(images::serve))
         .merge(pages_and_api)

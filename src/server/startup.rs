@@ -11,7 +11,6 @@ use tokio::sync::watch;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use url::Url;
 
 use crate::server::assets::Assets;
 use crate::server::clock::Clock;
@@ -62,17 +61,20 @@ impl Application {
         let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
         let local_addr = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?;
         leptos_options.site_addr = local_addr;
+        // Never a bind-all address: that is no URL a browser can open.
         let public_base_url = config
             .public_base_url
             .clone()
-            .unwrap_or_else(|| Url::parse(&format!("http://{local_addr}")).expect("an address makes a URL"));
+            .unwrap_or_else(|| crate::server::config::network::derived_base_url(local_addr));
         let public_origin = public_base_url.origin().ascii_serialization();
 
         let (storage, store) = match &config.storage {
-            StorageConfig::Embedded { addr, bucket, region } => {
+            StorageConfig::Embedded { addr, bucket, region, public_url } => {
                 let store = EmbeddedStore::bind(&config.data_dir, *addr, bucket, region, &public_origin).await?;
                 tracing::info!(addr = %store.local_addr(), bucket, "embedded S3 store ready");
-                (Storage::new(store.endpoint.clone(), clock.clone()), Some(store))
+                // Browsers use the app's own origin unless the store was given one of its own.
+                let browser_endpoint = public_url.clone().unwrap_or_else(|| public_base_url.clone());
+                (Storage::new(store.endpoint.clone(), Some(browser_endpoint), clock.clone()), Some(store))
             }
             StorageConfig::External { endpoint, bucket, region, access_key_id, secret_access_key } => {
                 use secrecy::ExposeSecret;
@@ -83,7 +85,7 @@ impl Application {
                     access_key_id: access_key_id.clone(),
                     secret_access_key: secret_access_key.expose_secret().to_string(),
                 };
-                let storage = Storage::new(endpoint, clock.clone());
+                let storage = Storage::new(endpoint, None, clock.clone());
                 (storage, None)
             }
         };
@@ -128,9 +130,19 @@ impl Application {
             changes: database.changes,
             login_limiter: Default::default(),
             invitation_ttl: config.invitation_ttl,
+            trusted_proxies: config.trusted_proxies.clone(),
         });
 
-        let router = crate::server::routes::router(&state, session_layer);
+        tracing::info!(
+            open = %state.public_base_url,
+            uploads_go_to = %state.storage.origin(),
+            "browsers open Vitrine at this URL and send uploads to this origin"
+        );
+        let same_origin_store = match (&config.storage, &store) {
+            (StorageConfig::Embedded { public_url: None, .. }, Some(store)) => Some(store.browser_route()),
+            _ => None,
+        };
+        let router = crate::server::routes::router(&state, session_layer, same_origin_store);
 
         Ok(Application { listener, router, store, state })
     }

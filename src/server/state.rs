@@ -54,6 +54,8 @@ pub struct Shared {
     pub login_limiter: LoginLimiter,
     /// How long an invitation link stays valid.
     pub invitation_ttl: chrono::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (sign-in limits).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl AppState {

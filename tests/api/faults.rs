@@ -165,7 +165,8 @@ impl Link {
 #[tokio::test]
 async fn when_the_store_goes_away_files_fail_readably_and_retry_works_once_it_is_back() {
     let store_host = spawn_app().await;
-    let store: SocketAddr = store_host.storage.origin().trim_start_matches("http://").parse().unwrap();
+    let internal = store_host.storage.endpoint();
+    let store: SocketAddr = format!("{}:{}", internal.host_str().unwrap(), internal.port().unwrap()).parse().unwrap();
     let (line, via) = link("127.0.0.1:0".parse().unwrap(), store).await;
     let mut config = store_host.store_config();
     if let vitrine::server::config::StorageConfig::External { endpoint, .. } = &mut config {

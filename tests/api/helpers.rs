@@ -173,6 +173,7 @@ impl TestAppBuilder {
                 addr: "127.0.0.1:0".parse().unwrap(),
                 bucket: "vitrine".into(),
                 region: "auto".into(),
+                public_url: None,
             }),
             cdn_base_url: None,
             public_base_url: self.public_base_url,
@@ -184,6 +185,7 @@ impl TestAppBuilder {
             uploads: self.uploads,
             image_widths: vitrine::cdn::DEFAULT_WIDTHS.to_vec(),
             invitation_ttl: chrono::Duration::days(7),
+            trusted_proxies: Vec::new(),
         };
         let mut leptos = LeptosOptions::builder()
             .output_name("vitrine")
@@ -244,7 +246,7 @@ impl TestApp {
         )
         .expect("credentials are JSON");
         StorageConfig::External {
-            endpoint: Url::parse(&self.storage.origin()).unwrap(),
+            endpoint: self.storage.endpoint().clone(),
             bucket: self.storage.bucket().to_string(),
             region: "auto".into(),
             access_key_id: credentials["access_key_id"].as_str().unwrap().to_string(),

@@ -28,6 +28,47 @@ fn put(
     request
 }
 
+/// The app's keys, signing for the store's own address instead of the app's origin.
+fn own_origin_storage(app: &crate::helpers::TestApp) -> vitrine::server::storage::Storage {
+    let vitrine::server::config::StorageConfig::External { endpoint, bucket, region, access_key_id, secret_access_key } =
+        app.store_config()
+    else {
+        unreachable!("store_config describes the store as an external one")
+    };
+    use secrecy::ExposeSecret;
+    let store = vitrine::server::storage::StoreEndpoint {
+        endpoint,
+        bucket,
+        region,
+        access_key_id,
+        secret_access_key: secret_access_key.expose_secret().to_string(),
+    };
+    vitrine::server::storage::Storage::new(store, None, vitrine::server::clock::Clock::system())
+}
+
+#[tokio::test]
+async fn by_default_browsers_put_to_the_apps_own_origin() {
+    // One port, one certificate, no CORS: the presigned URL is on the app's origin, under the
+    // bucket's path, and the bytes land in the store.
+    let app = spawn_app().await;
+    let presigned = app
+        .storage
+        .presign_put(&key("media/test/same.png"), &png(), PNG_BYTES.len() as u64, Duration::from_secs(300))
+        .await
+        .unwrap();
+    assert!(presigned.url.starts_with(&format!("{}/vitrine/media/test/same.png?", app.origin())), "{}", presigned.url);
+    let response = put(&app.client, &presigned, PNG_BYTES.to_vec()).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("etag"));
+    let head = app.storage.head(&key("media/test/same.png")).await.unwrap().unwrap();
+    assert_eq!(head.size, PNG_BYTES.len() as u64);
+    // A tampered signature is refused there too.
+    let forged = presigned.url.replace("X-Amz-Expires=300", "X-Amz-Expires=301");
+    assert_ne!(forged, presigned.url);
+    let refused = app.client.put(&forged).header("content-type", "image/png").body(PNG_BYTES.to_vec()).send().await;
+    assert_eq!(refused.unwrap().status(), 403);
+}
+
 #[tokio::test]
 async fn a_presigned_put_lands_the_bytes_in_the_store() {
     let app = spawn_app().await;
@@ -122,10 +163,12 @@ async fn an_expired_put_is_refused() {
 
 #[tokio::test]
 async fn cors_lets_the_app_origin_put_and_read_the_etag() {
+    // The store on an origin of its own (`VITRINE_STORE_PUBLIC_URL`): the browser's PUT is
+    // cross-origin, and the store's CORS rule must let the app's pages in and show the ETag.
     let app = spawn_app().await;
     let key = "media/test/cors.png";
-    let presigned = app
-        .storage
+    let own_origin = own_origin_storage(&app);
+    let presigned = own_origin
         .presign_put(&self::key(key), &png(), PNG_BYTES.len() as u64, Duration::from_secs(300))
         .await
         .unwrap();

@@ -12,6 +12,7 @@ use url::Url;
 
 use crate::model::Email;
 
+pub mod network;
 mod uploads;
 
 use uploads::{parse_upload_config, RawUploads};
@@ -56,6 +57,8 @@ struct RawEnv {
     transcode: Option<String>,
     image_widths: Option<String>,
     invitation_days: Option<String>,
+    store_public_url: Option<String>,
+    trusted_proxies: Option<String>,
 }
 
 /// Which database a URL names; the scheme decides.
@@ -88,8 +91,11 @@ pub struct DatabaseConfig {
 pub enum StorageConfig {
     /// An S3-compatible service run by someone else (R2 in production).
     External { endpoint: Url, bucket: String, region: String, access_key_id: String, secret_access_key: SecretString },
-    /// The store this process serves itself on loopback; credentials are made on first start.
-    Embedded { addr: SocketAddr, bucket: String, region: String },
+    /// The store this process serves itself; credentials are made on first start. Browsers
+    /// reach it on the app's own origin under `/<bucket>/` (one port, one certificate, no
+    /// CORS), or at `public_url` when it is given its own origin; the app itself calls it on
+    /// `addr`.
+    Embedded { addr: SocketAddr, bucket: String, region: String, public_url: Option<Url> },
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +119,8 @@ pub struct Config {
     pub image_widths: Vec<u32>,
     /// How long an invitation link stays valid.
     pub invitation_ttl: chrono::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 pub const DEFAULT_BUCKET: &str = "vitrine";
@@ -157,7 +165,7 @@ impl Config {
 
         let region = non_empty(raw.s3_region).unwrap_or_else(|| "auto".into());
         let bucket = non_empty(raw.s3_bucket).unwrap_or_else(|| DEFAULT_BUCKET.into());
-        validate_bucket(&bucket)?;
+        network::validate_bucket(&bucket)?;
 
         let storage = match non_empty(raw.s3_endpoint) {
             None => {
@@ -167,7 +175,13 @@ impl Config {
                         bad("VITRINE_STORE_ADDR", format!("'{s}' is not an address like 127.0.0.1:9000"))
                     })?,
                 };
-                StorageConfig::Embedded { addr, bucket, region }
+                let public_url = non_empty(raw.store_public_url)
+                    .map(|s| parse_http_url("VITRINE_STORE_PUBLIC_URL", &s))
+                    .transpose()?;
+                if public_url.is_none() {
+                    network::check_bucket_path(&bucket)?;
+                }
+                StorageConfig::Embedded { addr, bucket, region, public_url }
             }
             Some(endpoint) => {
                 let endpoint = parse_http_url("VITRINE_S3_ENDPOINT", &endpoint)?;
@@ -242,6 +256,7 @@ impl Config {
         };
 
         Ok(Config {
+            trusted_proxies: network::parse_trusted_proxies(raw.trusted_proxies.as_deref())?,
             invitation_ttl,
             uploads,
             image_widths,
@@ -278,18 +293,6 @@ fn parse_http_url(var: &'static str, value: &str) -> Result<Url, ConfigError> {
 }
 
 /// S3 bucket naming rules, in the form every provider accepts.
-fn validate_bucket(bucket: &str) -> Result<(), ConfigError> {
-    let ok = (3..=63).contains(&bucket.len())
-        && bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-        && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
-    if ok {
-        Ok(())
-    } else {
-        Err(bad("VITRINE_S3_BUCKET", format!("'{bucket}' is not a valid bucket name (3-63 of a-z 0-9 . -)")))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,7 +303,8 @@ mod tests {
         assert_eq!(config.database.backend, Backend::Sqlite);
         assert_eq!(config.database.url, "sqlite://./data/vitrine.db?mode=rwc");
         match config.storage {
-            StorageConfig::Embedded { addr, bucket, region } => {
+            StorageConfig::Embedded { addr, bucket, region, public_url } => {
+                assert!(public_url.is_none(), "browsers use the app's own origin");
                 assert_eq!(addr.to_string(), "127.0.0.1:9000");
                 assert_eq!(bucket, "vitrine");
                 assert_eq!(region, "auto");

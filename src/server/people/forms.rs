@@ -14,7 +14,7 @@ use tower_sessions::Session;
 
 use crate::error::AppError;
 use crate::model::CurrentUser;
-use crate::server::people::session::SessionId;
+use crate::server::people::session::{self, SessionId};
 use crate::server::people::team;
 use crate::server::state::AppState;
 
@@ -48,7 +48,7 @@ pub async fn sign_in(
     headers: HeaderMap,
     Form(form): Form<SignIn>,
 ) -> Response {
-    let client = connect.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let client = connect.map(|Extension(ConnectInfo(peer))| session::client_address(&state, peer, &headers));
     let agent = user_agent(&headers);
     match team::sign_in_with_password(&state, &session, client, &agent, &form.email, form.password).await {
         Ok(_) => Redirect::to("/library").into_response(),

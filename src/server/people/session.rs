@@ -168,13 +168,23 @@ async fn token_user(state: &AppState, token: &str) -> Result<Option<(CurrentUser
     Ok(found.map(|(token, user)| (current(user, Credential::Token(token.scope)), None)))
 }
 
-/// Who is asking, for the sign-in limits and the sessions list: the client's address and its
-/// browser's `User-Agent`.
+/// Who is asking, for the sign-in limits and the sessions list: the client's address (through
+/// trusted proxies, see [`client_address`]) and its browser's `User-Agent`.
 pub async fn request_client() -> (Option<std::net::IpAddr>, String) {
-    let ip =
-        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await.ok().map(|info| info.0.ip());
-    let agent = leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| parts.headers.get(header::USER_AGENT)?.to_str().ok().map(str::to_string))
-        .unwrap_or_default();
+    let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await.ok().map(|i| i.0);
+    let parts = leptos::prelude::use_context::<http::request::Parts>();
+    let headers = parts.as_ref().map(|parts| &parts.headers);
+    let agent = headers.and_then(|h| h.get(header::USER_AGENT)?.to_str().ok().map(str::to_string)).unwrap_or_default();
+    let ip = match (AppState::from_context(), peer, headers) {
+        (Ok(state), Some(peer), Some(headers)) => Some(client_address(&state, peer, headers)),
+        (_, peer, _) => peer.map(|p| p.ip()),
+    };
     (ip, agent)
+}
+
+/// The client's address: the peer's, unless the peer is one of `VITRINE_TRUSTED_PROXIES`; then
+/// the one its `X-Forwarded-For` names.
+pub fn client_address(state: &AppState, peer: std::net::SocketAddr, headers: &HeaderMap) -> std::net::IpAddr {
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    crate::server::config::network::client_ip(peer.ip(), forwarded, &state.trusted_proxies)
 }

@@ -1,8 +1,12 @@
 //! The S3-compatible store Vitrine serves itself when no external store is configured.
 //!
 //! `s3s` speaks the S3 protocol (SigV4 checks included) over `s3s-fs`, which keeps objects as
-//! files under `<data>/objects/<bucket>/`. It listens on its own loopback port, like R2 is its
-//! own origin: presigned URLs sign the path, so it cannot live under a prefix of the app.
+//! files under `<data>/objects/<bucket>/`. The app calls it on its own port (`addr`, loopback
+//! by default). Browsers reach the same service on the app's origin: presigned URLs sign the
+//! host and the path, so it is mounted at `/<bucket>/…` exactly, not under a prefix, and the
+//! URL is signed for the app's public host; then one port and one TLS certificate serve both
+//! and no CORS is involved. With `VITRINE_STORE_PUBLIC_URL` browsers use that origin instead
+//! (a proxy in front of `addr`), and the CORS layer below lets the app's pages in.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -63,6 +67,7 @@ fn load_or_create_credentials(data_dir: &Path) -> Result<StoreCredentials, Embed
 pub struct EmbeddedStore {
     listener: TcpListener,
     router: Router,
+    service: S3Service,
     pub endpoint: StoreEndpoint,
 }
 
@@ -112,9 +117,15 @@ impl EmbeddedStore {
             .allow_headers([header::CONTENT_TYPE, header::RANGE])
             .expose_headers([header::ETAG, header::CONTENT_LENGTH])
             .max_age(std::time::Duration::from_secs(3600));
-        let router = Router::new().fallback(forward_to_s3).with_state(service).layer(cors);
+        let router = Router::new().fallback(forward_to_s3).with_state(service.clone()).layer(cors);
 
-        Ok(EmbeddedStore { listener, router, endpoint })
+        Ok(EmbeddedStore { listener, router, service, endpoint })
+    }
+
+    /// The store as a route of the app: `/<bucket>/{*key}` on the app's own origin.
+    pub fn browser_route(&self) -> (String, axum::routing::MethodRouter) {
+        let path = format!("/{}/{{*key}}", self.endpoint.bucket);
+        (path, axum::routing::any(forward_to_s3).with_state(self.service.clone()))
     }
 
     pub fn local_addr(&self) -> SocketAddr {

@@ -59,28 +59,46 @@ pub fn same_etag(a: &str, b: &str) -> bool {
 
 #[derive(Debug, Clone)]
 pub struct Storage {
+    /// Calls the app makes itself (HEAD, ranged GET, multipart bookkeeping).
     client: Client,
+    /// Signs URLs for browsers: the same keys, for the address browsers reach the store at
+    /// (SigV4 signs the host, so it must be theirs).
+    presigner: Client,
     bucket: String,
     endpoint: Url,
+    browser_endpoint: Url,
     /// URLs are signed at this clock's time (tests sign them already expired).
     clock: Clock,
 }
 
 impl Storage {
-    pub fn new(store: StoreEndpoint, clock: Clock) -> Self {
+    /// `browser_endpoint`: where browsers send bytes, when that is not where the app calls the
+    /// store (the embedded store on the app's own origin, or behind a proxy of its own).
+    pub fn new(store: StoreEndpoint, browser_endpoint: Option<Url>, clock: Clock) -> Self {
         let credentials = Credentials::new(store.access_key_id, store.secret_access_key, None, None, "vitrine-config");
         let http_client =
             aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https();
-        let config = aws_sdk_s3::Config::builder()
-            .endpoint_url(store.endpoint.as_str().trim_end_matches('/'))
-            .region(Region::new(store.region))
-            .credentials_provider(credentials)
-            // R2 and the embedded store both take path-style URLs; it also keeps the bucket out
-            // of the host name, so one CORS origin covers every bucket.
-            .force_path_style(true)
-            .http_client(http_client)
-            .build();
-        Storage { client: Client::from_conf(config), bucket: store.bucket, endpoint: store.endpoint, clock }
+        let client_for = |endpoint: &Url| {
+            let config = aws_sdk_s3::Config::builder()
+                .endpoint_url(endpoint.as_str().trim_end_matches('/'))
+                .region(Region::new(store.region.clone()))
+                .credentials_provider(credentials.clone())
+                // R2 and the embedded store both take path-style URLs; it also keeps the bucket
+                // out of the host name, so one CORS origin covers every bucket.
+                .force_path_style(true)
+                .http_client(http_client.clone())
+                .build();
+            Client::from_conf(config)
+        };
+        let browser_endpoint = browser_endpoint.unwrap_or_else(|| store.endpoint.clone());
+        Storage {
+            client: client_for(&store.endpoint),
+            presigner: client_for(&browser_endpoint),
+            bucket: store.bucket,
+            endpoint: store.endpoint,
+            browser_endpoint,
+            clock,
+        }
     }
 
     pub fn bucket(&self) -> &str {
@@ -89,7 +107,12 @@ impl Storage {
 
     /// The origin browsers send object bytes to (for CORS and the CSP's connect-src).
     pub fn origin(&self) -> String {
-        self.endpoint.origin().ascii_serialization()
+        self.browser_endpoint.origin().ascii_serialization()
+    }
+
+    /// Where the app itself reaches the store (another instance can share it from there).
+    pub fn endpoint(&self) -> &Url {
+        &self.endpoint
     }
 
     /// A PUT URL with Content-Type and Content-Length signed into it: the store refuses any
@@ -103,7 +126,7 @@ impl Storage {
     ) -> Result<PresignedRequest, StorageError> {
         let length = i64::try_from(content_length).map_err(|_| StorageError::Presign("size too large".into()))?;
         let request = self
-            .client
+            .presigner
             .put_object()
             .bucket(&self.bucket)
             .key(key.as_str())

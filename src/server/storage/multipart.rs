@@ -37,7 +37,7 @@ impl Storage {
         let length = i64::try_from(content_length).map_err(|_| StorageError::Presign("size too large".into()))?;
         let number = i32::try_from(part_number).map_err(|_| StorageError::Presign("part number too large".into()))?;
         let request = self
-            .client
+            .presigner
             .upload_part()
             .bucket(&self.bucket)
             .key(key.as_str())
