@@ -6,9 +6,9 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::pages::{
-    account::AccountPage, collection_editor::CollectionEditorPage, collections::CollectionsPage, gallery::GalleryPage,
-    home::HomePage, invite::InvitePage, library::LibraryPage, login::LoginPage, not_found::NotFound,
-    people::PeoplePage, uploads::UploadsPage,
+    account::AccountPage, admin_health::AdminHealthPage, collection_editor::CollectionEditorPage,
+    collections::CollectionsPage, gallery::GalleryPage, home::HomePage, invite::InvitePage, library::LibraryPage,
+    login::LoginPage, not_found::NotFound, people::PeoplePage, uploads::UploadsPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -52,6 +52,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/collections/:id") ssr=SsrMode::Async view=CollectionEditorPage/>
                 <Route path=path!("/people") ssr=SsrMode::Async view=PeoplePage/>
                 <Route path=path!("/account") ssr=SsrMode::Async view=AccountPage/>
+                <Route path=path!("/admin/health") ssr=SsrMode::Async view=AdminHealthPage/>
                 <Route path=path!("/invite/:token") ssr=SsrMode::Async view=InvitePage/>
             </Routes>
         </Router>

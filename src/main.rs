@@ -1,17 +1,35 @@
+//! `vitrine serve` (the default) starts the app; `vitrine check` runs the self-test against
+//! the configuration in the environment and exits non-zero if a check fails.
+
 use leptos::config::get_configuration;
 
 /// mimalloc instead of glibc's malloc: requests allocate and free many small buffers across
 /// threads (see the README's benchmark table for the figures).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use vitrine::server::config::Config;
+use vitrine::server::config::{Config, StorageConfig};
 use vitrine::server::startup::Application;
 use vitrine::server::telemetry;
 
+const USAGE: &str = "usage: vitrine [serve | check]\n  serve  start Vitrine (the default)\n  check  run the self-test against this configuration";
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    let command = std::env::args().nth(1);
+    let checking = match command.as_deref() {
+        None | Some("serve") => false,
+        Some("check") => true,
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            return std::process::ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("vitrine: unknown command '{other}'\n{USAGE}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     telemetry::init();
-    let config = match Config::from_env() {
+    let mut config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
             eprintln!("vitrine: configuration error: {e}");
@@ -29,6 +47,13 @@ async fn main() -> std::process::ExitCode {
         // Built without cargo-leptos' environment (e.g. plain `cargo build`).
         leptos.output_name = "vitrine".into();
     }
+    if checking {
+        // Beside a running instance: its ports are taken, so this one listens on spare ones.
+        leptos.site_addr.set_port(0);
+        if let StorageConfig::Embedded { addr, .. } = &mut config.storage {
+            addr.set_port(0);
+        }
+    }
     let app = match Application::build(config, leptos).await {
         Ok(app) => app,
         Err(e) => {
@@ -36,6 +61,9 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
+    if checking {
+        return app.check().await;
+    }
     match app.run().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

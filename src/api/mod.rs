@@ -2,6 +2,7 @@
 //! Each lives at a stable path `/api/<area>/<verb>`, takes JSON and answers JSON.
 
 pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod collections;
 pub mod gallery;

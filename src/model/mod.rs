@@ -7,6 +7,7 @@ pub mod file_name;
 pub mod key;
 pub mod media;
 pub mod people;
+pub mod selftest;
 pub mod text;
 pub mod upload;
 

@@ -1,6 +1,7 @@
 //! One file per page.
 
 pub mod account;
+pub mod admin_health;
 pub mod collection_editor;
 pub mod collections;
 pub mod gallery;

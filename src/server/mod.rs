@@ -13,6 +13,7 @@ pub mod naming;
 pub mod people;
 pub mod routes;
 pub mod security;
+pub mod selftest;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -222,7 +222,34 @@ impl Application {
 
     pub async fn run(self) -> std::io::Result<()> {
         let (_keep, stop) = watch::channel(false);
+        println!(
+            "Vitrine is running. Open {} (uploads go to {})",
+            self.state.public_base_url,
+            self.state.storage.origin()
+        );
         self.run_until(stop).await
+    }
+
+    /// `vitrine check`: serves for as long as the self-test takes (it calls this instance's
+    /// public URL and store), prints each finding, and says whether any check failed.
+    pub async fn check(self) -> std::process::ExitCode {
+        let state = self.state.clone();
+        let (stop, stopped) = watch::channel(false);
+        let server = tokio::spawn(self.run_until(stopped));
+        let checks = crate::server::selftest::run(&state).await;
+        for check in &checks {
+            println!("{:<30} {:<10} {}", check.name, check.verdict.label(), check.detail);
+            if let Some(fix) = &check.fix {
+                println!("{:<30} fix: {fix}", "");
+            }
+        }
+        let _ = stop.send(true);
+        let _ = server.await;
+        if crate::server::selftest::any_failed(&checks) {
+            std::process::ExitCode::from(1)
+        } else {
+            std::process::ExitCode::SUCCESS
+        }
     }
 }
 

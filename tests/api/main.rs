@@ -18,6 +18,7 @@ mod pages;
 mod people;
 mod posters;
 mod repo_contract;
+mod selftest;
 mod storage;
 mod transcode;
 mod uploads;

@@ -7,7 +7,7 @@ mod probes;
 mod queue;
 mod unfinished;
 #[cfg(feature = "hydrate")]
-mod xhr;
+pub(crate) mod xhr;
 
 use humansize::{format_size, DECIMAL};
 use leptos::prelude::*;

@@ -112,6 +112,9 @@ pub trait Repo:
     /// A round trip to the database; `/healthz` uses it.
     async fn ping(&self) -> Result<(), DbError>;
 
+    /// Migrations this build knows that the database has not applied (the self-test).
+    async fn pending_migrations(&self) -> Result<usize, DbError>;
+
     /// Waits for checked-out connections to come back, then closes them all (shutdown).
     async fn close(&self);
 }

@@ -35,7 +35,7 @@ pub fn access_of(path: &str) -> Option<Access> {
         | "uploads/unfinished"
         | "uploads/poster" => Write,
         "people/invite" | "people/update" | "people/disable" | "people/enable" | "people/delete"
-        | "invitations/list" | "invitations/revoke" => Owner,
+        | "invitations/list" | "invitations/revoke" | "admin/check" | "admin/probe" | "admin/probe_done" => Owner,
         "account/update"
         | "account/password"
         | "account/sessions"

@@ -16,6 +16,13 @@ impl Repo for SqlRepo {
         Ok(())
     }
 
+    async fn pending_migrations(&self) -> Result<usize, DbError> {
+        let applied: Vec<(i64,)> =
+            sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(&self.pool).await?;
+        let applied: std::collections::HashSet<i64> = applied.into_iter().map(|(v,)| v).collect();
+        Ok(super::MIGRATOR.iter().filter(|m| !applied.contains(&m.version)).count())
+    }
+
     async fn close(&self) {
         self.stop_listening();
         self.pool.close().await;
