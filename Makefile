@@ -15,12 +15,12 @@ LEPTOS_ENV_VARS := LEPTOS_OUTPUT_NAME=vitrine LEPTOS_SITE_ROOT=target/site LEPTO
 	LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=. LEPTOS_BIN_DIR=. \
 	LEPTOS_JS_MINIFY=false LEPTOS_HASH_FILES=false RUSTFLAGS="--cfg erase_components"
 
-.PHONY: run test bench tools browser e2e-deps postgres build lint release-front test-rust test-e2e fuzz fuzz-tools clean
+.PHONY: run test bench tools browser e2e-deps postgres build lint release-front test-rust test-e2e test-hosting hosting-tools fuzz fuzz-tools clean
 
 run: tools ## Build and start Vitrine at http://127.0.0.1:3000 (SQLite + embedded store under ./data)
 	cargo leptos serve
 
-test: tools browser e2e-deps postgres lint build release-front test-rust test-e2e ## Gates, then every test: unit, integration (SQLite + Postgres), Playwright
+test: tools browser e2e-deps postgres hosting-tools lint build release-front test-rust test-e2e test-hosting ## Gates, then every test: unit, integration (SQLite + Postgres), Playwright, hosting
 	@echo "make test: all suites passed"
 
 # Gates: formatting, and clippy with warnings as errors on both sides of the app (the server
@@ -77,6 +77,15 @@ test-rust:
 
 test-e2e:
 	cd end2end && npx playwright test
+
+# Vitrine as it runs on a server: used from another host (a network namespace with its own
+# Chromium), behind nginx and behind Caddy with TLS (the configs in deploy/), the systemd unit.
+test-hosting:
+	bash end2end/hosting/run.sh
+
+hosting-tools:
+	@command -v nginx >/dev/null && command -v caddy >/dev/null && command -v openssl >/dev/null && command -v curl >/dev/null && command -v ip >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq nginx-light caddy openssl curl iproute2; }
 
 tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
