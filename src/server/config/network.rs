@@ -122,7 +122,7 @@ mod tests {
         let url = derived_base_url("0.0.0.0:3000".parse().unwrap());
         assert_ne!(url.host_str(), Some("0.0.0.0"));
         assert_eq!(url.port(), Some(3000));
-        assert_eq!(derived_base_url("192.168.1.5:80".parse().unwrap()).as_str(), "http://192.168.1.5:80/");
+        assert_eq!(derived_base_url("192.168.1.5:8080".parse().unwrap()).as_str(), "http://192.168.1.5:8080/");
         assert_ne!(derived_base_url("[::]:3000".parse().unwrap()).host_str(), Some("[::]"));
     }
 
