@@ -31,6 +31,7 @@ async fn reorder(backend: &str, database: DatabaseConfig) {
                     multipart: None,
                     last_modified: None,
                     fingerprint: None,
+                    sha256: None,
                 }
             })
             .collect(),

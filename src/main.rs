@@ -1,5 +1,6 @@
 //! `vitrine serve` (the default) starts the app; `vitrine check` runs the self-test against
-//! the configuration in the environment and exits non-zero if a check fails.
+//! the configuration in the environment and exits non-zero if a check fails; the other
+//! subcommands are in `vitrine::cli` (`vitrine --help`).
 
 use leptos::config::get_configuration;
 
@@ -7,25 +8,26 @@ use leptos::config::get_configuration;
 /// threads (see the README's benchmark table for the figures).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use clap::Parser;
+use vitrine::cli::{Cli, Command};
 use vitrine::server::config::{Config, StorageConfig};
 use vitrine::server::startup::Application;
 use vitrine::server::telemetry;
 
-const USAGE: &str = "usage: vitrine [serve | check]\n  serve  start Vitrine (the default)\n  check  run the self-test against this configuration";
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let command = std::env::args().nth(1);
-    let checking = match command.as_deref() {
-        None | Some("serve") => false,
-        Some("check") => true,
-        Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
-            return std::process::ExitCode::SUCCESS;
-        }
+    let checking = match Cli::parse().command {
+        None | Some(Command::Serve) => false,
+        Some(Command::Check { .. }) => true,
         Some(other) => {
-            eprintln!("vitrine: unknown command '{other}'\n{USAGE}");
-            return std::process::ExitCode::from(2);
+            return match vitrine::cli::run(other).await {
+                Ok(true) => std::process::ExitCode::SUCCESS,
+                Ok(false) => std::process::ExitCode::from(1),
+                Err(message) => {
+                    eprintln!("vitrine: {message}");
+                    std::process::ExitCode::from(1)
+                }
+            };
         }
     };
     telemetry::init();

@@ -63,3 +63,22 @@ pub async fn delete_media(ids: Vec<Uuid>) -> Result<Deleted, AppError> {
     let (state, _user) = crate::server::signed_in()?;
     crate::server::media::delete(&state, &ids).await.map(|deleted| Deleted { deleted })
 }
+
+/// `POST /api/media/download` `{id}` → `{url, file_name, content_type, size}`: a URL of the
+/// original, valid for an hour (what `vitrine export` fetches).
+#[server(prefix = "/api", endpoint = "media/download", input = Json)]
+pub async fn download_media(id: Uuid) -> Result<crate::model::media::Download, AppError> {
+    let (state, _user) = crate::server::signed_in()?;
+    let media = state.repo.find_media(id).await?.ok_or_else(|| AppError::NotFound("Media item".into()))?;
+    let url =
+        state.storage.presign_get(&media.object_key, std::time::Duration::from_secs(3600)).await.map_err(|e| {
+            tracing::error!(error = %e, "could not sign a download");
+            AppError::Unavailable
+        })?;
+    Ok(crate::model::media::Download {
+        url,
+        file_name: media.original_filename,
+        content_type: media.content_type.to_string(),
+        size: media.size,
+    })
+}

@@ -130,3 +130,36 @@ pub async fn sign_poster_upload(file_id: Uuid, size: u64) -> Result<PresignedReq
     let uploader = crate::server::uploads::Uploader::user(user.id);
     crate::server::uploads::sign_poster(&state, file_id, size, uploader).await
 }
+
+/// `POST /api/uploads/known` `{sha256: [...]}` → `[{sha256, media_id}]`: which contents the
+/// library already holds, so an uploader sends only what is new.
+#[server(prefix = "/api", endpoint = "uploads/known", input = Json)]
+pub async fn known_content(sha256: Vec<String>) -> Result<Vec<crate::model::upload::KnownContent>, AppError> {
+    let (state, _user) = crate::server::signed_in()?;
+    if sha256.len() > 10_000 {
+        return Err(AppError::invalid("Ask about at most 10,000 hashes at once."));
+    }
+    let hashes: Vec<String> = sha256.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    if let Some(bad) = hashes.iter().find(|h| !crate::server::uploads::is_sha256(h)) {
+        return Err(AppError::invalid(format!(
+            "\"{}\" is not a SHA-256 (64 hex digits).",
+            bad.chars().take(80).collect::<String>()
+        )));
+    }
+    let found = state.repo.known_content(&hashes).await?;
+    Ok(found.into_iter().map(|(sha256, media_id)| crate::model::upload::KnownContent { sha256, media_id }).collect())
+}
+
+/// `POST /api/uploads/limits` `{}` → what an uploader must respect: accepted types, the largest
+/// file, files per batch, and the size from which files go up in parts.
+#[server(prefix = "/api", endpoint = "uploads/limits", input = Json)]
+pub async fn upload_limits() -> Result<crate::model::upload::UploadLimits, AppError> {
+    let (state, _user) = crate::server::signed_in()?;
+    let config = &state.uploads;
+    Ok(crate::model::upload::UploadLimits {
+        allowed_types: config.allowed_types.iter().map(|t| t.as_str().to_string()).collect(),
+        max_bytes: config.max_bytes,
+        max_files: config.max_files as u32,
+        multipart_threshold: config.multipart_threshold,
+    })
+}

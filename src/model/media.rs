@@ -176,6 +176,15 @@ pub struct MediaPage {
     pub next_cursor: Option<MediaCursor>,
 }
 
+/// Where to fetch an original (`/api/media/download`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Download {
+    pub url: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,10 @@ pub struct UploadFileSpec {
     pub last_modified: Option<i64>,
     #[serde(default)]
     pub fingerprint: Option<String>,
+    /// The SHA-256 of the whole file (64 hex digits), kept with the media it becomes, so the
+    /// same content is recognised next time (`/api/uploads/known`). Optional.
+    #[serde(default)]
+    pub sha256: Option<String>,
 }
 
 /// Smallest part S3 accepts (all but the last part).
@@ -160,6 +164,23 @@ impl UploadFile {
         let start = u64::from(number - 1) * part_size;
         Some(part_size.min(self.size - start))
     }
+}
+
+/// Content the library already holds (`/api/uploads/known`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownContent {
+    pub sha256: String,
+    pub media_id: Uuid,
+}
+
+/// What an uploader must respect (`/api/uploads/limits`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadLimits {
+    pub allowed_types: Vec<String>,
+    pub max_bytes: u64,
+    pub max_files: u32,
+    /// Files of this size or more go up in parts (multipart).
+    pub multipart_threshold: u64,
 }
 
 /// The method, URL and headers of one presigned request the browser makes to the store.

@@ -86,6 +86,7 @@ async fn a_delete_the_store_refuses_leaves_the_item_in_place() {
             multipart: None,
             last_modified: None,
             fingerprint: None,
+            sha256: None,
         }],
     };
     app.repo.create_upload_job(&job).await.unwrap();

@@ -13,6 +13,9 @@ pub trait MediaRepo {
     /// query's cursor. One indexed query.
     async fn list_media(&self, query: &MediaQuery, limit: u32) -> Result<Vec<Media>, DbError>;
 
+    /// Which of these SHA-256 hashes the library already holds, and as which item.
+    async fn known_content(&self, sha256: &[String]) -> Result<Vec<(String, Uuid)>, DbError>;
+
     async fn find_media(&self, id: Uuid) -> Result<Option<Media>, DbError>;
 
     /// Sets title and alt text (and the name and search keys that follow from them); every

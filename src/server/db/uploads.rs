@@ -28,6 +28,7 @@ pub struct NewUploadFile {
     pub multipart: Option<NewMultipart>,
     pub last_modified: Option<i64>,
     pub fingerprint: Option<String>,
+    pub sha256: Option<String>,
 }
 
 /// A multipart upload the store has started for a file.

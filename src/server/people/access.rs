@@ -12,8 +12,8 @@ pub fn access_of(path: &str) -> Option<Access> {
         "auth/login" | "auth/logout" | "gallery/get" | "gallery/list" | "invitations/get" | "invitations/accept" => {
             Public
         }
-        "auth/me" | "account/get" | "people/list" | "media/list" | "media/get" | "collections/list"
-        | "collections/get" | "uploads/get" | "uploads/list" => Read,
+        "auth/me" | "account/get" | "people/list" | "media/list" | "media/get" | "media/download"
+        | "collections/list" | "collections/get" | "uploads/get" | "uploads/list" => Read,
         "media/update"
         | "media/delete"
         | "collections/create"
@@ -33,7 +33,9 @@ pub fn access_of(path: &str) -> Option<Access> {
         | "uploads/part_done"
         | "uploads/parts"
         | "uploads/unfinished"
-        | "uploads/poster" => Write,
+        | "uploads/poster"
+        | "uploads/known"
+        | "uploads/limits" => Write,
         "people/invite" | "people/update" | "people/disable" | "people/enable" | "people/delete"
         | "invitations/list" | "invitations/revoke" | "admin/check" | "admin/probe" | "admin/probe_done" => Owner,
         "account/update"

@@ -115,6 +115,19 @@ impl Storage {
         &self.endpoint
     }
 
+    /// A GET URL of an original, for someone allowed to download it (`vitrine export`).
+    pub async fn presign_get(&self, key: &ObjectKey, expires_in: Duration) -> Result<String, StorageError> {
+        let request = self
+            .presigner
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .presigned(self.presigning(expires_in)?)
+            .await
+            .map_err(|e| StorageError::Presign(e.to_string()))?;
+        Ok(request.uri().to_string())
+    }
+
     /// A PUT URL with Content-Type and Content-Length signed into it: the store refuses any
     /// other type or size with 403, so the browser cannot swap the file after we validated it.
     pub async fn presign_put(

@@ -20,6 +20,7 @@ pub struct ValidFile {
     pub content_type: ContentType,
     pub last_modified: Option<i64>,
     pub fingerprint: Option<String>,
+    pub sha256: Option<String>,
 }
 
 /// Checks a whole batch; the first bad file refuses it, with its name and the reason.
@@ -63,7 +64,17 @@ fn validate_file(spec: &UploadFileSpec, index: usize, config: &UploadConfig) -> 
         Some(_) => return Err(AppError::invalid(format!("{shown}: the fingerprint must be at most 128 hex digits."))),
         None => None,
     };
-    Ok(ValidFile { name, size: spec.size, content_type, last_modified: spec.last_modified, fingerprint })
+    let sha256 = match spec.sha256.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+        Some(h) if is_sha256(h) => Some(h.to_ascii_lowercase()),
+        Some(_) => return Err(AppError::invalid(format!("{shown}: sha256 must be 64 hex digits."))),
+        None => None,
+    };
+    Ok(ValidFile { name, size: spec.size, content_type, last_modified: spec.last_modified, fingerprint, sha256 })
+}
+
+/// A SHA-256 in hex, as the uploader sends it.
+pub fn is_sha256(value: &str) -> bool {
+    value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// A name safe to echo in an error message, even when the name itself is the problem.
@@ -124,6 +135,7 @@ pub async fn start_job(
             multipart,
             last_modified: f.last_modified,
             fingerprint: f.fingerprint,
+            sha256: f.sha256,
         });
         uploads.push(upload);
     }
@@ -233,6 +245,7 @@ mod tests {
             content_type: content_type.into(),
             last_modified: None,
             fingerprint: None,
+            sha256: None,
         }
     }
 

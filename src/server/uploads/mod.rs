@@ -13,7 +13,7 @@ mod sweeper;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-pub use batch::{fail_file, mark_uploading, retry_file, start_job, validate_batch, ValidFile};
+pub use batch::{fail_file, is_sha256, mark_uploading, retry_file, start_job, validate_batch, ValidFile};
 pub use complete::complete_file;
 pub use multipart::{multipart_progress, record_part, sign_part, unfinished};
 pub use poster::{sign_poster, VideoFacts, MAX_POSTER_BYTES};

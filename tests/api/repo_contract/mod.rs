@@ -217,6 +217,7 @@ pub(crate) fn new_job(names: &[&str], expires_in: Duration) -> NewUploadJob {
                     multipart: None,
                     last_modified: None,
                     fingerprint: None,
+                    sha256: None,
                 }
             })
             .collect(),

@@ -72,6 +72,8 @@ impl Queue {
                     content_type: f.type_(),
                     last_modified: Some(f.last_modified() as i64),
                     fingerprint,
+                    // The browser does not hash whole files yet (the command line does).
+                    sha256: None,
                 });
             }
             queue.state.banner.set(None);

@@ -41,6 +41,23 @@ impl MediaRepo for SqlRepo {
         convert(rows)
     }
 
+    async fn known_content(&self, sha256: &[String]) -> Result<Vec<(String, Uuid)>, DbError> {
+        let mut found = Vec::new();
+        for chunk in sha256.chunks(crate::server::db::rows::BATCH_ROWS) {
+            let mut sql = sqlx::QueryBuilder::<Db>::new("SELECT sha256, id FROM media WHERE sha256 IN (");
+            let mut list = sql.separated(", ");
+            for hash in chunk {
+                list.push_bind(hash.clone());
+            }
+            sql.push(") ORDER BY sha256, created_at, id");
+            let rows: Vec<(String, Uuid)> = sql.build_query_as().fetch_all(&self.pool).await?;
+            found.extend(rows);
+        }
+        // The oldest item of each content.
+        found.dedup_by(|later, first| later.0 == first.0);
+        Ok(found)
+    }
+
     async fn find_media(&self, id: Uuid) -> Result<Option<Media>, DbError> {
         let sql = format!("SELECT {MEDIA_COLUMNS} FROM media WHERE id = $1");
         let row: Option<MediaRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;

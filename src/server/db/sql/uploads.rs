@@ -47,7 +47,7 @@ impl UploadRepo for SqlRepo {
             let mut insert = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO upload_files (id, job_id, position, object_key, original_filename, size_bytes,
                      content_type, status, url_expires_at, created_at, updated_at,
-                     multipart_upload_id, part_size, last_modified, fingerprint) ",
+                     multipart_upload_id, part_size, last_modified, fingerprint, sha256) ",
             );
             insert.push_values(rows, |mut row, (file, position, size, part_size)| {
                 row.push_bind(file.id)
@@ -64,7 +64,8 @@ impl UploadRepo for SqlRepo {
                     .push_bind(file.multipart.as_ref().map(|m| m.upload_id.as_str()))
                     .push_bind(part_size)
                     .push_bind(file.last_modified)
-                    .push_bind(file.fingerprint.as_deref());
+                    .push_bind(file.fingerprint.as_deref())
+                    .push_bind(file.sha256.as_deref());
             });
             insert.build().execute(&mut *tx).await?;
         }
@@ -163,9 +164,10 @@ impl UploadRepo for SqlRepo {
         };
         sqlx::query(
             "INSERT INTO media (id, object_key, original_filename, content_type, size_bytes, width, height,
-                 title, alt_text, created_at, sort_name, search_text, thumbhash, poster_key, duration_ms, created_by)
+                 title, alt_text, created_at, sort_name, search_text, thumbhash, poster_key, duration_ms, created_by,
+                 sha256)
              VALUES ($1, $2, $3, $4, $5, $6, $7, '', '', $8, $9, $10, $11, $12, $13,
-                 (SELECT created_by FROM upload_jobs WHERE id = $14))",
+                 (SELECT created_by FROM upload_jobs WHERE id = $14), (SELECT sha256 FROM upload_files WHERE id = $15))",
         )
         .bind(media.id)
         .bind(&file.object_key)
@@ -181,6 +183,7 @@ impl UploadRepo for SqlRepo {
         .bind(media.poster_key.as_ref().map(ObjectKey::as_str))
         .bind(media.duration_ms.map(to_i64).transpose()?)
         .bind(file.job_id)
+        .bind(file.id)
         .execute(&mut *tx)
         .await?;
         let job: JobRow = sqlx::query_as(&format!(
