@@ -237,3 +237,54 @@ async fn operators_add_list_and_reset_people_on_the_database() {
     assert_eq!(app.api("/api/auth/me", json!({})).await.status(), 401, "signed out everywhere");
     assert_eq!(app.api("/api/auth/login", login).await.status(), 401, "the old password is gone");
 }
+
+#[tokio::test]
+async fn a_big_file_goes_up_in_parts_and_an_interrupted_one_goes_on_from_the_store() {
+    const MIB: usize = 1024 * 1024;
+    let app = test_app().uploads(|u| u.multipart_threshold = 5 * MIB as u64).spawn().await.signed_in().await;
+    let token = app.token_for(&app.client, "write", None).await;
+    let dir = tempfile::tempdir().unwrap();
+    // 12 MiB of a real PNG followed by padding: three 5 MiB parts (the last one short).
+    let mut big = png(7, 64);
+    big.resize(12 * MIB, 0x5a);
+    std::fs::write(dir.path().join("big.png"), &big).unwrap();
+    let sha256: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&big).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    // An earlier run that sent the first part and was cut off: started with the content hash
+    // as its fingerprint, part 1 PUT and recorded.
+    let spec = json!({"name": "big.png", "size": big.len(), "content_type": "image/png", "fingerprint": sha256, "sha256": sha256});
+    let started: Value =
+        app.api_with_token(&token, "/api/uploads/start", json!({"files": [spec]})).await.json().await.unwrap();
+    let file_id = started["files"][0]["file"]["id"].clone();
+    assert!(started["files"][0]["upload"].is_null(), "a multipart upload: {started}");
+    let part: Value = app
+        .api_with_token(&token, "/api/uploads/part", json!({"file_id": file_id, "part_number": 1}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut put = reqwest::Client::new().put(part["url"].as_str().unwrap()).body(big[..5 * MIB].to_vec());
+    for header in part["headers"].as_array().unwrap() {
+        put = put.header(header[0].as_str().unwrap(), header[1].as_str().unwrap());
+    }
+    let etag = put.send().await.unwrap().headers()["etag"].to_str().unwrap().to_string();
+    let recorded = app
+        .api_with_token(&token, "/api/uploads/part_done", json!({"file_id": file_id, "part_number": 1, "etag": etag}))
+        .await;
+    assert_eq!(recorded.status(), 200);
+
+    let (done, text) = run(&app, &token, &[os("import"), dir.path().as_os_str()]).await;
+    assert!(done.status.success(), "{text}");
+    assert!(text.contains("summary: 1 imported"), "{text}");
+    // The same upload was finished (not a new one), and the stored object is the whole file.
+    let job: Value = app.api("/api/uploads/get", json!({"job_id": started["job"]["id"]})).await.json().await.unwrap();
+    assert_eq!(job["job"]["status"], "completed", "{job}");
+    let media_id = job["files"][0]["media_id"].clone();
+    let download: Value = app.api("/api/media/download", json!({"id": media_id})).await.json().await.unwrap();
+    let stored = reqwest::get(download["url"].as_str().unwrap()).await.unwrap().bytes().await.unwrap();
+    assert_eq!(stored.len(), big.len());
+    assert!(stored[..] == big[..], "the parts were put together in order");
+    assert_eq!(library_names(&app).await, ["big.png"]);
+}
