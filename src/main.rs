@@ -17,8 +17,8 @@ use vitrine::server::telemetry;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let checking = match Cli::parse().command {
-        None | Some(Command::Serve) => false,
-        Some(Command::Check { .. }) => true,
+        None | Some(Command::Serve) => None,
+        Some(Command::Check { config, repair }) => Some((config, repair)),
         Some(other) => {
             return match vitrine::cli::run(other).await {
                 Ok(true) => std::process::ExitCode::SUCCESS,
@@ -49,7 +49,7 @@ async fn main() -> std::process::ExitCode {
         // Built without cargo-leptos' environment (e.g. plain `cargo build`).
         leptos.output_name = "vitrine".into();
     }
-    if checking {
+    if checking.is_some() {
         // Beside a running instance: its ports are taken, so this one listens on spare ones.
         leptos.site_addr.set_port(0);
         if let StorageConfig::Embedded { addr, .. } = &mut config.storage {
@@ -63,8 +63,10 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
-    if checking {
-        return app.check().await;
+    match checking {
+        Some((true, _)) => return app.check().await,
+        Some((false, repair)) => return app.books(repair).await,
+        None => {}
     }
     match app.run().await {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -3,3 +3,6 @@
 ALTER TABLE upload_files ADD COLUMN sha256 TEXT;
 ALTER TABLE media ADD COLUMN sha256 TEXT;
 CREATE INDEX media_sha256_idx ON media (sha256);
+
+-- `vitrine check --repair` marks an item whose original is gone from the bucket.
+ALTER TABLE media ADD COLUMN missing_at TIMESTAMPTZ;

@@ -28,11 +28,16 @@ pub struct Cli {
 pub enum Command {
     /// Start Vitrine (what `vitrine` alone does)
     Serve,
-    /// Run the self-test against this configuration: database, bucket, CORS, clock, CDN, cookies
+    /// The books against the bucket: orphan objects, missing originals, stray multipart uploads,
+    /// stale variants (with --config: the self-test of the configuration instead)
     Check {
-        /// (The configuration is what is checked; accepted for clarity.)
+        /// Run the self-test: database, bucket, CORS, clock, CDN, cookies, public URL
         #[arg(long)]
         config: bool,
+        /// Delete true orphans, abort stray uploads, mark missing originals (never anything
+        /// younger than the upload grace period)
+        #[arg(long, conflicts_with = "config")]
+        repair: bool,
     },
     /// Send files and folders to a running Vitrine, straight to its store
     Import {

@@ -2,6 +2,7 @@
 //! holds them together: configuration, start-up, state, the clock, database, storage.
 
 pub mod assets;
+pub mod books;
 pub mod clock;
 pub mod collections;
 pub mod config;

@@ -230,7 +230,66 @@ impl Application {
         self.run_until(stop).await
     }
 
-    /// `vitrine check`: serves for as long as the self-test takes (it calls this instance's
+    /// `vitrine check [--repair]`: the books against the bucket, printed; with `repair`, acted
+    /// on. Exit status 1 while something is found and left as it is.
+    pub async fn books(self, repair: bool) -> std::process::ExitCode {
+        use std::io::IsTerminal;
+        let state = self.state.clone();
+        let (stop, stopped) = watch::channel(false);
+        let server = tokio::spawn(self.run_until(stopped));
+        let bar = std::io::stdout().is_terminal().then(indicatif::ProgressBar::new_spinner);
+        let audit = crate::server::books::audit(&state, state.clock.now(), |objects| {
+            if let Some(bar) = &bar {
+                bar.set_message(format!("{objects} objects listed"));
+                bar.tick();
+            }
+        })
+        .await;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        let code = match audit {
+            Err(e) => {
+                eprintln!("vitrine: {e}");
+                std::process::ExitCode::from(1)
+            }
+            Ok(audit) => {
+                for finding in &audit.findings {
+                    println!("{}", finding.describe());
+                }
+                let wasted: u64 = audit.findings.iter().map(|f| f.bytes()).sum();
+                println!(
+                    "summary: {} objects ({} bytes) checked, {} finding(s), {wasted} bytes wasted, {} too recent to judge",
+                    audit.objects,
+                    audit.bytes,
+                    audit.findings.len(),
+                    audit.too_young
+                );
+                if audit.findings.is_empty() {
+                    std::process::ExitCode::SUCCESS
+                } else if repair {
+                    match crate::server::books::repair(&state, &audit.findings).await {
+                        Ok(n) => {
+                            println!("repaired: {n} finding(s)");
+                            std::process::ExitCode::SUCCESS
+                        }
+                        Err(e) => {
+                            eprintln!("vitrine: repair stopped: {e}");
+                            std::process::ExitCode::from(1)
+                        }
+                    }
+                } else {
+                    println!("run `vitrine check --repair` to fix them");
+                    std::process::ExitCode::from(1)
+                }
+            }
+        };
+        let _ = stop.send(true);
+        let _ = server.await;
+        code
+    }
+
+    /// `vitrine check --config`: serves for as long as the self-test takes (it calls this instance's
     /// public URL and store), prints each finding, and says whether any check failed.
     pub async fn check(self) -> std::process::ExitCode {
         let state = self.state.clone();

@@ -4,6 +4,7 @@
 mod account;
 mod auth;
 mod authorization;
+mod books;
 mod cli;
 mod collections;
 mod config;

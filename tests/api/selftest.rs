@@ -116,7 +116,7 @@ async fn a_bucket_that_hides_the_etag_is_named_with_the_rule_to_paste() {
 async fn vitrine_check_prints_each_check_and_exits_zero_when_all_pass() {
     let dir = tempfile::tempdir().unwrap();
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_vitrine"))
-        .arg("check")
+        .args(["check", "--config"])
         .current_dir(dir.path())
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
         .env("VITRINE_DATA_DIR", dir.path().join("data"))
@@ -135,7 +135,7 @@ async fn vitrine_check_prints_each_check_and_exits_zero_when_all_pass() {
     }
     // A database it cannot reach: a failed check (exit 1) or a refusal to start, never success.
     let broken = tokio::process::Command::new(env!("CARGO_BIN_EXE_vitrine"))
-        .arg("check")
+        .args(["check", "--config"])
         .current_dir(dir.path())
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
         .env("VITRINE_DATA_DIR", dir.path().join("data"))

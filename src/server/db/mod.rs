@@ -14,6 +14,7 @@
 
 mod access;
 mod access_rows;
+mod books;
 mod changes;
 mod collections;
 mod media;
@@ -33,6 +34,7 @@ pub use access::{
     InvitationRefusal, InvitationRepo, NewInvitationRecord, NewTokenRecord, SessionRecord, SessionRepo, SignInRepo,
     TokenRepo, TOUCH_EVERY,
 };
+pub use books::BooksRepo;
 pub use changes::ContentChanges;
 pub use collections::{CollectionRepo, CoverCandidates, Missing, ReorderRefusal};
 pub use media::MediaRepo;
@@ -94,6 +96,7 @@ impl From<DbError> for crate::error::AppError {
 #[async_trait]
 pub trait Repo:
     UserRepo
+    + BooksRepo
     + SessionRepo
     + InvitationRepo
     + TokenRepo

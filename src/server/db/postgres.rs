@@ -12,6 +12,8 @@ use super::rows::{WriteTx, Writer};
 use super::{Backend, ContentChanges, DbError};
 use crate::server::clock::Clock;
 
+#[path = "sql/books.rs"]
+mod books;
 #[path = "sql/collections.rs"]
 mod collections;
 #[path = "sql/invitations.rs"]

@@ -273,6 +273,48 @@ impl S3 for EmbeddedS3 {
         }
         Ok(response)
     }
+
+    /// s3s-fs has no ListMultipartUploads; its files say it all: an open upload has
+    /// `.upload-<id>.json`, and its object's attributes are kept in
+    /// `.bucket-<b64>.object-<b64>.upload-<id>.metadata.json`. One page, every open upload.
+    async fn list_multipart_uploads(
+        &self,
+        req: S3Request<dto::ListMultipartUploadsInput>,
+    ) -> S3Result<S3Response<dto::ListMultipartUploadsOutput>> {
+        use base64::Engine;
+        let decode = |s: &str| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).ok().and_then(|b| String::from_utf8(b).ok())
+        };
+        let bucket = req.input.bucket.clone();
+        let mut uploads = Vec::new();
+        let entries = std::fs::read_dir(&self.root).map_err(|e| s3s::s3_error!(InternalError, "{e}"))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(rest) = name.strip_prefix(".bucket-").and_then(|r| r.strip_suffix(".metadata.json")) else {
+                continue;
+            };
+            let Some((encoded_bucket, rest)) = rest.split_once(".object-") else { continue };
+            let Some((encoded_key, upload_id)) = rest.split_once(".upload-") else { continue };
+            let (Some(b), Some(key)) = (decode(encoded_bucket), decode(encoded_key)) else { continue };
+            if b != bucket || !self.root.join(format!(".upload-{upload_id}.json")).exists() {
+                continue;
+            }
+            let initiated = entry.metadata().and_then(|m| m.modified()).ok().map(dto::Timestamp::from);
+            uploads.push(dto::MultipartUpload {
+                key: Some(key),
+                upload_id: Some(upload_id.to_string()),
+                initiated,
+                ..Default::default()
+            });
+        }
+        let output = dto::ListMultipartUploadsOutput {
+            bucket: Some(bucket),
+            uploads: Some(uploads),
+            is_truncated: Some(false),
+            ..Default::default()
+        };
+        Ok(S3Response::new(output))
+    }
 }
 
 /// The hex MD5 of a file, read in chunks.

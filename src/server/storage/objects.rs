@@ -149,3 +149,83 @@ impl Storage {
             .map_err(request_failed)
     }
 }
+
+/// One object of a listing.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub key: String,
+    pub size: u64,
+    pub last_modified: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A multipart upload the store holds open.
+#[derive(Debug, Clone)]
+pub struct OpenMultipart {
+    pub key: String,
+    pub upload_id: String,
+    pub initiated: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn utc(t: &aws_sdk_s3::primitives::DateTime) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+impl Storage {
+    /// One page (up to 1,000) of the bucket's objects, and where the next page starts.
+    pub async fn list_page(&self, after: Option<String>) -> Result<(Vec<Listed>, Option<String>), StorageError> {
+        let page = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .set_continuation_token(after)
+            .send()
+            .await
+            .map_err(request_failed)?;
+        let listed = page
+            .contents()
+            .iter()
+            .filter_map(|o| {
+                Some(Listed {
+                    key: o.key()?.to_string(),
+                    size: o.size().unwrap_or(0).max(0) as u64,
+                    last_modified: o.last_modified().and_then(utc),
+                })
+            })
+            .collect();
+        let next =
+            if page.is_truncated() == Some(true) { page.next_continuation_token().map(str::to_string) } else { None };
+        Ok((listed, next))
+    }
+
+    /// Every multipart upload the store holds open (paged through).
+    pub async fn open_multiparts(&self) -> Result<Vec<OpenMultipart>, StorageError> {
+        let mut all = Vec::new();
+        let (mut key_marker, mut id_marker) = (None::<String>, None::<String>);
+        loop {
+            let page = self
+                .client
+                .list_multipart_uploads()
+                .bucket(&self.bucket)
+                .set_key_marker(key_marker.clone())
+                .set_upload_id_marker(id_marker.clone())
+                .send()
+                .await
+                .map_err(request_failed)?;
+            all.extend(page.uploads().iter().filter_map(|u| {
+                Some(OpenMultipart {
+                    key: u.key()?.to_string(),
+                    upload_id: u.upload_id()?.to_string(),
+                    initiated: u.initiated().and_then(utc),
+                })
+            }));
+            if page.is_truncated() != Some(true) {
+                return Ok(all);
+            }
+            key_marker = page.next_key_marker().map(str::to_string);
+            id_marker = page.next_upload_id_marker().map(str::to_string);
+            if key_marker.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+}

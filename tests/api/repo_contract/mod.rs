@@ -14,6 +14,7 @@ use vitrine::server::db::{Missing, NewMedia, NewUploadFile, NewUploadJob, Repo};
 
 use crate::helpers::TestDatabase;
 
+mod books;
 mod collections;
 mod lifecycle;
 mod parts;
@@ -21,6 +22,7 @@ mod people;
 mod transcode;
 
 // Each file's checks by name, for `contract!` (which calls `super::<check>`).
+use books::*;
 use collections::*;
 use lifecycle::*;
 use parts::*;
@@ -104,6 +106,10 @@ contract!(
     a_job_of_more_than_one_batch_is_written_whole_in_order,
     replacing_parts_writes_more_than_one_batch,
     memberships_of_more_than_one_batch_are_added_and_removed_whole,
+    // books.rs
+    the_books_know_media_and_uploads_in_flight_only,
+    tracked_multiparts_are_the_open_ones,
+    known_content_is_found_by_hash,
     // people.rs
     the_last_active_owner_stays,
     sessions_end_with_their_person_or_on_request,

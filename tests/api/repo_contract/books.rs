@@ -1,0 +1,57 @@
+//! What `vitrine check` reads: known originals, media in id order (without the ones marked
+//! missing), tracked multipart uploads; and content hashes for `uploads/known`.
+
+use chrono::Duration;
+use vitrine::server::db::NewMultipart;
+
+use super::{add_media, new_job};
+use crate::helpers::TestDatabase;
+
+pub(super) async fn the_books_know_media_and_uploads_in_flight_only(db: &TestDatabase) {
+    let repo = db.repo().await;
+    let ids = add_media(repo.as_ref(), &[("a.png", 10, "image/png"), ("b.png", 10, "image/png")]).await;
+    let a = repo.find_media(ids[0]).await.unwrap().unwrap();
+    let pending = new_job(&["c.png"], Duration::hours(1));
+    let pending_key = pending.files[0].object_key.as_str().to_string();
+    repo.create_upload_job(&pending).await.unwrap();
+    let failed = new_job(&["d.png"], Duration::hours(1));
+    let failed_key = failed.files[0].object_key.as_str().to_string();
+    repo.create_upload_job(&failed).await.unwrap();
+    repo.fail_upload_file(failed.files[0].id, "gone").await.unwrap();
+    let asked = vec![a.object_key.as_str().to_string(), pending_key.clone(), failed_key, "media/x/unknown.png".into()];
+    let known = repo.known_originals(&asked).await.unwrap();
+    assert_eq!(known, [a.object_key.as_str().to_string(), pending_key].into_iter().collect());
+
+    // Paged by id, and an item marked missing is no longer listed.
+    let first = repo.media_keys_after(None, 1).await.unwrap();
+    let second = repo.media_keys_after(Some(first[0].0), 10).await.unwrap();
+    assert_eq!(first.len() + second.len(), 2);
+    assert!(first[0].0 < second[0].0);
+    repo.mark_missing(ids[0]).await.unwrap();
+    let left = repo.media_keys_after(None, 10).await.unwrap();
+    assert_eq!(left.iter().map(|(id, _, _)| *id).collect::<Vec<_>>(), vec![ids[1]]);
+}
+
+pub(super) async fn tracked_multiparts_are_the_open_ones(db: &TestDatabase) {
+    let repo = db.repo().await;
+    let mut job = new_job(&["big.mp4", "done.mp4"], Duration::hours(1));
+    job.files[0].multipart = Some(NewMultipart { upload_id: "open-1".into(), part_size: 5 << 20 });
+    job.files[1].multipart = Some(NewMultipart { upload_id: "failed-2".into(), part_size: 5 << 20 });
+    repo.create_upload_job(&job).await.unwrap();
+    repo.fail_upload_file(job.files[1].id, "gone").await.unwrap();
+    let asked = vec!["open-1".to_string(), "failed-2".to_string(), "nobody-3".to_string()];
+    let tracked = repo.tracked_multiparts(&asked).await.unwrap();
+    assert_eq!(tracked, ["open-1".to_string()].into_iter().collect());
+}
+
+pub(super) async fn known_content_is_found_by_hash(db: &TestDatabase) {
+    let repo = db.repo().await;
+    let hash = "ab".repeat(32);
+    let mut job = new_job(&["x.png"], Duration::hours(1));
+    job.files[0].sha256 = Some(hash.clone());
+    repo.create_upload_job(&job).await.unwrap();
+    let media = vitrine::server::db::NewMedia::new(uuid::Uuid::new_v4());
+    repo.complete_upload_file(job.files[0].id, None, &media).await.unwrap();
+    let found = repo.known_content(&[hash.clone(), "cd".repeat(32)]).await.unwrap();
+    assert_eq!(found, vec![(hash, media.id)]);
+}
