@@ -37,7 +37,7 @@ release-front:
 
 bench: tools browser postgres bench-tools ## Benchmarks: print figures (release build), then a short fuzz run
 	cargo leptos build --release --precompress
-	$(LEPTOS_ENV_VARS) cargo bench --no-default-features --features ssr --bench http --bench uploads --bench delivery --bench collections
+	$(LEPTOS_ENV_VARS) cargo bench --no-default-features --features ssr --bench http --bench import --bench uploads --bench delivery --bench collections
 	@bash benches/bundle-size.sh
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 

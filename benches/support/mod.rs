@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+#[allow(unused_imports)]
 pub use lighthouse::lighthouse;
 
 const ADMIN_EMAIL: &str = "bench@example.test";
