@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { launchOptions } from "../chromium";
 
 // Run by run.sh against a Vitrine it started (another host's view, or behind a TLS proxy):
 // E2E_BASE_URL says where. The self-signed certificate of the proxy test is the test's own.
@@ -13,17 +14,6 @@ export default defineConfig({
     baseURL: process.env.E2E_BASE_URL,
     ignoreHTTPSErrors: true,
     trace: "retain-on-failure",
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    },
+    launchOptions,
   },
 });
