@@ -53,7 +53,8 @@ async fn single(
     put: &PresignedRequest,
     advance: &(dyn Fn(u64) + Sync),
 ) -> Result<Sent, String> {
-    let _: FileOutcome = api.call("uploads/begin", &json!({"file_id": upload_file.id})).await.map_err(|e| e.0)?;
+    // No `uploads/begin`: it only shows "uploading" in a browser's list; a completion takes a
+    // pending file as well, and the round trip would cost every small file.
     let etag = put_range(api, put, file, 0, file.candidate.size).await?;
     advance(file.candidate.size);
     complete(api, upload_file.id, Some(etag)).await
