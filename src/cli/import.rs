@@ -43,7 +43,13 @@ struct Report {
 
 pub async fn run(api: &Api, args: ImportArgs) -> Result<bool, ApiError> {
     let limits: UploadLimits = api.call("uploads/limits", &json!({})).await?;
-    let (mut candidates, skipped) = walk::find(&args.paths, &limits.allowed_types, limits.max_bytes);
+    // Walking a camera card or a NAS share is slow disk work: off the async threads.
+    let (mut candidates, skipped) = {
+        let (paths, allowed, max_bytes) = (args.paths.clone(), limits.allowed_types.clone(), limits.max_bytes);
+        tokio::task::spawn_blocking(move || walk::find(&paths, &allowed, max_bytes))
+            .await
+            .map_err(|e| ApiError(e.to_string()))?
+    };
     let manifest = args.paths.iter().find_map(|p| super::manifest::read(p));
     if let Some(manifest) = &manifest {
         manifest.order(&mut candidates);

@@ -128,6 +128,15 @@ async fn browser_path(state: &AppState, client: &reqwest::Client) -> Vec<Check> 
     }
     let response = match put.send().await {
         Ok(response) => response,
+        // On the app's own origin, this server not reaching its public address is no browser's
+        // problem (NAT without hairpinning): the "Public URL" check says so as a warning.
+        Err(e) if same_origin => {
+            return vec![Check::warn(
+                CORS,
+                format!("this server cannot reach its own public address to try an upload: {e}"),
+                "Use \"Test an upload from this browser\" on /admin/health to try it from where people are.",
+            )]
+        }
         Err(e) => {
             return vec![Check::fail(
                 CORS,

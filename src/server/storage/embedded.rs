@@ -291,27 +291,34 @@ impl S3 for EmbeddedS3 {
             base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).ok().and_then(|b| String::from_utf8(b).ok())
         };
         let bucket = req.input.bucket.clone();
-        let mut uploads = Vec::new();
-        let entries = std::fs::read_dir(&self.root).map_err(|e| s3s::s3_error!(InternalError, "{e}"))?;
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(rest) = name.strip_prefix(".bucket-").and_then(|r| r.strip_suffix(".metadata.json")) else {
-                continue;
-            };
-            let Some((encoded_bucket, rest)) = rest.split_once(".object-") else { continue };
-            let Some((encoded_key, upload_id)) = rest.split_once(".upload-") else { continue };
-            let (Some(b), Some(key)) = (decode(encoded_bucket), decode(encoded_key)) else { continue };
-            if b != bucket || !self.root.join(format!(".upload-{upload_id}.json")).exists() {
-                continue;
+        // A directory scan: on the blocking pool, not on the threads serving requests.
+        let (root, wanted) = (self.root.clone(), bucket.clone());
+        let uploads = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<dto::MultipartUpload>> {
+            let mut uploads = Vec::new();
+            for entry in std::fs::read_dir(&root)?.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let Some(rest) = name.strip_prefix(".bucket-").and_then(|r| r.strip_suffix(".metadata.json")) else {
+                    continue;
+                };
+                let Some((encoded_bucket, rest)) = rest.split_once(".object-") else { continue };
+                let Some((encoded_key, upload_id)) = rest.split_once(".upload-") else { continue };
+                let (Some(b), Some(key)) = (decode(encoded_bucket), decode(encoded_key)) else { continue };
+                if b != wanted || !root.join(format!(".upload-{upload_id}.json")).exists() {
+                    continue;
+                }
+                let initiated = entry.metadata().and_then(|m| m.modified()).ok().map(dto::Timestamp::from);
+                uploads.push(dto::MultipartUpload {
+                    key: Some(key),
+                    upload_id: Some(upload_id.to_string()),
+                    initiated,
+                    ..Default::default()
+                });
             }
-            let initiated = entry.metadata().and_then(|m| m.modified()).ok().map(dto::Timestamp::from);
-            uploads.push(dto::MultipartUpload {
-                key: Some(key),
-                upload_id: Some(upload_id.to_string()),
-                initiated,
-                ..Default::default()
-            });
-        }
+            Ok(uploads)
+        })
+        .await
+        .map_err(|e| s3s::s3_error!(InternalError, "{e}"))?
+        .map_err(|e| s3s::s3_error!(InternalError, "{e}"))?;
         let output = dto::ListMultipartUploadsOutput {
             bucket: Some(bucket),
             uploads: Some(uploads),
