@@ -46,6 +46,7 @@ async fn reorder(backend: &str, database: DatabaseConfig) {
             thumbhash: None,
             poster_key: None,
             duration_ms: None,
+            sha256: None,
         };
         repo.complete_upload_file(file.id, None, &media).await.unwrap();
         ids.push(media.id);

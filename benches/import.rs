@@ -1,6 +1,7 @@
 //! `vitrine import` against the release binary, side by side with the same bytes PUT straight
 //! to the store by the same number of parallel connections (presigned with the store's keys),
-//! alternating, best of each. Printed beside the goals: ≥ 0.9× raw, ≤ 4 KB to the app server
+//! alternating, best of each: files of distinct sizes (hashed on the way) and of one size
+//! (hashed before sending, as any could be a copy of another). Printed beside the goals: ≥ 0.9× raw, ≤ 4 KB to the app server
 //! per file, ≤ 64 MB of memory in the command line whatever the file sizes.
 //!
 //! The store gets its own port here (`VITRINE_STORE_PUBLIC_URL`), so a counting proxy in front
@@ -26,13 +27,28 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Files that sniff as PNG, `count` of `size` bytes each, with content made distinct per round.
-fn make_files(dir: &Path, count: usize, size: u64) -> Vec<PathBuf> {
+/// How the files of a case are sized.
+#[derive(Clone, Copy)]
+enum Sizes {
+    /// Each a few bytes apart, new in every round, as a camera's photos are: none can already
+    /// be in the library, so the command line hashes each on the way, in the one read.
+    Distinct,
+    /// All exactly the same: any could be a copy of another, so each is hashed before sending.
+    Equal,
+}
+
+/// Files that sniff as PNG, `count` of about `size` bytes each (see `Sizes`).
+fn make_files(dir: &Path, count: usize, size: u64, sizes: Sizes, round: usize) -> Vec<PathBuf> {
+    let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).unwrap();
     (0..count)
         .map(|i| {
             let path = dir.join(format!("f{i:04}.png"));
             let file = std::fs::File::create(&path).unwrap();
+            let size = match sizes {
+                Sizes::Distinct => size + (round * count + i) as u64,
+                Sizes::Equal => size,
+            };
             file.set_len(size).unwrap();
             file.write_all_at(b"\x89PNG\r\n\x1a\n", 0).unwrap();
             // Some bytes that are not zero, every MiB.
@@ -159,15 +175,18 @@ async fn main() {
     );
 
     println!("vitrine import vs raw PUTs to the same store, same parallelism (best of {ROUNDS}, alternating)");
-    let cases: [(&str, usize, u64, usize); 2] =
-        [("1,000 files of 256 KB", 1000, 256 * 1024, 4), ("2 files of 1 GiB", 2, 1 << 30, 2)];
+    let cases: [(&str, usize, u64, usize, Sizes); 3] = [
+        ("1,000 files of 256 KB", 1000, 256 * 1024, 4, Sizes::Distinct),
+        ("1,000 x exactly 256 KB", 1000, 256 * 1024, 4, Sizes::Equal),
+        ("2 files of 1 GiB", 2, 1 << 30, 2, Sizes::Distinct),
+    ];
     let mut peak_memory = 0;
-    for (name, count, size, jobs) in cases {
+    for (name, count, size, jobs, sizes) in cases {
         let files_dir = dir.path().join(format!("files-{count}"));
-        let files = make_files(&files_dir, count, size);
         let (mut best_raw, mut best_import) = (f64::MAX, f64::MAX);
         let mut app_bytes_per_file = 0;
         for round in 0..ROUNDS {
+            let files = make_files(&files_dir, count, size, sizes, round);
             touch(&files, round);
             best_raw = best_raw.min(raw(&storage, &files, jobs, round).await);
             let before = to_app.load(Ordering::Relaxed);

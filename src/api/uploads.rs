@@ -29,10 +29,11 @@ pub async fn begin_upload(file_id: Uuid) -> Result<FileOutcome, AppError> {
     crate::server::uploads::mark_uploading(&state, file_id, uploader).await
 }
 
-/// `POST /api/uploads/complete` `{file_id, job_id?, etag?, thumbhash?, video?}`: verified
+/// `POST /api/uploads/complete` `{file_id, job_id?, etag?, thumbhash?, video?, sha256?}`: verified
 /// against the store, then recorded once. `video` (`{width, height, duration_ms, poster}`) is
 /// what the browser read from a video, `poster: true` once its frame was PUT (`uploads/poster`). `thumbhash` (base64, made by the browser) becomes the item's
-/// placeholder. Only the user who started the job (and, with `job_id`, only for that job).
+/// placeholder; `sha256`, computed while sending, is the content's hash when none was given at
+/// the start. Only the user who started the job (and, with `job_id`, only for that job).
 #[server(prefix = "/api", endpoint = "uploads/complete", input = Json)]
 pub async fn complete_upload(
     file_id: Uuid,
@@ -40,6 +41,7 @@ pub async fn complete_upload(
     #[server(default)] etag: Option<String>,
     #[server(default)] thumbhash: Option<String>,
     #[server(default)] video: Option<VideoDetails>,
+    #[server(default)] sha256: Option<String>,
 ) -> Result<FileOutcome, AppError> {
     let (state, user) = crate::server::signed_in()?;
     let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id };
@@ -50,7 +52,9 @@ pub async fn complete_upload(
         poster: v.poster,
     });
     let thumbhash = thumbhash.as_deref().map(crate::server::media::parse_thumbhash).transpose()?;
-    crate::server::uploads::complete_file(&state, file_id, etag.as_deref(), thumbhash, video, uploader).await
+    let sha256 = sha256.as_deref().map(crate::server::uploads::parse_sha256).transpose()?;
+    let reported = crate::server::uploads::Reported { etag, thumbhash, sha256, video };
+    crate::server::uploads::complete_file(&state, file_id, reported, uploader).await
 }
 
 /// `POST /api/uploads/fail` `{file_id, reason}`: the file failed in the browser; counted once.
@@ -96,6 +100,16 @@ pub async fn sign_upload_part(file_id: Uuid, part_number: u32) -> Result<Presign
     crate::server::uploads::sign_part(&state, file_id, part_number, uploader).await
 }
 
+/// `POST /api/uploads/sign_parts` `{file_id, first, count}` → PUTs for parts `first` to
+/// `first + count - 1` (at most 100, and never past the last part), in order: a big file's parts
+/// signed a hundred at a time instead of one request each.
+#[server(prefix = "/api", endpoint = "uploads/sign_parts", input = Json)]
+pub async fn sign_upload_parts(file_id: Uuid, first: u32, count: u32) -> Result<Vec<PresignedRequest>, AppError> {
+    let (state, user) = crate::server::signed_in()?;
+    let uploader = crate::server::uploads::Uploader::user(user.id);
+    crate::server::uploads::sign_parts(&state, file_id, first, count, uploader).await
+}
+
 /// `POST /api/uploads/part_done` `{file_id, part_number, etag}` → the part as recorded: the
 /// browser records each part as the store confirms it.
 #[server(prefix = "/api", endpoint = "uploads/part_done", input = Json)]
@@ -139,15 +153,21 @@ pub async fn known_content(sha256: Vec<String>) -> Result<Vec<crate::model::uplo
     if sha256.len() > 10_000 {
         return Err(AppError::invalid("Ask about at most 10,000 hashes at once."));
     }
-    let hashes: Vec<String> = sha256.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
-    if let Some(bad) = hashes.iter().find(|h| !crate::server::uploads::is_sha256(h)) {
-        return Err(AppError::invalid(format!(
-            "\"{}\" is not a SHA-256 (64 hex digits).",
-            bad.chars().take(80).collect::<String>()
-        )));
-    }
+    let hashes = sha256.iter().map(|h| crate::server::uploads::parse_sha256(h)).collect::<Result<Vec<_>, _>>()?;
     let found = state.repo.known_content(&hashes).await?;
     Ok(found.into_iter().map(|(sha256, media_id)| crate::model::upload::KnownContent { sha256, media_id }).collect())
+}
+
+/// `POST /api/uploads/known_sizes` `{sizes: [...]}` → the sizes (bytes) some item of the library
+/// has. A file of any other size cannot already be held, so an uploader may send it at once and
+/// hash it on the way (reporting `sha256` with the completion) instead of reading it twice.
+#[server(prefix = "/api", endpoint = "uploads/known_sizes", input = Json)]
+pub async fn known_sizes(sizes: Vec<u64>) -> Result<Vec<u64>, AppError> {
+    let (state, _user) = crate::server::signed_in()?;
+    if sizes.len() > 10_000 {
+        return Err(AppError::invalid("Ask about at most 10,000 sizes at once."));
+    }
+    Ok(state.repo.sizes_held(&sizes).await?)
 }
 
 /// `POST /api/uploads/limits` `{}` → what an uploader must respect: accepted types, the largest

@@ -4,8 +4,9 @@
 //! and an interrupted multipart upload goes on from the parts the store has, so running it
 //! again after Ctrl-C or a crash sends only what is missing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use serde_json::json;
@@ -15,7 +16,7 @@ use super::client::{Api, ApiError};
 use super::progress::Progress;
 use super::send::{send, Sent};
 use super::walk::{self, Candidate, Skipped};
-use crate::model::upload::{KnownContent, StartedJob, UploadFile, UploadLimits};
+use crate::model::upload::{KnownContent, PresignedRequest, StartedJob, UploadFile, UploadLimits};
 
 pub struct ImportArgs {
     pub paths: Vec<PathBuf>,
@@ -24,11 +25,12 @@ pub struct ImportArgs {
     pub dry_run: bool,
 }
 
-/// A file with its content hash, ready to be asked about and sent.
+/// A file to send, with its content hash when it was computed before sending (else it is
+/// computed on the way).
 #[derive(Clone)]
-pub struct Hashed {
+pub struct Outgoing {
     pub candidate: Candidate,
-    pub sha256: String,
+    pub sha256: Option<String>,
 }
 
 #[derive(Default)]
@@ -55,40 +57,45 @@ pub async fn run(api: &Api, args: ImportArgs) -> Result<bool, ApiError> {
         manifest.order(&mut candidates);
     }
     let mut report = Report { skipped, ..Report::default() };
-    let total: u64 = candidates.iter().map(|c| c.size).sum();
-    let progress = Progress::new("import", candidates.len(), total * 2);
 
-    // 1. Hash every file once (streaming), a few at a time.
-    let hashed = hash_all(&candidates, args.jobs, &progress, &mut report).await;
-    // 2. Ask which contents the library already has.
+    // 1. A file's content can already be in the library only if some item has its size, and
+    // two files of this run can be the same only if they share a size: those are hashed before
+    // anything is sent. Every other file is sent at once and hashed on the way, in one read.
+    let (hash_first, hash_on_the_way) = split_by_size(api, &candidates).await?;
+    let total: u64 =
+        candidates.iter().map(|c| c.size).sum::<u64>() + hash_first.iter().map(|(_, c)| c.size).sum::<u64>();
+    let progress = Progress::new("import", candidates.len(), total);
+    let hashed = hash_all(&hash_first, args.jobs, &progress, &mut report).await;
+    // 2. Ask which of the hashed contents the library already has.
     let mut known = HashMap::new();
     for chunk in hashed.chunks(10_000) {
-        let hashes: Vec<&str> = chunk.iter().map(|(_, h)| h.sha256.as_str()).collect();
+        let hashes: Vec<&str> = chunk.iter().filter_map(|(_, h)| h.sha256.as_deref()).collect();
         let found: Vec<KnownContent> = api.call("uploads/known", &json!({ "sha256": hashes })).await?;
         known.extend(found.into_iter().map(|k| (k.sha256, k.media_id)));
     }
     let mut to_send = Vec::new();
     // The same content twice in one run is sent once; the copies become that item.
     let mut first_of: HashMap<String, usize> = HashMap::new();
-    let mut copies: Vec<(usize, Hashed)> = Vec::new();
+    let mut copies: Vec<(usize, Outgoing)> = Vec::new();
     for (index, file) in hashed {
-        if !known.contains_key(&file.sha256) {
-            if first_of.contains_key(&file.sha256) {
-                copies.push((index, file));
-                continue;
+        let sha256 = file.sha256.clone().unwrap_or_default();
+        if let Some(media_id) = known.get(&sha256) {
+            progress.advance(file.candidate.size);
+            progress.line(&format!("already there  {}", walk::shown(&file.candidate.path)));
+            report.already.push(walk::shown(&file.candidate.path));
+            report.media.push((index, *media_id));
+        } else {
+            match first_of.entry(sha256) {
+                std::collections::hash_map::Entry::Occupied(_) => copies.push((index, file)),
+                std::collections::hash_map::Entry::Vacant(first) => {
+                    first.insert(index);
+                    to_send.push((index, file));
+                }
             }
-            first_of.insert(file.sha256.clone(), index);
-        }
-        match known.get(&file.sha256) {
-            Some(media_id) => {
-                progress.advance(file.candidate.size);
-                progress.line(&format!("already there  {}", walk::shown(&file.candidate.path)));
-                report.already.push(walk::shown(&file.candidate.path));
-                report.media.push((index, *media_id));
-            }
-            None => to_send.push((index, file)),
         }
     }
+    to_send.extend(hash_on_the_way.into_iter().map(|(index, candidate)| (index, Outgoing { candidate, sha256: None })));
+    to_send.sort_by_key(|(index, _)| *index);
     if args.dry_run {
         progress.finish();
         for (_, file) in &to_send {
@@ -103,63 +110,45 @@ pub async fn run(api: &Api, args: ImportArgs) -> Result<bool, ApiError> {
         return Ok(report.failed.is_empty());
     }
 
-    // 3. Resume what an earlier run left half sent, start the rest in batches, send.
-    let unfinished: Vec<UploadFile> = api.call("uploads/unfinished", &json!({})).await?;
-    let mut resumable: HashMap<String, UploadFile> =
-        unfinished.into_iter().filter_map(|f| f.fingerprint.clone().map(|fp| (fp, f))).collect();
-    let mut work = Vec::new();
-    let mut fresh = Vec::new();
-    for (index, file) in to_send {
-        match resumable.remove(&file.sha256) {
-            Some(open) => work.push((index, file, open, None)),
-            None => fresh.push((index, file)),
-        }
+    // 3. Resume what an earlier run (or a browser) left half sent; start the rest batch by
+    // batch, each just before its files are sent, so no presigned URL waits out its life.
+    let (resumed, fresh) = match_unfinished(api, to_send, limits.multipart_threshold).await?;
+    let sending =
+        Sending { api: api.clone(), progress: progress.clone(), done: Arc::default(), of: resumed.len() + fresh.len() };
+    let gate = Arc::new(tokio::sync::Semaphore::new(args.jobs.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, file, open) in resumed {
+        let permit = gate.clone().acquire_owned().await.map_err(|e| ApiError(e.to_string()))?;
+        tasks.spawn(sending.clone().one(permit, index, file, open, None));
     }
-    for batch in fresh.chunks(limits.max_files.clamp(1, 500) as usize) {
+    for batch in fresh.chunks(limits.max_files.clamp(1, 100) as usize) {
         let specs: Vec<_> = batch
             .iter()
-            .map(|(_, f)| {
+            .map(|(_, f, fingerprint)| {
                 json!({"name": f.candidate.name, "size": f.candidate.size, "content_type": f.candidate.content_type,
-                       "last_modified": f.candidate.modified_ms, "fingerprint": f.sha256, "sha256": f.sha256})
+                       "last_modified": f.candidate.modified_ms, "fingerprint": fingerprint, "sha256": f.sha256})
             })
             .collect();
         let started: StartedJob = api.call("uploads/start", &json!({ "files": specs })).await?;
-        for ((index, file), started) in batch.iter().cloned().zip(started.files) {
-            work.push((index, file, started.file, started.upload));
+        for ((index, file, _), started) in batch.iter().cloned().zip(started.files) {
+            let permit = gate.clone().acquire_owned().await.map_err(|e| ApiError(e.to_string()))?;
+            tasks.spawn(sending.clone().one(permit, index, file, started.file, started.upload));
         }
     }
-    let gate = Arc::new(tokio::sync::Semaphore::new(args.jobs.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
-    for (index, file, upload_file, upload) in work {
-        let (api, progress, gate) = (api.clone(), progress.clone(), gate.clone());
-        tasks.spawn(async move {
-            let _permit = gate.acquire_owned().await;
-            (index, file.clone(), send(&api, &progress, &file, &upload_file, upload).await)
-        });
-    }
-    let of = tasks.len();
-    let mut done = 0;
     while let Some(joined) = tasks.join_next().await {
-        let Ok((index, file, sent)) = joined else { continue };
-        done += 1;
-        progress.files_done(done, of);
-        let path = walk::shown(&file.candidate.path);
+        let Ok((index, path, sent)) = joined else { continue };
         match sent {
             Ok(Sent { media_id }) => {
-                progress.line(&format!("imported       {path}"));
                 report.imported.push(path);
                 report.media.push((index, media_id));
             }
-            Err(reason) => {
-                progress.line(&format!("FAILED         {path}: {reason}"));
-                report.failed.push(Skipped { path, reason });
-            }
+            Err(reason) => report.failed.push(Skipped { path, reason }),
         }
     }
     progress.finish();
     for (index, file) in copies {
-        let sent =
-            report.media.iter().find(|(i, _)| Some(*i) == first_of.get(&file.sha256).copied()).map(|(_, id)| *id);
+        let first = file.sha256.as_ref().and_then(|h| first_of.get(h)).copied();
+        let sent = report.media.iter().find(|(i, _)| Some(*i) == first).map(|(_, id)| *id);
         let path = walk::shown(&file.candidate.path);
         match sent {
             Some(media_id) => {
@@ -186,15 +175,102 @@ pub async fn run(api: &Api, args: ImportArgs) -> Result<bool, ApiError> {
     Ok(report.failed.is_empty())
 }
 
+/// The files to hash before sending (their size is in the library, or repeats in this run)
+/// and the rest, each with its index in the run.
+async fn split_by_size(api: &Api, candidates: &[Candidate]) -> Result<Indexed, ApiError> {
+    let mut repeats: HashMap<u64, usize> = HashMap::new();
+    for candidate in candidates {
+        *repeats.entry(candidate.size).or_default() += 1;
+    }
+    let sizes: Vec<u64> = repeats.keys().copied().collect();
+    let mut held = HashSet::new();
+    for chunk in sizes.chunks(10_000) {
+        let found: Vec<u64> = api.call("uploads/known_sizes", &json!({ "sizes": chunk })).await?;
+        held.extend(found);
+    }
+    Ok(candidates
+        .iter()
+        .cloned()
+        .enumerate()
+        .partition(|(_, c)| held.contains(&c.size) || repeats.get(&c.size).is_some_and(|n| *n > 1)))
+}
+
+type Indexed = (Vec<(usize, Candidate)>, Vec<(usize, Candidate)>);
+/// A file to start, with its fingerprint when it goes up in parts.
+type Fresh = (usize, Outgoing, Option<String>);
+
+/// Files an earlier run left half sent in parts (recognised by name, size and fingerprint, as
+/// the browser does), and the rest.
+async fn match_unfinished(
+    api: &Api,
+    to_send: Vec<(usize, Outgoing)>,
+    multipart_threshold: u64,
+) -> Result<(Vec<(usize, Outgoing, UploadFile)>, Vec<Fresh>), ApiError> {
+    let unfinished: Vec<UploadFile> = api.call("uploads/unfinished", &json!({})).await?;
+    let mut open: HashMap<(String, u64, String), UploadFile> = unfinished
+        .into_iter()
+        .filter_map(|f| Some(((f.original_filename.clone(), f.size, f.fingerprint.clone()?), f)))
+        .collect();
+    let (mut resumed, mut fresh) = (Vec::new(), Vec::new());
+    for (index, file) in to_send {
+        if file.candidate.size < multipart_threshold {
+            fresh.push((index, file, None));
+            continue;
+        }
+        let candidate = file.candidate.clone();
+        let fingerprint =
+            tokio::task::spawn_blocking(move || walk::fingerprint(&candidate)).await.ok().and_then(Result::ok);
+        let key = fingerprint.clone().map(|fp| (file.candidate.name.clone(), file.candidate.size, fp));
+        match key.and_then(|key| open.remove(&key)) {
+            Some(upload_file) => resumed.push((index, file, upload_file)),
+            None => fresh.push((index, file, fingerprint)),
+        }
+    }
+    Ok((resumed, fresh))
+}
+
+/// What every file's sending task shares: the API, the bars and the count of files done.
+#[derive(Clone)]
+struct Sending {
+    api: Api,
+    progress: Progress,
+    done: Arc<AtomicUsize>,
+    of: usize,
+}
+
+impl Sending {
+    /// Sends one file while holding `permit` (one of `--jobs`), and logs the outcome.
+    async fn one(
+        self,
+        permit: tokio::sync::OwnedSemaphorePermit,
+        index: usize,
+        file: Outgoing,
+        upload_file: UploadFile,
+        upload: Option<PresignedRequest>,
+    ) -> (usize, String, Result<Sent, String>) {
+        let (api, progress) = (&self.api, &self.progress);
+        let sent = send(api, progress, &file, &upload_file, upload).await;
+        drop(permit);
+        let path = walk::shown(&file.candidate.path);
+        match &sent {
+            Ok(_) => progress.line(&format!("imported       {path}")),
+            Err(reason) => progress.line(&format!("FAILED         {path}: {reason}")),
+        }
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        progress.files_done(done, self.of);
+        (index, path, sent)
+    }
+}
+
 async fn hash_all(
-    candidates: &[Candidate],
+    candidates: &[(usize, Candidate)],
     jobs: usize,
     progress: &Progress,
     report: &mut Report,
-) -> Vec<(usize, Hashed)> {
+) -> Vec<(usize, Outgoing)> {
     let gate = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
-    for (index, candidate) in candidates.iter().cloned().enumerate() {
+    for (index, candidate) in candidates.iter().cloned() {
         let (gate, progress) = (gate.clone(), progress.clone());
         tasks.spawn(async move {
             let _permit = gate.acquire_owned().await;
@@ -210,9 +286,10 @@ async fn hash_all(
     let mut hashed = Vec::new();
     while let Some(Ok((index, candidate, result))) = tasks.join_next().await {
         match result {
-            Ok(sha256) => hashed.push((index, Hashed { candidate, sha256 })),
+            Ok(sha256) => hashed.push((index, Outgoing { candidate, sha256: Some(sha256) })),
             Err(reason) => {
-                progress.advance(candidate.size);
+                // Counted twice in the total: to hash, then to send.
+                progress.advance(candidate.size * 2);
                 progress.line(&format!("FAILED         {}: {reason}", walk::shown(&candidate.path)));
                 report.failed.push(Skipped { path: walk::shown(&candidate.path), reason });
             }

@@ -6,6 +6,7 @@ pub mod client;
 pub mod export;
 pub mod import;
 pub mod manifest;
+pub mod probe;
 pub mod progress;
 pub mod send;
 pub mod users;

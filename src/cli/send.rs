@@ -1,26 +1,43 @@
 //! Sending one file's bytes straight to the store: one presigned PUT, or part by part for a
-//! multipart upload (the parts the store already holds are skipped, so an interrupted upload
-//! goes on where it stopped). Files are streamed from disk, never held whole in memory.
+//! multipart upload (the parts the store already holds are read but not sent again, so an
+//! interrupted upload goes on where it stopped). Files are streamed from disk, never held
+//! whole in memory. A file whose hash was not needed beforehand is hashed on the way, in the
+//! same read, and the hash goes with the completion.
 
 use std::io::SeekFrom;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use uuid::Uuid;
 
 use super::client::Api;
-use super::import::Hashed;
+use super::import::Outgoing;
 use super::progress::Progress;
-use crate::model::upload::{FileOutcome, MultipartProgress, PresignedRequest, UploadFile, UploadPart};
+use super::walk::hex;
+use crate::model::upload::{FileOutcome, MultipartProgress, PresignedRequest, UploadFile, VideoDetails};
+
+/// Parts signed per request: 64 parts are at least 320 MiB, so a 1 GiB file costs the app
+/// server four small requests, not one per part.
+const PARTS_PER_SIGNING: u32 = 64;
+/// A part URL this close to its expiry is signed again before it is used (a slow link).
+const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
 
 pub struct Sent {
     pub media_id: Uuid,
 }
 
+/// The hash of the bytes sent so far, in order.
+type Running = Arc<Mutex<Sha256>>;
+
 pub async fn send(
     api: &Api,
     progress: &Progress,
-    file: &Hashed,
+    file: &Outgoing,
     upload_file: &UploadFile,
     upload: Option<PresignedRequest>,
 ) -> Result<Sent, String> {
@@ -31,9 +48,25 @@ pub async fn send(
             bar.inc(n);
         }
     };
+    // Hashed on the way only when it was not hashed before the start.
+    let running = file.sha256.is_none().then(Running::default);
     let result = match upload {
-        Some(put) => single(api, file, upload_file, &put, &advance).await,
-        None => multipart(api, file, upload_file, &advance).await,
+        Some(put) => single(api, file, &put, running.as_ref(), &advance).await,
+        None => multipart(api, file, upload_file, running.as_ref(), &advance).await,
+    };
+    let result = match result {
+        Ok(etag) => {
+            let sha256 = running.map(|r| hex(&r.lock().expect("hasher").clone().finalize()));
+            let video = match file.candidate.content_type.starts_with("video/") {
+                true => {
+                    let (path, size) = (file.candidate.path.clone(), file.candidate.size);
+                    tokio::task::spawn_blocking(move || super::probe::video_details(&path, size)).await.ok().flatten()
+                }
+                false => None,
+            };
+            complete(api, upload_file.id, etag, sha256, video).await
+        }
+        Err(reason) => Err(reason),
     };
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -46,61 +79,134 @@ pub async fn send(
     result
 }
 
+/// One PUT; the store's ETag. (No `uploads/begin`: it only shows "uploading" in a browser's
+/// list; a completion takes a pending file as well, and the round trip would cost every file.)
 async fn single(
     api: &Api,
-    file: &Hashed,
-    upload_file: &UploadFile,
+    file: &Outgoing,
     put: &PresignedRequest,
+    running: Option<&Running>,
     advance: &(dyn Fn(u64) + Sync),
-) -> Result<Sent, String> {
-    // No `uploads/begin`: it only shows "uploading" in a browser's list; a completion takes a
-    // pending file as well, and the round trip would cost every small file.
-    let etag = put_range(api, put, file, 0, file.candidate.size).await?;
+) -> Result<Option<String>, String> {
+    let etag = put_range(api, put, file, 0, file.candidate.size, running).await?;
     advance(file.candidate.size);
-    complete(api, upload_file.id, Some(etag)).await
+    Ok(Some(etag))
 }
 
 async fn multipart(
     api: &Api,
-    file: &Hashed,
+    file: &Outgoing,
     upload_file: &UploadFile,
+    running: Option<&Running>,
     advance: &(dyn Fn(u64) + Sync),
-) -> Result<Sent, String> {
+) -> Result<Option<String>, String> {
     let plan: MultipartProgress =
         api.call("uploads/parts", &json!({"file_id": upload_file.id})).await.map_err(|e| e.0)?;
-    let part_size = plan.part_size;
+    let mut signed: Vec<(u32, PresignedRequest, Instant)> = Vec::new();
     for number in 1..=plan.part_count {
-        let start = u64::from(number - 1) * part_size;
-        let length = part_size.min(file.candidate.size - start);
+        let start = u64::from(number - 1) * plan.part_size;
+        let length = plan.part_size.min(file.candidate.size - start);
         if plan.parts.iter().any(|p| p.number == number) {
+            // In the store already: read for the hash, not sent.
+            if let Some(running) = running {
+                hash_range(file, start, length, running).await?;
+            }
             advance(length);
             continue;
         }
-        let put: PresignedRequest = api
-            .call("uploads/part", &json!({"file_id": upload_file.id, "part_number": number}))
-            .await
-            .map_err(|e| e.0)?;
-        let etag = put_range(api, &put, file, start, length).await?;
-        let _: UploadPart = api
-            .call("uploads/part_done", &json!({"file_id": upload_file.id, "part_number": number, "etag": etag}))
-            .await
-            .map_err(|e| e.0)?;
+        let usable = signed.iter().position(|(n, _, valid_until)| *n == number && Instant::now() < *valid_until);
+        let put = match usable {
+            Some(i) => signed.swap_remove(i).1,
+            None => {
+                signed = sign_parts(api, upload_file.id, number, plan.part_count).await?;
+                signed.remove(0).1
+            }
+        };
+        // No `uploads/part_done`: completion joins the parts the store lists, so recording each
+        // one through the app server would only cost a request per part.
+        put_range(api, &put, file, start, length, running).await?;
         advance(length);
     }
-    complete(api, upload_file.id, None).await
+    Ok(None)
+}
+
+/// PUTs for parts `from` onwards (a window), each with the moment it should be signed again.
+async fn sign_parts(
+    api: &Api,
+    file_id: Uuid,
+    from: u32,
+    part_count: u32,
+) -> Result<Vec<(u32, PresignedRequest, Instant)>, String> {
+    let count = PARTS_PER_SIGNING.min(part_count - from + 1);
+    let puts: Vec<PresignedRequest> = api
+        .call("uploads/sign_parts", &json!({"file_id": file_id, "first": from, "count": count}))
+        .await
+        .map_err(|e| e.0)?;
+    if puts.is_empty() {
+        return Err("the server signed no part".into());
+    }
+    let now = (Instant::now(), chrono::Utc::now());
+    Ok(puts
+        .into_iter()
+        .zip(from..)
+        .map(|(put, number)| {
+            // Measured from this machine's clock; a skewed clock makes it re-sign sooner, never later.
+            let life = (put.expires_at - now.1).to_std().unwrap_or_default().saturating_sub(EXPIRY_MARGIN);
+            (number, put, now.0 + life)
+        })
+        .collect())
+}
+
+/// The file's bytes `start..start + length` as a stream, hashed on the way when `running` is
+/// given; also the count of bytes that went by.
+async fn read_range(
+    file: &Outgoing,
+    start: u64,
+    length: u64,
+    running: Option<&Running>,
+) -> Result<(impl futures_util::Stream<Item = std::io::Result<bytes::Bytes>>, Arc<AtomicU64>), String> {
+    let mut reader = tokio::fs::File::open(&file.candidate.path).await.map_err(|e| format!("unreadable: {e}"))?;
+    reader.seek(SeekFrom::Start(start)).await.map_err(|e| format!("unreadable: {e}"))?;
+    let seen = Arc::new(AtomicU64::new(0));
+    let (counter, running) = (seen.clone(), running.cloned());
+    let stream = tokio_util::io::ReaderStream::with_capacity(reader.take(length), 256 * 1024).inspect(move |chunk| {
+        if let Ok(bytes) = chunk {
+            counter.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            if let Some(running) = &running {
+                running.lock().expect("hasher").update(bytes);
+            }
+        }
+    });
+    Ok((stream, seen))
+}
+
+fn check_length(file: &Outgoing, seen: &AtomicU64, length: u64) -> Result<(), String> {
+    let seen = seen.load(Ordering::Relaxed);
+    if seen == length {
+        Ok(())
+    } else {
+        Err(format!("changed while being read ({} bytes announced, {seen} read)", file.candidate.size))
+    }
+}
+
+async fn hash_range(file: &Outgoing, start: u64, length: u64, running: &Running) -> Result<(), String> {
+    let (mut stream, seen) = read_range(file, start, length, Some(running)).await?;
+    while let Some(chunk) = stream.next().await {
+        chunk.map_err(|e| format!("unreadable: {e}"))?;
+    }
+    check_length(file, &seen, length)
 }
 
 /// PUTs `length` bytes of the file from `start`, streamed; the store's ETag.
 async fn put_range(
     api: &Api,
     put: &PresignedRequest,
-    file: &Hashed,
+    file: &Outgoing,
     start: u64,
     length: u64,
+    running: Option<&Running>,
 ) -> Result<String, String> {
-    let mut reader = tokio::fs::File::open(&file.candidate.path).await.map_err(|e| format!("unreadable: {e}"))?;
-    reader.seek(SeekFrom::Start(start)).await.map_err(|e| format!("unreadable: {e}"))?;
-    let stream = tokio_util::io::ReaderStream::with_capacity(reader.take(length), 256 * 1024);
+    let (stream, seen) = read_range(file, start, length, running).await?;
     let mut request = api.http.put(&put.url).header(reqwest::header::CONTENT_LENGTH, length);
     for (name, value) in &put.headers {
         request = request.header(name, value);
@@ -110,6 +216,7 @@ async fn put_range(
         .send()
         .await
         .map_err(|e| format!("could not reach the store: {e}"))?;
+    check_length(file, &seen, length)?;
     if !response.status().is_success() {
         return Err(format!("the store refused the bytes: {}", response.status()));
     }
@@ -121,9 +228,17 @@ async fn put_range(
         .ok_or_else(|| "the store sent no ETag".to_string())
 }
 
-async fn complete(api: &Api, file_id: Uuid, etag: Option<String>) -> Result<Sent, String> {
-    let done: FileOutcome =
-        api.call("uploads/complete", &json!({"file_id": file_id, "etag": etag})).await.map_err(|e| e.0)?;
+async fn complete(
+    api: &Api,
+    file_id: Uuid,
+    etag: Option<String>,
+    sha256: Option<String>,
+    video: Option<VideoDetails>,
+) -> Result<Sent, String> {
+    let done: FileOutcome = api
+        .call("uploads/complete", &json!({"file_id": file_id, "etag": etag, "sha256": sha256, "video": video}))
+        .await
+        .map_err(|e| e.0)?;
     done.file
         .media_id
         .map(|media_id| Sent { media_id })

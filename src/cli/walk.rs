@@ -112,7 +112,29 @@ pub fn hash(candidate: &Candidate, on_bytes: &dyn Fn(u64)) -> Result<String, Str
     if total != candidate.size {
         return Err(format!("changed while being read ({} bytes, then {total})", candidate.size));
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex(&hasher.finalize()))
+}
+
+/// Lowercase hex, as hashes travel in the API.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// How a big file is recognised as the one an unfinished upload was of, without reading all
+/// of it: the SHA-256 of its first and last MiB, exactly as the browser's uploader computes it
+/// (`components/uploader/probes.rs`), so either can resume what the other started.
+pub fn fingerprint(candidate: &Candidate) -> Result<String, String> {
+    use std::io::{Seek, SeekFrom};
+    const MIB: u64 = 1024 * 1024;
+    let mut file = std::fs::File::open(&candidate.path).map_err(|e| format!("unreadable: {e}"))?;
+    let mut hasher = Sha256::new();
+    for (start, len) in [(0, MIB.min(candidate.size)), (candidate.size.saturating_sub(MIB), candidate.size.min(MIB))] {
+        let mut buffer = vec![0u8; len as usize];
+        file.seek(SeekFrom::Start(start)).map_err(|e| format!("unreadable: {e}"))?;
+        file.read_exact(&mut buffer).map_err(|e| format!("unreadable: {e}"))?;
+        hasher.update(&buffer);
+    }
+    Ok(hex(&hasher.finalize()))
 }
 
 #[cfg(test)]
@@ -138,6 +160,29 @@ mod tests {
         assert!(reasons.iter().any(|r| r == "a symlink loop"), "{reasons:?}");
         let hashed = hash(&found[0], &|_| {}).unwrap();
         assert_eq!(hashed.len(), 64);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_that_changed_size_since_it_was_listed_is_refused_and_fingerprints_match_the_browser() {
+        let dir = tempfile_dir();
+        let path = dir.join("grew.png");
+        let bytes: Vec<u8> = (0..3 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let listed = Candidate {
+            path: path.clone(),
+            name: "grew.png".into(),
+            size: 1000,
+            content_type: "image/png".into(),
+            modified_ms: None,
+        };
+        let refused = hash(&listed, &|_| {}).unwrap_err();
+        assert!(refused.contains("changed while being read"), "{refused}");
+        // The browser hashes the first MiB and then the last MiB.
+        let whole = Candidate { size: bytes.len() as u64, ..listed };
+        let mib = 1024 * 1024;
+        let expected = hex(&Sha256::digest([&bytes[..mib], &bytes[bytes.len() - mib..]].concat()));
+        assert_eq!(fingerprint(&whole).unwrap(), expected);
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -248,13 +248,10 @@ async fn a_big_file_goes_up_in_parts_and_an_interrupted_one_goes_on_from_the_sto
     let mut big = png(7, 64);
     big.resize(12 * MIB, 0x5a);
     std::fs::write(dir.path().join("big.png"), &big).unwrap();
-    let sha256: String = {
-        use sha2::Digest;
-        sha2::Sha256::digest(&big).iter().map(|b| format!("{b:02x}")).collect()
-    };
-    // An earlier run that sent the first part and was cut off: started with the content hash
-    // as its fingerprint, part 1 PUT and recorded.
-    let spec = json!({"name": "big.png", "size": big.len(), "content_type": "image/png", "fingerprint": sha256, "sha256": sha256});
+    // An earlier run (or a browser) that sent the first part and was cut off: started with the
+    // fingerprint both compute (the SHA-256 of the first and last MiB) and no content hash.
+    let fingerprint = hex_sha256(&[&big[..MIB], &big[big.len() - MIB..]].concat());
+    let spec = json!({"name": "big.png", "size": big.len(), "content_type": "image/png", "fingerprint": fingerprint});
     let started: Value =
         app.api_with_token(&token, "/api/uploads/start", json!({"files": [spec]})).await.json().await.unwrap();
     let file_id = started["files"][0]["file"]["id"].clone();
@@ -287,4 +284,107 @@ async fn a_big_file_goes_up_in_parts_and_an_interrupted_one_goes_on_from_the_sto
     assert_eq!(stored.len(), big.len());
     assert!(stored[..] == big[..], "the parts were put together in order");
     assert_eq!(library_names(&app).await, ["big.png"]);
+    // Hashed on the way (the part already in the store read, not sent), reported at completion:
+    // the library knows the content, and a run again sends nothing.
+    let known: Value = app.api("/api/uploads/known", json!({"sha256": [hex_sha256(&big)]})).await.json().await.unwrap();
+    assert_eq!(known[0]["media_id"], media_id);
+    let (again, text) = run(&app, &token, &[os("import"), dir.path().as_os_str()]).await;
+    assert!(again.status.success() && text.contains("summary: 0 imported, 1 already there"), "{text}");
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An unreadable file is reported by name with the reason, the others go on, and the run
+/// ends non-zero. (As root, the binary runs without the capabilities that read any file.)
+#[tokio::test]
+async fn an_unreadable_file_is_reported_by_name_and_the_rest_go_on() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app().await.signed_in().await;
+    let token = app.token_for(&app.client, "write", None).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("fine.png"), png(1, 32)).unwrap();
+    let locked = dir.path().join("locked.png");
+    std::fs::write(&locked, png(2, 48)).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let binary = std::ffi::OsString::from(env!("CARGO_BIN_EXE_vitrine"));
+    let mut command = if unsafe { libc::geteuid() } == 0 {
+        let mut command = tokio::process::Command::new("setpriv");
+        command.args(["--bounding-set=-dac_override,-dac_read_search", "--"]).arg(&binary);
+        command
+    } else {
+        tokio::process::Command::new(&binary)
+    };
+    command
+        .args([os("import"), dir.path().as_os_str()])
+        .env("VITRINE_SERVER", app.url("/"))
+        .env("VITRINE_TOKEN", &token)
+        .env("NO_COLOR", "1");
+    let output = command.output().await.unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(!output.status.success(), "a failed file makes the run fail: {text}");
+    assert!(text.contains("locked.png: unreadable: Permission denied"), "{text}");
+    assert!(text.contains("summary: 1 imported, 0 already there, 0 skipped, 1 failed"), "{text}");
+    assert_eq!(library_names(&app).await, ["fine.png"]);
+}
+
+/// A phone-style MP4 (`moov` after the media data) made by ffmpeg, 320×240, two seconds.
+fn ffmpeg_mp4(path: &Path) -> bool {
+    std::process::Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=10"])
+        .args(["-c:v", "mpeg4", "-pix_fmt", "yuv420p"])
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The same video turned a quarter turn, as a phone stores a portrait video: the same pixels
+/// with a rotation in the track header.
+fn ffmpeg_rotated(from: &Path, to: &Path) -> bool {
+    std::process::Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-i"])
+        .arg(from)
+        .args(["-c", "copy", "-metadata:s:v:0", "rotate=90"])
+        .arg(to)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Videos get their size as shown and their length from the file's header, as the browser's
+/// uploader gives them (no poster frame: that needs a decoder).
+#[tokio::test]
+async fn an_imported_video_gets_its_size_and_length_from_its_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let landscape = dir.path().join("landscape.mp4");
+    if !ffmpeg_mp4(&landscape) || !ffmpeg_rotated(&landscape, &dir.path().join("portrait.mp4")) {
+        assert!(!std::env::var("CI").is_ok_and(|v| v == "true"), "CI=true but ffmpeg cannot make a test video");
+        eprintln!("SKIPPED: ffmpeg is not installed");
+        return;
+    }
+    let app = spawn_app().await.signed_in().await;
+    let token = app.token_for(&app.client, "write", None).await;
+    let (done, text) = run(&app, &token, &[os("import"), dir.path().as_os_str()]).await;
+    assert!(done.status.success(), "{text}");
+    let page: Value =
+        app.api("/api/media/list", json!({"query": {"sort": "name", "limit": 10}})).await.json().await.unwrap();
+    let facts: Vec<(String, Value, Value, u64)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let m = &i["media"];
+            let name = m["original_filename"].as_str().unwrap().to_string();
+            // Rounded to a tenth of a second: the container's own rounding.
+            (name, m["width"].clone(), m["height"].clone(), (m["duration_ms"].as_u64().unwrap_or(0) + 50) / 100)
+        })
+        .collect();
+    assert_eq!(
+        facts,
+        [
+            ("landscape.mp4".to_string(), json!(320), json!(240), 20),
+            ("portrait.mp4".to_string(), json!(240), json!(320), 20)
+        ]
+    );
 }

@@ -169,3 +169,56 @@ async fn the_sweeper_aborts_a_stale_multipart_upload() {
     assert_eq!(job["files"][0]["status"], "failed");
     assert_eq!(job["files"][0]["error"], "expired");
 }
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// How a script sends a big file with few requests to the app: parts signed a window at a time,
+/// never recorded one by one (completion joins what the store lists), the hash reported with
+/// the completion; the library then knows the content and the size.
+#[tokio::test]
+async fn parts_signed_in_a_window_and_never_recorded_are_joined_from_the_store() {
+    let app = multipart_app(|_| {}).await;
+    let bytes = big_png(12 * MIB);
+    let started = app.start_ok(json!([{"name": "big.png", "size": bytes.len(), "content_type": "image/png"}])).await;
+    let file_id = started["files"][0]["file"]["id"].clone();
+    let sign = |first: u32, count: u32| {
+        app.api("/api/uploads/sign_parts", json!({"file_id": file_id, "first": first, "count": count}))
+    };
+    for (first, count, why) in [(1, 0, "none"), (1, 101, "too many"), (4, 1, "past the last part"), (0, 2, "part 0")] {
+        assert_eq!(sign(first, count).await.status(), 400, "{why}");
+    }
+    // Asking for more than there are gives the rest: parts 2 and 3.
+    let tail: Vec<Value> = sign(2, 10).await.json().await.unwrap();
+    assert_eq!(tail.len(), 2);
+    let window: Vec<Value> = sign(1, 3).await.json().await.unwrap();
+    assert_eq!(window.len(), 3);
+    for (i, request) in window.iter().enumerate() {
+        let start = i * 5 * MIB;
+        let part = bytes[start..(start + 5 * MIB).min(bytes.len())].to_vec();
+        assert_eq!(app.put_object(request, part).await.status(), 200, "part {}", i + 1);
+    }
+
+    let sha256 = sha256_hex(&bytes);
+    let bad = app.api("/api/uploads/complete", json!({"file_id": file_id, "sha256": "not-a-hash"})).await;
+    assert_eq!(bad.status(), 400, "a malformed hash is refused before anything is recorded");
+    let done = app.api("/api/uploads/complete", json!({"file_id": file_id, "sha256": sha256.to_uppercase()})).await;
+    assert_eq!(done.status(), 200, "{:?}", done.text().await);
+    let done: Value = done.json().await.unwrap();
+    let media_id = done["file"]["media_id"].clone();
+    let known: Value = app.api("/api/uploads/known", json!({"sha256": [sha256]})).await.json().await.unwrap();
+    assert_eq!(known[0]["media_id"], media_id, "the hash reported at completion is the item's content");
+    let sizes: Vec<u64> = app
+        .api("/api/uploads/known_sizes", json!({"sizes": [bytes.len(), bytes.len() + 1]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sizes, [bytes.len() as u64]);
+    let too_many: Vec<u64> = (0..10_001).collect();
+    assert_eq!(app.api("/api/uploads/known_sizes", json!({"sizes": too_many})).await.status(), 400);
+    // Signing after completion is refused like any part of a finished upload.
+    assert_eq!(sign(1, 1).await.status(), 409);
+}

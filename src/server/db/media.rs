@@ -16,6 +16,10 @@ pub trait MediaRepo {
     /// Which of these SHA-256 hashes the library already holds, and as which item.
     async fn known_content(&self, sha256: &[String]) -> Result<Vec<(String, Uuid)>, DbError>;
 
+    /// Which of these sizes (bytes) some item of the library has: a file of any other size
+    /// cannot already be held, so it need not be hashed before it is sent.
+    async fn sizes_held(&self, sizes: &[u64]) -> Result<Vec<u64>, DbError>;
+
     async fn find_media(&self, id: Uuid) -> Result<Option<Media>, DbError>;
 
     /// Sets title and alt text (and the name and search keys that follow from them); every

@@ -47,12 +47,15 @@ pub struct NewMedia {
     pub thumbhash: Option<String>,
     pub poster_key: Option<ObjectKey>,
     pub duration_ms: Option<u64>,
+    /// The content's SHA-256 as the uploader computed it while sending, for a file started
+    /// before its hash was known (the hash announced at the start wins).
+    pub sha256: Option<String>,
 }
 
 impl NewMedia {
     /// A media row with nothing known of it yet but its id.
     pub fn new(id: Uuid) -> NewMedia {
-        NewMedia { id, width: None, height: None, thumbhash: None, poster_key: None, duration_ms: None }
+        NewMedia { id, width: None, height: None, thumbhash: None, poster_key: None, duration_ms: None, sha256: None }
     }
 }
 

@@ -30,11 +30,13 @@ pub fn access_of(path: &str) -> Option<Access> {
         | "uploads/fail"
         | "uploads/retry"
         | "uploads/part"
+        | "uploads/sign_parts"
         | "uploads/part_done"
         | "uploads/parts"
         | "uploads/unfinished"
         | "uploads/poster"
         | "uploads/known"
+        | "uploads/known_sizes"
         | "uploads/limits" => Write,
         "people/invite" | "people/update" | "people/disable" | "people/enable" | "people/delete"
         | "invitations/list" | "invitations/revoke" | "admin/check" | "admin/probe" | "admin/probe_done" => Owner,

@@ -77,6 +77,19 @@ pub fn is_sha256(value: &str) -> bool {
     value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// A SHA-256 as the books keep it (lowercase hex), or a clear refusal.
+pub fn parse_sha256(value: &str) -> Result<String, AppError> {
+    let value = value.trim();
+    if is_sha256(value) {
+        Ok(value.to_ascii_lowercase())
+    } else {
+        Err(AppError::invalid(format!(
+            "\"{}\" is not a SHA-256 (64 hex digits).",
+            value.chars().filter(|c| !c.is_control()).take(80).collect::<String>()
+        )))
+    }
+}
+
 /// A name safe to echo in an error message, even when the name itself is the problem.
 fn display_name(raw: &str, index: usize) -> String {
     let printable: String = raw.chars().filter(|c| !c.is_control()).take(80).collect();

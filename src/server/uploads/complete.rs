@@ -18,14 +18,25 @@ use crate::server::storage::{same_etag, ObjectHead};
 /// headers can carry large EXIF blocks before the size).
 const HEADER_PREFIX_BYTES: u64 = 256 * 1024;
 
+/// What an uploader reports with a completion; every part optional.
+#[derive(Debug, Clone, Default)]
+pub struct Reported {
+    /// The ETag the store gave for a single PUT.
+    pub etag: Option<String>,
+    pub thumbhash: Option<String>,
+    /// The content's SHA-256, computed while sending, for a file started without one.
+    pub sha256: Option<String>,
+    pub video: VideoFacts,
+}
+
 pub async fn complete_file(
     state: &AppState,
     file_id: Uuid,
-    etag: Option<&str>,
-    thumbhash: Option<String>,
-    video: VideoFacts,
+    reported: Reported,
     uploader: Uploader,
 ) -> Result<FileOutcome, AppError> {
+    let Reported { etag, thumbhash, sha256, video } = reported;
+    let etag = etag.as_deref();
     let file = owned_file(state, file_id, uploader).await?;
     match file.status {
         UploadFileStatus::Completed => return current(state, file_id).await,
@@ -46,6 +57,7 @@ pub async fn complete_file(
     }
     let mut media = NewMedia::new(Uuid::new_v4());
     media.thumbhash = thumbhash;
+    media.sha256 = sha256;
     if file.content_type.is_image() {
         // Width and height from the first bytes of the object, never the whole file.
         if let Some((w, h)) = crate::server::images::dimensions_from_prefix(&prefix) {

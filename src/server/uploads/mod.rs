@@ -13,9 +13,9 @@ mod sweeper;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-pub use batch::{fail_file, is_sha256, mark_uploading, retry_file, start_job, validate_batch, ValidFile};
-pub use complete::complete_file;
-pub use multipart::{multipart_progress, record_part, sign_part, unfinished};
+pub use batch::{fail_file, is_sha256, mark_uploading, parse_sha256, retry_file, start_job, validate_batch, ValidFile};
+pub use complete::{complete_file, Reported};
+pub use multipart::{multipart_progress, record_part, sign_part, sign_parts, unfinished, MAX_PARTS_SIGNED_AT_ONCE};
 pub use poster::{sign_poster, VideoFacts, MAX_POSTER_BYTES};
 pub use sniff::sniff_mismatch;
 pub use sweeper::{run_sweeper, sweep_expired, SweepReport};

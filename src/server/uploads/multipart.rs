@@ -49,6 +49,40 @@ pub async fn sign_part(
         .map_err(storage_failed)
 }
 
+/// Most part URLs signed in one request (100 parts are at least 500 MiB: sent well within
+/// the URLs' life on any usable connection; a part whose URL expired is signed again alone).
+pub const MAX_PARTS_SIGNED_AT_ONCE: u32 = 100;
+
+/// PUT URLs for parts `first` to `first + count - 1`, never past the last part, in order.
+pub async fn sign_parts(
+    state: &AppState,
+    file_id: Uuid,
+    first: u32,
+    count: u32,
+    uploader: Uploader,
+) -> Result<Vec<PresignedRequest>, AppError> {
+    if !(1..=MAX_PARTS_SIGNED_AT_ONCE).contains(&count) {
+        return Err(AppError::invalid(format!("Sign 1 to {MAX_PARTS_SIGNED_AT_ONCE} parts at once.")));
+    }
+    let (file, upload_id) = open_multipart(state, file_id, uploader).await?;
+    part_len(&file, first)?;
+    let last = first.saturating_add(count - 1).min(file.part_count().unwrap_or(first));
+    state.repo.mark_file_uploading(file.id).await?;
+    state.repo.extend_upload_file(file.id, deadline(state, state.uploads.multipart_abandon)).await?;
+    let mut signed = Vec::with_capacity((last - first + 1) as usize);
+    for number in first..=last {
+        let len = part_len(&file, number)?;
+        signed.push(
+            state
+                .storage
+                .presign_part(&file.object_key, &upload_id, number, len, state.uploads.part_url_ttl)
+                .await
+                .map_err(storage_failed)?,
+        );
+    }
+    Ok(signed)
+}
+
 /// The browser reports a part it finished (with the ETag the store gave it).
 pub async fn record_part(
     state: &AppState,

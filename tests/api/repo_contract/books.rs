@@ -55,3 +55,32 @@ pub(super) async fn known_content_is_found_by_hash(db: &TestDatabase) {
     let found = repo.known_content(&[hash.clone(), "cd".repeat(32)]).await.unwrap();
     assert_eq!(found, vec![(hash, media.id)]);
 }
+
+pub(super) async fn a_hash_given_at_completion_fills_in_only_a_missing_one(db: &TestDatabase) {
+    let repo = db.repo().await;
+    let (announced, computed) = ("ab".repeat(32), "cd".repeat(32));
+    let mut job = new_job(&["announced.png", "sent.png"], Duration::hours(1));
+    job.files[0].sha256 = Some(announced.clone());
+    repo.create_upload_job(&job).await.unwrap();
+    let mut first = vitrine::server::db::NewMedia::new(uuid::Uuid::new_v4());
+    first.sha256 = Some(computed.clone());
+    repo.complete_upload_file(job.files[0].id, None, &first).await.unwrap();
+    let mut second = vitrine::server::db::NewMedia::new(uuid::Uuid::new_v4());
+    second.sha256 = Some(computed.clone());
+    repo.complete_upload_file(job.files[1].id, None, &second).await.unwrap();
+    let found = repo.known_content(&[announced.clone(), computed.clone()]).await.unwrap();
+    assert_eq!(found, vec![(announced, first.id), (computed, second.id)]);
+}
+
+pub(super) async fn sizes_held_are_the_sizes_of_items(db: &TestDatabase) {
+    let repo = db.repo().await;
+    let job = new_job(&["a.png", "b.png"], Duration::hours(1));
+    repo.create_upload_job(&job).await.unwrap();
+    assert_eq!(repo.sizes_held(&[job.files[0].size]).await.unwrap(), Vec::<u64>::new(), "nothing completed yet");
+    repo.complete_upload_file(job.files[0].id, None, &vitrine::server::db::NewMedia::new(uuid::Uuid::new_v4()))
+        .await
+        .unwrap();
+    let size = job.files[0].size;
+    assert_eq!(repo.sizes_held(&[size + 1, size, size]).await.unwrap(), vec![size]);
+    assert_eq!(repo.sizes_held(&[]).await.unwrap(), Vec::<u64>::new());
+}

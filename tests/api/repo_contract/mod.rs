@@ -110,6 +110,8 @@ contract!(
     the_books_know_media_and_uploads_in_flight_only,
     tracked_multiparts_are_the_open_ones,
     known_content_is_found_by_hash,
+    a_hash_given_at_completion_fills_in_only_a_missing_one,
+    sizes_held_are_the_sizes_of_items,
     // people.rs
     the_last_active_owner_stays,
     sessions_end_with_their_person_or_on_request,
@@ -253,6 +255,7 @@ pub(crate) fn media() -> NewMedia {
         thumbhash: None,
         poster_key: None,
         duration_ms: None,
+        sha256: None,
     }
 }
 

@@ -288,7 +288,7 @@ async fn complete_with_retries(
     let mut delay_ms: u32 = 500;
     let mut attempts = 0;
     loop {
-        match complete_upload(file_id, None, etag.clone(), thumbhash.clone(), video).await {
+        match complete_upload(file_id, None, etag.clone(), thumbhash.clone(), video, None).await {
             Ok(_) => return Ok(()),
             Err(AppError::Network(_) | AppError::Unavailable | AppError::Internal) if attempts < 10 => {
                 attempts += 1;

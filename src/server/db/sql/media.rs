@@ -58,6 +58,23 @@ impl MediaRepo for SqlRepo {
         Ok(found)
     }
 
+    async fn sizes_held(&self, sizes: &[u64]) -> Result<Vec<u64>, DbError> {
+        let mut held = Vec::new();
+        for chunk in sizes.chunks(crate::server::db::rows::BATCH_ROWS) {
+            let mut sql = sqlx::QueryBuilder::<Db>::new("SELECT DISTINCT size_bytes FROM media WHERE size_bytes IN (");
+            let mut list = sql.separated(", ");
+            for size in chunk {
+                list.push_bind(to_i64(*size)?);
+            }
+            sql.push(")");
+            let rows: Vec<(i64,)> = sql.build_query_as().fetch_all(&self.pool).await?;
+            held.extend(rows.into_iter().filter_map(|(size,)| u64::try_from(size).ok()));
+        }
+        held.sort_unstable();
+        held.dedup();
+        Ok(held)
+    }
+
     async fn find_media(&self, id: Uuid) -> Result<Option<Media>, DbError> {
         let sql = format!("SELECT {MEDIA_COLUMNS} FROM media WHERE id = $1");
         let row: Option<MediaRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;

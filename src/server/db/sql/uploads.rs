@@ -167,7 +167,8 @@ impl UploadRepo for SqlRepo {
                  title, alt_text, created_at, sort_name, search_text, thumbhash, poster_key, duration_ms, created_by,
                  sha256)
              VALUES ($1, $2, $3, $4, $5, $6, $7, '', '', $8, $9, $10, $11, $12, $13,
-                 (SELECT created_by FROM upload_jobs WHERE id = $14), (SELECT sha256 FROM upload_files WHERE id = $15))",
+                 (SELECT created_by FROM upload_jobs WHERE id = $14),
+                 COALESCE((SELECT sha256 FROM upload_files WHERE id = $15), $16))",
         )
         .bind(media.id)
         .bind(&file.object_key)
@@ -184,6 +185,7 @@ impl UploadRepo for SqlRepo {
         .bind(media.duration_ms.map(to_i64).transpose()?)
         .bind(file.job_id)
         .bind(file.id)
+        .bind(media.sha256.as_deref())
         .execute(&mut *tx)
         .await?;
         let job: JobRow = sqlx::query_as(&format!(
