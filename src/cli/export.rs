@@ -22,7 +22,7 @@ pub async fn run(api: &Api, slug: &str, dir: &Path) -> Result<bool, ApiError> {
     let whole: CollectionWithItems = api.call("collections/get", &json!({"id": summary.collection.id})).await?;
     tokio::fs::create_dir_all(dir).await.map_err(|e| ApiError(format!("{}: {e}", dir.display())))?;
     let total: u64 = whole.items.iter().map(|i| i.media.size).sum();
-    let progress = Progress::new("export", whole.items.len(), total);
+    let progress = Progress::new("export", whole.items.len(), total, total);
     let mut items = Vec::new();
     let mut used = std::collections::HashSet::new();
     for (n, item) in whole.items.iter().enumerate() {

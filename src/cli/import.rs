@@ -62,9 +62,9 @@ pub async fn run(api: &Api, args: ImportArgs) -> Result<bool, ApiError> {
     // two files of this run can be the same only if they share a size: those are hashed before
     // anything is sent. Every other file is sent at once and hashed on the way, in one read.
     let (hash_first, hash_on_the_way) = split_by_size(api, &candidates).await?;
-    let total: u64 =
-        candidates.iter().map(|c| c.size).sum::<u64>() + hash_first.iter().map(|(_, c)| c.size).sum::<u64>();
-    let progress = Progress::new("import", candidates.len(), total);
+    let bytes: u64 = candidates.iter().map(|c| c.size).sum();
+    let work = bytes + hash_first.iter().map(|(_, c)| c.size).sum::<u64>();
+    let progress = Progress::new("import", candidates.len(), bytes, work);
     let hashed = hash_all(&hash_first, args.jobs, &progress, &mut report).await;
     // 2. Ask which of the hashed contents the library already has.
     let mut known = HashMap::new();
@@ -120,6 +120,7 @@ pub async fn run(api: &Api, args: ImportArgs) -> Result<bool, ApiError> {
     for (index, file, open) in resumed {
         let permit = gate.clone().acquire_owned().await.map_err(|e| ApiError(e.to_string()))?;
         tasks.spawn(sending.clone().one(permit, index, file, open, None));
+        report.take_finished(&mut tasks);
     }
     for batch in fresh.chunks(limits.max_files.clamp(1, 100) as usize) {
         let specs: Vec<_> = batch
@@ -133,17 +134,11 @@ pub async fn run(api: &Api, args: ImportArgs) -> Result<bool, ApiError> {
         for ((index, file, _), started) in batch.iter().cloned().zip(started.files) {
             let permit = gate.clone().acquire_owned().await.map_err(|e| ApiError(e.to_string()))?;
             tasks.spawn(sending.clone().one(permit, index, file, started.file, started.upload));
+            report.take_finished(&mut tasks);
         }
     }
     while let Some(joined) = tasks.join_next().await {
-        let Ok((index, path, sent)) = joined else { continue };
-        match sent {
-            Ok(Sent { media_id }) => {
-                report.imported.push(path);
-                report.media.push((index, media_id));
-            }
-            Err(reason) => report.failed.push(Skipped { path, reason }),
-        }
+        report.take(joined);
     }
     progress.finish();
     for (index, file) in copies {
@@ -163,7 +158,9 @@ pub async fn run(api: &Api, args: ImportArgs) -> Result<bool, ApiError> {
     // 4. The collection, in the order the files were given.
     if let Some(title) = args.collection.as_deref().or(manifest.as_ref().map(|m| m.title.as_str())) {
         report.media.sort_by_key(|(index, _)| *index);
-        let ids: Vec<Uuid> = report.media.iter().map(|(_, id)| *id).collect();
+        // A copy is the item of its first file: once in the collection, where that file is.
+        let mut seen = HashSet::new();
+        let ids: Vec<Uuid> = report.media.iter().map(|(_, id)| *id).filter(|id| seen.insert(*id)).collect();
         let description = manifest.as_ref().map(|m| m.description.clone()).unwrap_or_default();
         let slug = super::manifest::fill_collection(api, title, &description, &ids).await?;
         if let Some(manifest) = &manifest {
@@ -173,6 +170,30 @@ pub async fn run(api: &Api, args: ImportArgs) -> Result<bool, ApiError> {
     }
     print_summary(&report, 0);
     Ok(report.failed.is_empty())
+}
+
+/// A file's sending task: its index, its path as shown, what came of it.
+type SendTask = tokio::task::JoinSet<(usize, String, Result<Sent, String>)>;
+
+impl Report {
+    fn take(&mut self, joined: Result<(usize, String, Result<Sent, String>), tokio::task::JoinError>) {
+        let Ok((index, path, sent)) = joined else { return };
+        match sent {
+            Ok(Sent { media_id }) => {
+                self.imported.push(path);
+                self.media.push((index, media_id));
+            }
+            Err(reason) => self.failed.push(Skipped { path, reason }),
+        }
+    }
+
+    /// Takes the outcomes of the tasks that have finished: a finished task keeps its whole
+    /// future's memory until it is joined, so a run of 100,000 files must not wait for the end.
+    fn take_finished(&mut self, tasks: &mut SendTask) {
+        while let Some(joined) = tasks.try_join_next() {
+            self.take(joined);
+        }
+    }
 }
 
 /// The files to hash before sending (their size is in the library, or repeats in this run)

@@ -11,14 +11,15 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// `what`: "import" or "export"; the total is in bytes.
-    pub fn new(what: &str, files: usize, bytes: u64) -> Progress {
+    /// `what`: "import" or "export"; `bytes`: the files' size; `work`: the bytes the bar
+    /// counts (a file hashed before it is sent is read twice).
+    pub fn new(what: &str, files: usize, bytes: u64, work: u64) -> Progress {
         if !std::io::stdout().is_terminal() {
             println!("{what}: {files} file(s), {bytes} bytes");
             return Progress { bars: None };
         }
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stdout());
-        let total = multi.add(ProgressBar::new(bytes));
+        let total = multi.add(ProgressBar::new(work));
         total.set_style(
             ProgressStyle::with_template("{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta} left  {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())

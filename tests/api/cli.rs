@@ -84,6 +84,7 @@ async fn import_sends_each_content_once_and_reports_the_rest_by_name() {
     let collections: Value = app.api("/api/collections/list", json!({})).await.json().await.unwrap();
     assert_eq!(collections[0]["collection"]["title"], "Trip");
     assert_eq!(collections[0]["item_count"], 3);
+    assert!(text.contains("collection     Trip (/c/trip): 3 item(s)"), "{text}");
 
     // Again: nothing is sent.
     let (again, text) = run(&app, &token, &[os("import"), path]).await;
