@@ -94,14 +94,22 @@ fn candidate(path: &Path, allowed: &[String], max_bytes: u64) -> Result<Option<C
     }))
 }
 
-/// The SHA-256 of a file, read once in 1 MiB pieces; refused if it changes size meanwhile.
+/// The SHA-256 of a file, read once in 256 KiB pieces; refused if it changes size meanwhile.
 pub fn hash(candidate: &Candidate, on_bytes: &dyn Fn(u64)) -> Result<String, String> {
+    thread_local! {
+        // One buffer per blocking thread, kept: a fresh one per file made the allocator hold
+        // tens of MB of freed buffers when thousands of files were hashed.
+        static BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 256 * 1024]);
+    }
+    BUFFER.with_borrow_mut(|buffer| hash_with(candidate, on_bytes, buffer))
+}
+
+fn hash_with(candidate: &Candidate, on_bytes: &dyn Fn(u64), buffer: &mut [u8]) -> Result<String, String> {
     let mut file = std::fs::File::open(&candidate.path).map_err(|e| format!("unreadable: {e}"))?;
     let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
     let mut total = 0u64;
     loop {
-        let n = file.read(&mut buffer).map_err(|e| format!("unreadable: {e}"))?;
+        let n = file.read(buffer).map_err(|e| format!("unreadable: {e}"))?;
         if n == 0 {
             break;
         }

@@ -193,7 +193,8 @@ async fn a_cached_gallery_page_is_confirmed_within_its_bound_even_when_no_change
     use vitrine::server::collections::public_pages::CONFIRM_AFTER;
     let db = TestDatabase::sqlite();
     let elsewhere = db.shared();
-    let app = test_app().database(db).spawn().await.signed_in().await;
+    // Frozen: "within the bound" must not depend on how long this machine takes meanwhile.
+    let app = test_app().database(db).frozen_clock().spawn().await.signed_in().await;
     let (collection, ids) = collection_with_images(&app, "Bounded").await;
     app.api("/api/collections/publish", json!({"id": collection["id"], "published": true})).await;
     assert!(!get_public(&app, "/c/bounded").await.text().await.unwrap().contains("Changed behind its back"));

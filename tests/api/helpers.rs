@@ -121,6 +121,13 @@ pub struct TestAppBuilder {
 }
 
 impl TestAppBuilder {
+    /// The app's clock stands still until the test advances it (for spans shorter than a
+    /// loaded machine's pauses).
+    pub fn frozen_clock(mut self) -> Self {
+        self.clock = Clock::frozen();
+        self
+    }
+
     pub fn database(mut self, db: TestDatabase) -> Self {
         self.database = Some(db);
         self
