@@ -18,7 +18,16 @@ fn png(shade: u8, size: u32) -> Vec<u8> {
 }
 
 fn vitrine(app: &TestApp, token: &str, args: &[&std::ffi::OsStr]) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_vitrine"));
+    with_env(tokio::process::Command::new(env!("CARGO_BIN_EXE_vitrine")), app, token, args)
+}
+
+/// `command` (the binary, or a wrapper that runs it) pointed at `app` with `token`.
+fn with_env(
+    mut command: tokio::process::Command,
+    app: &TestApp,
+    token: &str,
+    args: &[&std::ffi::OsStr],
+) -> tokio::process::Command {
     command.args(args).env("VITRINE_SERVER", app.url("/")).env("VITRINE_TOKEN", token).env("NO_COLOR", "1");
     command
 }
@@ -310,19 +319,14 @@ async fn an_unreadable_file_is_reported_by_name_and_the_rest_go_on() {
     let locked = dir.path().join("locked.png");
     std::fs::write(&locked, png(2, 48)).unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let binary = std::ffi::OsString::from(env!("CARGO_BIN_EXE_vitrine"));
+    let args = [os("import"), dir.path().as_os_str()];
     let mut command = if unsafe { libc::geteuid() } == 0 {
-        let mut command = tokio::process::Command::new("setpriv");
-        command.args(["--bounding-set=-dac_override,-dac_read_search", "--"]).arg(&binary);
-        command
+        let mut setpriv = tokio::process::Command::new("setpriv");
+        setpriv.args(["--bounding-set=-dac_override,-dac_read_search", "--", env!("CARGO_BIN_EXE_vitrine")]);
+        with_env(setpriv, &app, &token, &args)
     } else {
-        tokio::process::Command::new(&binary)
+        vitrine(&app, &token, &args)
     };
-    command
-        .args([os("import"), dir.path().as_os_str()])
-        .env("VITRINE_SERVER", app.url("/"))
-        .env("VITRINE_TOKEN", &token)
-        .env("NO_COLOR", "1");
     let output = command.output().await.unwrap();
     let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert!(!output.status.success(), "a failed file makes the run fail: {text}");
