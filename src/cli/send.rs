@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::client::Api;
 use super::import::Outgoing;
+use super::probe::{probe, Probed};
 use super::progress::Progress;
 use super::walk::hex;
 use crate::model::upload::{FileOutcome, MultipartProgress, PresignedRequest, UploadFile, VideoDetails};
@@ -50,6 +51,11 @@ pub async fn send(
     };
     // Hashed on the way only when it was not hashed before the start.
     let running = file.sha256.is_none().then(Running::default);
+    // The placeholder or poster is made while the bytes go up (CPU beside network).
+    let probing = {
+        let candidate = file.candidate.clone();
+        tokio::task::spawn_blocking(move || probe(&candidate.path, candidate.size, &candidate.content_type))
+    };
     let result = match upload {
         Some(put) => single(api, file, &put, running.as_ref(), &advance).await,
         None => multipart(api, file, upload_file, running.as_ref(), &advance).await,
@@ -57,14 +63,11 @@ pub async fn send(
     let result = match result {
         Ok(etag) => {
             let sha256 = running.map(|r| hex(&r.lock().expect("hasher").clone().finalize()));
-            let video = match file.candidate.content_type.starts_with("video/") {
-                true => {
-                    let (path, size) = (file.candidate.path.clone(), file.candidate.size);
-                    tokio::task::spawn_blocking(move || super::probe::video_details(&path, size)).await.ok().flatten()
-                }
-                false => None,
-            };
-            complete(api, upload_file.id, etag, sha256, video).await
+            let Probed { thumbhash, mut video, poster } = probing.await.unwrap_or_default();
+            if let (Some(video), Some(jpeg)) = (video.as_mut(), poster) {
+                video.poster = send_poster(api, upload_file.id, jpeg).await;
+            }
+            complete(api, upload_file.id, etag, sha256, thumbhash, video).await
         }
         Err(reason) => Err(reason),
     };
@@ -228,17 +231,31 @@ async fn put_range(
         .ok_or_else(|| "the store sent no ETag".to_string())
 }
 
+/// PUTs a video's poster frame to the URL the server signs for it (`uploads/poster`); whether
+/// it arrived. Best effort, as in the browser: without it the video still completes.
+async fn send_poster(api: &Api, file_id: Uuid, jpeg: Vec<u8>) -> bool {
+    let Ok(put) =
+        api.call::<PresignedRequest>("uploads/poster", &json!({"file_id": file_id, "size": jpeg.len()})).await
+    else {
+        return false;
+    };
+    let mut request = api.http.put(&put.url);
+    for (name, value) in &put.headers {
+        request = request.header(name, value);
+    }
+    request.body(jpeg).send().await.is_ok_and(|r| r.status().is_success())
+}
+
 async fn complete(
     api: &Api,
     file_id: Uuid,
     etag: Option<String>,
     sha256: Option<String>,
+    thumbhash: Option<String>,
     video: Option<VideoDetails>,
 ) -> Result<Sent, String> {
-    let done: FileOutcome = api
-        .call("uploads/complete", &json!({"file_id": file_id, "etag": etag, "sha256": sha256, "video": video}))
-        .await
-        .map_err(|e| e.0)?;
+    let body = json!({"file_id": file_id, "etag": etag, "sha256": sha256, "thumbhash": thumbhash, "video": video});
+    let done: FileOutcome = api.call("uploads/complete", &body).await.map_err(|e| e.0)?;
     done.file
         .media_id
         .map(|media_id| Sent { media_id })

@@ -217,6 +217,32 @@ pub struct VideoDetails {
     pub poster: bool,
 }
 
+/// How a video's poster frame is drawn, by the browser's uploader and by `vitrine import`
+/// alike: the frame at half the video's length but at most one second in (a first frame is
+/// often black), at most this wide, as a JPEG of this quality.
+pub struct PosterFrame;
+
+impl PosterFrame {
+    pub const MAX_WIDTH: u32 = 1280;
+    /// JPEG quality, 0-100 (the browser's `toBlob` takes it as a fraction).
+    pub const QUALITY: u8 = 82;
+
+    /// The moment drawn, in seconds, for a video `duration` seconds long (0 when unknown).
+    pub fn at_seconds(duration: f64) -> f64 {
+        if duration.is_finite() && duration > 0.0 {
+            (duration / 2.0).min(1.0)
+        } else {
+            0.0
+        }
+    }
+
+    /// The drawn size of a `width` x `height` frame.
+    pub fn size(width: u32, height: u32) -> (u32, u32) {
+        let scale = (f64::from(Self::MAX_WIDTH) / f64::from(width.max(1))).min(1.0);
+        (((f64::from(width) * scale).round() as u32).max(1), ((f64::from(height) * scale).round() as u32).max(1))
+    }
+}
+
 /// One part the store holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadPart {

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, test_app, TestApp, TestDatabase};
 
-fn png(shade: u8, size: u32) -> Vec<u8> {
+pub(crate) fn png(shade: u8, size: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(size, size, |x, y| image::Rgb([shade, (x % 251) as u8, (y % 241) as u8]));
     let mut out = Vec::new();
     image::DynamicImage::ImageRgb8(img).write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
@@ -32,17 +32,17 @@ fn with_env(
     command
 }
 
-async fn run(app: &TestApp, token: &str, args: &[&std::ffi::OsStr]) -> (Output, String) {
+pub(crate) async fn run(app: &TestApp, token: &str, args: &[&std::ffi::OsStr]) -> (Output, String) {
     let output = vitrine(app, token, args).output().await.unwrap();
     let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     (output, text)
 }
 
-fn os(s: &str) -> &std::ffi::OsStr {
+pub(crate) fn os(s: &str) -> &std::ffi::OsStr {
     std::ffi::OsStr::new(s)
 }
 
-async fn library_names(app: &TestApp) -> Vec<String> {
+pub(crate) async fn library_names(app: &TestApp) -> Vec<String> {
     let page: Value =
         app.api("/api/media/list", json!({"query": {"sort": "name", "limit": 200}})).await.json().await.unwrap();
     page["items"]
@@ -333,63 +333,4 @@ async fn an_unreadable_file_is_reported_by_name_and_the_rest_go_on() {
     assert!(text.contains("locked.png: unreadable: Permission denied"), "{text}");
     assert!(text.contains("summary: 1 imported, 0 already there, 0 skipped, 1 failed"), "{text}");
     assert_eq!(library_names(&app).await, ["fine.png"]);
-}
-
-/// A phone-style MP4 (`moov` after the media data) made by ffmpeg, 320×240, two seconds.
-fn ffmpeg_mp4(path: &Path) -> bool {
-    std::process::Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=10"])
-        .args(["-c:v", "mpeg4", "-pix_fmt", "yuv420p"])
-        .arg(path)
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// The same video turned a quarter turn, as a phone stores a portrait video: the same pixels
-/// with a rotation in the track header.
-fn ffmpeg_rotated(from: &Path, to: &Path) -> bool {
-    std::process::Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-y", "-i"])
-        .arg(from)
-        .args(["-c", "copy", "-metadata:s:v:0", "rotate=90"])
-        .arg(to)
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// Videos get their size as shown and their length from the file's header, as the browser's
-/// uploader gives them (no poster frame: that needs a decoder).
-#[tokio::test]
-async fn an_imported_video_gets_its_size_and_length_from_its_header() {
-    let dir = tempfile::tempdir().unwrap();
-    let landscape = dir.path().join("landscape.mp4");
-    if !ffmpeg_mp4(&landscape) || !ffmpeg_rotated(&landscape, &dir.path().join("portrait.mp4")) {
-        assert!(!std::env::var("CI").is_ok_and(|v| v == "true"), "CI=true but ffmpeg cannot make a test video");
-        eprintln!("SKIPPED: ffmpeg is not installed");
-        return;
-    }
-    let app = spawn_app().await.signed_in().await;
-    let token = app.token_for(&app.client, "write", None).await;
-    let (done, text) = run(&app, &token, &[os("import"), dir.path().as_os_str()]).await;
-    assert!(done.status.success(), "{text}");
-    let page: Value =
-        app.api("/api/media/list", json!({"query": {"sort": "name", "limit": 10}})).await.json().await.unwrap();
-    let facts: Vec<(String, Value, Value, u64)> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            let m = &i["media"];
-            let name = m["original_filename"].as_str().unwrap().to_string();
-            // Rounded to a tenth of a second: the container's own rounding.
-            (name, m["width"].clone(), m["height"].clone(), (m["duration_ms"].as_u64().unwrap_or(0) + 50) / 100)
-        })
-        .collect();
-    assert_eq!(
-        facts,
-        [
-            ("landscape.mp4".to_string(), json!(320), json!(240), 20),
-            ("portrait.mp4".to_string(), json!(240), json!(320), 20)
-        ]
-    );
 }

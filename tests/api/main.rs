@@ -6,6 +6,7 @@ mod auth;
 mod authorization;
 mod books;
 mod cli;
+mod cli_probes;
 mod collections;
 mod config;
 mod faults;

@@ -10,7 +10,7 @@ use web_sys::File;
 
 use super::xhr::put_file;
 use crate::api::uploads::sign_poster_upload;
-use crate::model::upload::VideoDetails;
+use crate::model::upload::{PosterFrame, VideoDetails};
 use crate::model::{ContentType, MediaKind};
 
 /// Whether the browser says the file is of this kind (the one content-type parser decides).
@@ -60,9 +60,6 @@ pub async fn fingerprint(file: &File) -> Option<String> {
     Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Widest poster frame drawn.
-const POSTER_MAX_WIDTH: u32 = 1280;
-
 /// Reads a video in the browser (a `<video>` element on an object URL, no server decoding),
 /// draws the frame at about one second as a JPEG, PUTs it to its own presigned URL, and says
 /// what it found. Best effort: a video the browser cannot decode still uploads, without a poster.
@@ -94,13 +91,12 @@ async fn poster_frame(file: &File) -> Option<(web_sys::Blob, u32, u32, Option<u6
         if w == 0 || h == 0 {
             return None;
         }
-        let at = if duration.is_finite() && duration > 0.0 { (duration / 2.0).min(1.0) } else { 0.0 };
+        let at = PosterFrame::at_seconds(duration);
         if at > 0.0 {
             video.set_current_time(at);
             wait_for_event(&video, "seeked", 10_000).await;
         }
-        let scale = (f64::from(POSTER_MAX_WIDTH) / f64::from(w)).min(1.0);
-        let (cw, ch) = (((f64::from(w) * scale).round() as u32).max(1), ((f64::from(h) * scale).round() as u32).max(1));
+        let (cw, ch) = PosterFrame::size(w, h);
         let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").ok()?.dyn_into().ok()?;
         canvas.set_width(cw);
         canvas.set_height(ch);
@@ -118,7 +114,7 @@ async fn poster_frame(file: &File) -> Option<(web_sys::Blob, u32, u32, Option<u6
     frame
 }
 
-/// The canvas as a JPEG blob (quality 0.82).
+/// The canvas as a JPEG blob (at the poster frame's quality).
 async fn canvas_jpeg(canvas: &web_sys::HtmlCanvasElement) -> Option<web_sys::Blob> {
     use wasm_bindgen::JsCast;
     let (tx, rx) = futures::channel::oneshot::channel::<Option<web_sys::Blob>>();
@@ -132,7 +128,7 @@ async fn canvas_jpeg(canvas: &web_sys::HtmlCanvasElement) -> Option<web_sys::Blo
         .to_blob_with_type_and_encoder_options(
             callback.as_ref().unchecked_ref(),
             "image/jpeg",
-            &wasm_bindgen::JsValue::from_f64(0.82),
+            &wasm_bindgen::JsValue::from_f64(f64::from(PosterFrame::QUALITY) / 100.0),
         )
         .ok()?;
     let blob = rx.await.ok().flatten();

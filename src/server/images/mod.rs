@@ -13,6 +13,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 mod cache;
 mod render;
+pub mod small;
 
 use cache::{cache_path, write_atomically, Variant, VariantId};
 pub use cache::{variant_dir, Variants};
