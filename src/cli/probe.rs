@@ -126,15 +126,17 @@ fn poster_frame<R: std::io::Read + std::io::Seek>(
 
     let config = DecoderConfig::new().flush_after_decode(Flush::NoFlush);
     let mut decoder = Decoder::with_api_config(openh264::OpenH264API::from_source(), config).ok()?;
-    let mut frame: Option<RgbImage> = None;
+    // One buffer for every decoded frame (a 1080p frame is 6 MB as RGB): the last one wins.
+    let mut rgb: Vec<u8> = Vec::new();
+    let mut size: Option<(usize, usize)> = None;
     let mut keep = |yuv: &openh264::decoder::DecodedYUV<'_>| {
         let (w, h) = yuv.dimensions();
         if w == 0 || h == 0 || w * h > MAX_FRAME_PIXELS {
             return;
         }
-        let mut rgb = vec![0; w * h * 3];
+        rgb.resize(w * h * 3, 0);
         yuv.write_rgb8(&mut rgb);
-        frame = RgbImage::from_raw(w as u32, h as u32, rgb);
+        size = Some((w, h));
     };
     for id in 1..=samples.min(MAX_DECODED_SAMPLES) {
         let Ok(Some(sample)) = reader.read_sample(track_id, id) else { break };
@@ -154,7 +156,10 @@ fn poster_frame<R: std::io::Read + std::io::Seek>(
             keep(last);
         }
     }
-    let upright = turn.apply(DynamicImage::ImageRgb8(frame?));
+    drop(decoder);
+    let (w, h) = size?;
+    let frame = RgbImage::from_raw(w as u32, h as u32, rgb)?;
+    let upright = turn.apply(DynamicImage::ImageRgb8(frame));
     let (w, h) = PosterFrame::size(upright.width(), upright.height());
     let drawn = upright.resize_exact(w, h, image::imageops::FilterType::Triangle).to_rgb8();
     let mut jpeg = Vec::new();
