@@ -212,5 +212,10 @@ mod tests {
         assert_eq!(Turn::of(-0x10000, 0, -0x10000), Turn::UpsideDown);
         assert_eq!(Turn::Clockwise.shown(1920, 1080), (1080, 1920));
         assert_eq!(Turn::UpsideDown.shown(1920, 1080), (1920, 1080));
+        // Clockwise: the stored frame's top row becomes the right-hand column.
+        let top_marked = RgbImage::from_fn(4, 2, |_, y| if y == 0 { [255, 0, 0].into() } else { [0, 0, 0].into() });
+        let turned = Turn::Clockwise.apply(DynamicImage::ImageRgb8(top_marked)).to_rgb8();
+        assert_eq!((turned.width(), turned.height()), (2, 4));
+        assert!((0..4).all(|y| turned.get_pixel(1, y)[0] == 255 && turned.get_pixel(0, y)[0] == 0));
     }
 }

@@ -210,11 +210,8 @@ async fn put_range(
     running: Option<&Running>,
 ) -> Result<String, String> {
     let (stream, seen) = read_range(file, start, length, running).await?;
-    let mut request = api.http.put(&put.url).header(reqwest::header::CONTENT_LENGTH, length);
-    for (name, value) in &put.headers {
-        request = request.header(name, value);
-    }
-    let response = request
+    let response = signed_put(api, put)
+        .header(reqwest::header::CONTENT_LENGTH, length)
         .body(reqwest::Body::wrap_stream(stream))
         .send()
         .await
@@ -231,6 +228,11 @@ async fn put_range(
         .ok_or_else(|| "the store sent no ETag".to_string())
 }
 
+/// A PUT to a presigned URL with the headers it was signed over.
+fn signed_put(api: &Api, put: &PresignedRequest) -> reqwest::RequestBuilder {
+    put.headers.iter().fold(api.http.put(&put.url), |request, (name, value)| request.header(name, value))
+}
+
 /// PUTs a video's poster frame to the URL the server signs for it (`uploads/poster`); whether
 /// it arrived. Best effort, as in the browser: without it the video still completes.
 async fn send_poster(api: &Api, file_id: Uuid, jpeg: Vec<u8>) -> bool {
@@ -239,11 +241,7 @@ async fn send_poster(api: &Api, file_id: Uuid, jpeg: Vec<u8>) -> bool {
     else {
         return false;
     };
-    let mut request = api.http.put(&put.url);
-    for (name, value) in &put.headers {
-        request = request.header(name, value);
-    }
-    request.body(jpeg).send().await.is_ok_and(|r| r.status().is_success())
+    signed_put(api, &put).body(jpeg).send().await.is_ok_and(|r| r.status().is_success())
 }
 
 async fn complete(

@@ -10,14 +10,17 @@ use vitrine::model::ObjectKey;
 
 use crate::cli::{os, png, run};
 use crate::helpers::{spawn_app, TestApp};
+use crate::posters::jpeg;
 
 /// A phone-style H.264 MP4 (`moov` after the media data, High profile with B-frames, as
 /// ffmpeg's libx264 makes by default) made by ffmpeg: 320×240, two seconds, the top half red
-/// and the bottom half blue, so a poster's way up can be seen.
+/// and the bottom half blue, so a poster's way up can be seen; black for its first half second,
+/// so a poster drawn from the first frame instead of the browser's moment (1 s in) is seen too.
 fn ffmpeg_mp4(path: &Path) -> bool {
     std::process::Command::new("ffmpeg")
         .args(["-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=320x120:d=2:r=10"])
-        .args(["-vf", "pad=320:240:0:0:blue", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        .args(["-vf", "pad=320:240:0:0:blue,drawbox=c=black:t=fill:enable='lt(t,0.5)'"])
+        .args(["-c:v", "libx264", "-pix_fmt", "yuv420p"])
         .arg(path)
         .status()
         .is_ok_and(|s| s.success())
@@ -88,13 +91,6 @@ async fn an_imported_video_gets_its_size_length_and_an_upright_poster() {
     assert!(red(wide.get_pixel(160, 30)) && blue(wide.get_pixel(160, 210)), "{:?}", wide.get_pixel(160, 30));
     assert_eq!((tall.width(), tall.height()), (240, 320));
     assert!(red(tall.get_pixel(30, 160)) && blue(tall.get_pixel(210, 160)), "{:?}", tall.get_pixel(30, 160));
-}
-
-fn jpeg(width: u32, height: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(width, height, |x, _| image::Rgb([(x % 256) as u8, 90, 160]));
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&img).unwrap();
-    out
 }
 
 /// Images get a ThumbHash placeholder, as the browser makes one: a big JPEG decoded at an
