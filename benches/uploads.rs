@@ -52,6 +52,7 @@ async fn spawn(database: DatabaseConfig) -> Bench {
         uploads: UploadConfig { max_files: 10_000, ..UploadConfig::default() },
         image_widths: vitrine::cdn::DEFAULT_WIDTHS.to_vec(),
         invitation_ttl: chrono::Duration::days(7),
+        trash_retention: chrono::Duration::days(30),
         trusted_proxies: Vec::new(),
     };
     let leptos =

@@ -8,7 +8,7 @@ use leptos_router::{path, SsrMode};
 use crate::pages::{
     account::AccountPage, admin_health::AdminHealthPage, collection_editor::CollectionEditorPage,
     collections::CollectionsPage, gallery::GalleryPage, home::HomePage, invite::InvitePage, library::LibraryPage,
-    login::LoginPage, not_found::NotFound, people::PeoplePage, uploads::UploadsPage,
+    login::LoginPage, not_found::NotFound, people::PeoplePage, trash::TrashPage, uploads::UploadsPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -51,6 +51,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/collections") ssr=SsrMode::Async view=CollectionsPage/>
                 <Route path=path!("/collections/:id") ssr=SsrMode::Async view=CollectionEditorPage/>
                 <Route path=path!("/people") ssr=SsrMode::Async view=PeoplePage/>
+                <Route path=path!("/trash") ssr=SsrMode::Async view=TrashPage/>
                 <Route path=path!("/account") ssr=SsrMode::Async view=AccountPage/>
                 <Route path=path!("/admin/health") ssr=SsrMode::Async view=AdminHealthPage/>
                 <Route path=path!("/invite/:token") ssr=SsrMode::Async view=InvitePage/>

@@ -43,13 +43,20 @@ test("find an upload by search, edit its alt text, keep it across a reload, then
     "Noise in three colours",
   );
 
-  // Select it (keyboard), delete it, and it is gone after a reload too.
+  // Select it (keyboard), move it to the trash, undo, move it again: it is gone after a reload too.
   await found.focus();
   await page.keyboard.press(" ");
   await expect(found).toHaveAttribute("aria-selected", "true");
-  page.once("dialog", (dialog) => dialog.accept());
-  await page.getByRole("button", { name: "Delete selected" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Deleted 1 item." })).toBeVisible();
+  await page.getByRole("button", { name: "Move to trash" }).click();
+  const status = page.getByRole("status").filter({ hasText: "Moved 1 item to the trash." });
+  await expect(status).toBeVisible();
+  await expect(page.locator(".media-tile").filter({ hasText: name })).toHaveCount(0);
+  await status.getByRole("button", { name: "Undo" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Restored 1 item." })).toBeVisible();
+  await expect(page.locator(".media-tile").filter({ hasText: name })).toHaveCount(1);
+  await found.focus();
+  await page.keyboard.press(" ");
+  await page.getByRole("button", { name: "Move to trash" }).click();
   await expect(page.locator(".media-tile").filter({ hasText: name })).toHaveCount(0);
   await page.reload();
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");

@@ -35,11 +35,12 @@ pub async fn remove_from_collection(id: Uuid, media_ids: Vec<Uuid>) -> Result<Me
     crate::server::collections::remove(&state, id, &media_ids).await
 }
 
-/// `POST /api/collections/delete` `{id}`: the collection goes, its media stay.
+/// `POST /api/collections/delete` `{id}`: the collection moves to the trash (its media stay in
+/// the library); `/api/trash/restore` brings it back whole.
 #[server(prefix = "/api", endpoint = "collections/delete", input = Json)]
 pub async fn delete_collection(id: Uuid) -> Result<(), AppError> {
-    let (state, _user) = crate::server::signed_in()?;
-    crate::server::collections::delete(&state, id).await
+    let (state, user) = crate::server::signed_in()?;
+    crate::server::collections::delete(&state, id, user.id).await
 }
 
 /// `POST /api/collections/get` `{id}` → the collection and its items in order.

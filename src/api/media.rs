@@ -23,6 +23,7 @@ pub async fn list_media(#[server(default)] query: MediaQuery) -> Result<MediaPag
         return Err(AppError::invalid(format!("The search is longer than {MAX_SEARCH_CHARS} characters.")));
     }
     let limit = query.limit.unwrap_or(PAGE_SIZE).clamp(1, 200);
+    let query = MediaQuery { tags: crate::server::media::tags::filter_names(&query.tags)?, ..query };
     let media = state.repo.list_media(&query, limit).await?;
     let next_cursor = if media.len() == limit as usize {
         media.last().map(|m| MediaCursor {
@@ -35,6 +36,7 @@ pub async fn list_media(#[server(default)] query: MediaQuery) -> Result<MediaPag
         None
     };
     let items = media.into_iter().map(|m| crate::server::media::media_item(&state, m)).collect();
+    let items = crate::server::media::tags::with_tags(&state, items).await?;
     Ok(MediaPage { items, next_cursor })
 }
 
@@ -57,11 +59,33 @@ pub struct Deleted {
     pub deleted: Vec<Uuid>,
 }
 
-/// `POST /api/media/delete` `{ids}` → `{deleted}`: objects, cached variants, rows and memberships.
+/// `POST /api/media/delete` `{ids}` → `{deleted}`: the items move to the trash, gone at once from
+/// the library, collections, galleries and the image origin; `/api/trash/restore` brings them
+/// back.
 #[server(prefix = "/api", endpoint = "media/delete", input = Json)]
 pub async fn delete_media(ids: Vec<Uuid>) -> Result<Deleted, AppError> {
+    let (state, user) = crate::server::signed_in()?;
+    crate::server::media::trash::trash_media(&state, &ids, user.id).await.map(|deleted| Deleted { deleted })
+}
+
+/// `POST /api/media/tag` `{ids, add: [names], remove: [names]}` → `{added, removed}`: tags
+/// added to and removed from every item named (a new name makes a new tag).
+#[server(prefix = "/api", endpoint = "media/tag", input = Json)]
+pub async fn tag_media(
+    ids: Vec<Uuid>,
+    #[server(default)] add: Vec<String>,
+    #[server(default)] remove: Vec<String>,
+) -> Result<crate::model::tag::Tagging, AppError> {
     let (state, _user) = crate::server::signed_in()?;
-    crate::server::media::delete(&state, &ids).await.map(|deleted| Deleted { deleted })
+    crate::server::media::tags::tag(&state, &ids, &add, &remove).await
+}
+
+/// `POST /api/media/set_alt` `{ids, alt_text}` → how many items now have this alt text (the
+/// bulk edit bar's "set alt text").
+#[server(prefix = "/api", endpoint = "media/set_alt", input = Json)]
+pub async fn set_alt_text(ids: Vec<Uuid>, alt_text: String) -> Result<u32, AppError> {
+    let (state, _user) = crate::server::signed_in()?;
+    crate::server::media::set_alt_text(&state, &ids, &alt_text).await
 }
 
 /// `POST /api/media/download` `{id}` → `{url, file_name, content_type, size}`: a URL of the

@@ -8,4 +8,6 @@ pub mod collections;
 pub mod gallery;
 pub mod media;
 pub mod people;
+pub mod tags;
+pub mod trash;
 pub mod uploads;

@@ -39,6 +39,15 @@ impl ObjectKey {
         &self.0
     }
 
+    /// The folder an item's original and everything made from it (poster, renditions) share:
+    /// `media/<uuid>/`. A key outside that layout is its own folder.
+    pub fn item_folder(&self) -> &str {
+        match self.0.match_indices('/').nth(1) {
+            Some((at, _)) => &self.0[..=at],
+            None => &self.0,
+        }
+    }
+
     /// A video's poster frame (a JPEG the browser drew), beside the video.
     pub fn poster(&self) -> ObjectKey {
         ObjectKey(format!("{}.poster.jpg", self.0))
@@ -91,5 +100,9 @@ mod tests {
         assert_eq!(key.hls_dir(), "media/1/clip.mp4.hls/");
         assert_eq!(key.hls_master().as_str(), "media/1/clip.mp4.hls/master.m3u8");
         assert_eq!(key.hls_file("360p.m3u8").as_str(), "media/1/clip.mp4.hls/360p.m3u8");
+        for made in [key.poster(), key.hls_master(), key.clone()] {
+            assert_eq!(made.item_folder(), "media/1/");
+        }
+        assert_eq!(ObjectKey::parse("loose.png").unwrap().item_folder(), "loose.png");
     }
 }

@@ -99,6 +99,9 @@ pub struct MediaQuery {
     /// Only what this person uploaded.
     #[serde(default)]
     pub uploader: Option<Uuid>,
+    /// Only items carrying every one of these tags (by name, in any case).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     #[serde(default)]
     pub cursor: Option<MediaCursor>,
     #[serde(default)]
@@ -111,9 +114,15 @@ pub fn sort_name(title: &str, original_filename: &str) -> String {
     name.to_lowercase()
 }
 
-/// Everything a search matches against, lower-cased.
-pub fn search_text(title: &str, original_filename: &str, alt_text: &str) -> String {
-    format!("{} {} {}", title.trim(), original_filename, alt_text.trim()).to_lowercase()
+/// Everything a search matches against, lower-cased: what the item is called, what it shows,
+/// and its tags.
+pub fn search_text(title: &str, original_filename: &str, alt_text: &str, tags: &[String]) -> String {
+    let mut text = format!("{} {} {}", title.trim(), original_filename, alt_text.trim());
+    for tag in tags {
+        text.push(' ');
+        text.push_str(tag);
+    }
+    text.to_lowercase()
 }
 
 /// A media item with the URLs it is shown from (built by `cdn`, on the configured CDN or the
@@ -133,6 +142,9 @@ pub struct MediaItem {
     /// A video's HLS master playlist, when there is one.
     #[serde(default)]
     pub hls: Option<String>,
+    /// Its tags, by name.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 impl AsRef<Media> for Media {

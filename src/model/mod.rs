@@ -8,7 +8,9 @@ pub mod key;
 pub mod media;
 pub mod people;
 pub mod selftest;
+pub mod tag;
 pub mod text;
+pub mod trash;
 pub mod upload;
 
 pub use content_type::{ContentType, MediaKind};

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::collections::{list_collections, CreateCollection, DeleteCollection};
+use crate::api::trash::restore_trash;
 use crate::components::require_user::{use_can_edit, RequireUser};
 use crate::model::collection::CollectionSummary;
 use crate::model::text::Title;
@@ -20,7 +21,33 @@ pub fn CollectionsPage() -> impl IntoView {
 fn CollectionsView() -> impl IntoView {
     let create = ServerAction::<CreateCollection>::new();
     let delete = ServerAction::<DeleteCollection>::new();
-    let collections = Resource::new(move || (create.version().get(), delete.version().get()), |_| list_collections());
+    let restore = Action::new(|id: &uuid::Uuid| restore_trash(Vec::new(), vec![*id]));
+    let collections = Resource::new(
+        move || (create.version().get(), delete.version().get(), restore.version().get()),
+        |_| list_collections(),
+    );
+    // After a delete: where it went, and the way back.
+    let last_deleted = RwSignal::new(None::<uuid::Uuid>);
+    let deleted = move || match (delete.value().get(), restore.value().get()) {
+        (Some(Err(e)), _) => Some(view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any()),
+        (_, Some(Err(e))) => Some(view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any()),
+        (Some(Ok(())), _) => Some(match last_deleted.get() {
+            Some(id) => view! {
+                <p class="notice" role="status">
+                    "Moved to the trash. "
+                    <button type="button" class="link" on:click=move |_| {
+                        last_deleted.set(None);
+                        restore.dispatch(id);
+                    }>"Undo"</button>
+                    " "
+                    <a href="/trash">"Open the trash"</a>
+                </p>
+            }
+            .into_any(),
+            None => view! { <p class="notice" role="status">"Restored."</p> }.into_any(),
+        }),
+        _ => None,
+    };
     let title = NodeRef::<leptos::html::Input>::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -45,13 +72,14 @@ fn CollectionsView() -> impl IntoView {
         </form>
         </Show>
         {created}
+        {deleted}
         <Transition fallback=|| view! { <p class="loading">"Loading collections…"</p> }>
             {move || Suspend::new(async move {
                 match collections.await {
                     Ok(list) if list.is_empty() => view! { <p class="empty">"No collections yet. Create one above, then add media from the library."</p> }.into_any(),
                     Ok(list) => view! {
                         <ul class="collections">
-                            {list.into_iter().map(|summary| view! { <CollectionRow summary delete/> }).collect_view()}
+                            {list.into_iter().map(|summary| view! { <CollectionRow summary delete last_deleted/> }).collect_view()}
                         </ul>
                     }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{format!("Could not load collections: {e}")}</p> }.into_any(),
@@ -62,21 +90,18 @@ fn CollectionsView() -> impl IntoView {
 }
 
 #[component]
-fn CollectionRow(summary: CollectionSummary, delete: ServerAction<DeleteCollection>) -> impl IntoView {
+fn CollectionRow(
+    summary: CollectionSummary,
+    delete: ServerAction<DeleteCollection>,
+    last_deleted: RwSignal<Option<uuid::Uuid>>,
+) -> impl IntoView {
     let CollectionSummary { collection, item_count } = summary;
     let id = collection.id;
     let title = collection.title.clone();
     let can_edit = use_can_edit();
+    // The collection goes to the trash, where it can be restored whole: nothing to confirm.
     let on_delete = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let question = format!("Delete the collection \u{201c}{title}\u{201d}? Its media stay in the library.");
-            if !window().confirm_with_message(&question).unwrap_or(false) {
-                return;
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = &title;
+        last_deleted.set(Some(id));
         delete.dispatch(DeleteCollection { id });
     };
     view! {
@@ -85,7 +110,9 @@ fn CollectionRow(summary: CollectionSummary, delete: ServerAction<DeleteCollecti
             <code class="slug">{format!("/c/{}", collection.slug)}</code>
             <span class="count">{format!("{item_count} item{}", if item_count == 1 { "" } else { "s" })}</span>
             <span class="state">{if collection.published { "published" } else { "draft" }}</span>
-            {move || can_edit.get().then(|| view! { <button class="link" on:click=on_delete.clone()>"Delete"</button> })}
+            {move || can_edit.get().then(|| view! {
+                <button class="link" on:click=on_delete aria-label=format!("Move \u{201c}{title}\u{201d} to the trash")>"Delete"</button>
+            })}
         </li>
     }
 }

@@ -11,4 +11,5 @@ pub mod library;
 pub mod login;
 pub mod not_found;
 pub mod people;
+pub mod trash;
 pub mod uploads;

@@ -18,7 +18,7 @@ use tower_sessions::SessionManagerLayer;
 use crate::app::{shell, App};
 use crate::server::db::DbSessionStore;
 use crate::server::state::AppState;
-use crate::server::{collections, health, images, people, security};
+use crate::server::{collections, health, images, media, people, security};
 
 /// `store`: the embedded store's route on the app's own origin, when browsers upload there.
 pub fn router(
@@ -35,10 +35,11 @@ pub fn router(
         }
     };
     let pages_and_api = Router::new()
-        // The sign-in, invitation and password forms also work as plain POSTs (no JavaScript).
+        // The sign-in, invitation, password and trash forms also work as plain POSTs (no JavaScript).
         .route("/login", post(people::forms::sign_in))
         .route("/invite", post(people::forms::accept_invitation))
         .route("/account/password", post(people::forms::change_password))
+        .route("/trash", post(media::trash_form::submit))
         .leptos_routes_with_context(state, generate_route_list(App), page_context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -130,6 +130,8 @@ impl Application {
             changes: database.changes,
             login_limiter: Default::default(),
             invitation_ttl: config.invitation_ttl,
+            trash_retention: config.trash_retention,
+            trashed: Default::default(),
             trusted_proxies: config.trusted_proxies.clone(),
         });
 

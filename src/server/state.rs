@@ -54,6 +54,10 @@ pub struct Shared {
     pub login_limiter: LoginLimiter,
     /// How long an invitation link stays valid.
     pub invitation_ttl: chrono::Duration,
+    /// How long the trash keeps what was deleted.
+    pub trash_retention: chrono::Duration,
+    /// The originals of trashed items, which the image origin refuses to serve.
+    pub trashed: crate::server::media::trash::TrashedOriginals,
     /// Reverse proxies whose `X-Forwarded-For` names the client (sign-in limits).
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }

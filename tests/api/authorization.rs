@@ -24,7 +24,7 @@ fn expected(path: &str) -> Option<Needs> {
             Public
         }
         "auth/me" | "account/get" | "people/list" | "media/list" | "media/get" | "media/download"
-        | "collections/list" | "collections/get" | "uploads/get" | "uploads/list" => Read,
+        | "collections/list" | "collections/get" | "uploads/get" | "uploads/list" | "trash/list" | "tags/list" => Read,
         "media/update"
         | "media/delete"
         | "collections/create"
@@ -48,7 +48,13 @@ fn expected(path: &str) -> Option<Needs> {
         | "uploads/poster"
         | "uploads/known"
         | "uploads/known_sizes"
-        | "uploads/limits" => Write,
+        | "uploads/limits"
+        | "media/tag"
+        | "media/set_alt"
+        | "tags/rename"
+        | "tags/merge"
+        | "trash/restore"
+        | "trash/purge" => Write,
         "people/invite" | "people/update" | "people/disable" | "people/enable" | "people/delete"
         | "invitations/list" | "invitations/revoke" | "admin/check" | "admin/probe" | "admin/probe_done" => Owner,
         "account/update"

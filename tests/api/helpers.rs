@@ -192,6 +192,7 @@ impl TestAppBuilder {
             uploads: self.uploads,
             image_widths: vitrine::cdn::DEFAULT_WIDTHS.to_vec(),
             invitation_ttl: chrono::Duration::days(7),
+            trash_retention: chrono::Duration::days(30),
             trusted_proxies: Vec::new(),
         };
         let mut leptos = LeptosOptions::builder()

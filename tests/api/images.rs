@@ -85,7 +85,7 @@ async fn variants_are_resized_cached_and_revalidated() {
     let from_memory = app.client.get(&url).send().await.unwrap();
     assert_eq!(from_memory.status(), 200);
     assert_eq!(from_memory.headers()["etag"].to_str().unwrap(), etag);
-    // Deleting the item forgets its variants everywhere: nothing of it is served any more.
+    // Deleting the item (to the trash) hides its variants everywhere: nothing of it is served.
     let deleted = app.api("/api/media/delete", json!({"ids": [file["media_id"]]})).await;
     assert_eq!(deleted.status(), 200);
     assert_eq!(app.client.get(&url).send().await.unwrap().status(), 404, "no variant outlives its item");

@@ -24,4 +24,5 @@ mod repo_contract;
 mod selftest;
 mod storage;
 mod transcode;
+mod trash;
 mod uploads;

@@ -33,11 +33,15 @@ async fn edit_find_and_delete_an_item() {
     let found: Value = app.api("/api/media/list", json!({"query": {"search": "bled"}})).await.json().await.unwrap();
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
 
-    // A variant exists, then the delete removes object, variants and row.
+    // A variant exists; the delete moves the item to the trash, and purging it removes object,
+    // variants and row.
     assert_eq!(app.client.get(app.url(&format!("/cdn/{key}?width=50"))).send().await.unwrap().status(), 200);
     assert!(app.data_dir.join("cache").join(&key).exists());
     let deleted: Value = app.api("/api/media/delete", json!({"ids": [id]})).await.json().await.unwrap();
     assert_eq!(deleted["deleted"], json!([id]));
+    assert!(app.data_dir.join("objects/vitrine").join(&key).exists(), "kept while in the trash");
+    let purged: Value = app.api("/api/trash/purge", json!({"media": [id]})).await.json().await.unwrap();
+    assert_eq!(purged["media"], json!([id]));
     assert!(!app.data_dir.join("objects/vitrine").join(&key).exists());
     assert!(!app.data_dir.join("cache").join(&key).exists());
     assert_eq!(app.api("/api/media/get", json!({"id": id})).await.status(), 404);
@@ -68,7 +72,7 @@ async fn bad_edits_are_refused_and_change_nothing() {
 }
 
 #[tokio::test]
-async fn a_delete_the_store_refuses_leaves_the_item_in_place() {
+async fn a_purge_the_store_refuses_leaves_the_item_in_the_trash() {
     // An app whose store is unreachable, with an item recorded while it was up.
     let app = test_app().unreachable_store().spawn().await.signed_in().await;
     let file_id = uuid::Uuid::new_v4();
@@ -93,9 +97,12 @@ async fn a_delete_the_store_refuses_leaves_the_item_in_place() {
     let media = NewMedia::new(uuid::Uuid::new_v4());
     app.repo.complete_upload_file(file_id, None, &media).await.unwrap();
 
-    let response = app.api("/api/media/delete", json!({"ids": [media.id]})).await;
+    // Moving to the trash needs no store.
+    assert_eq!(app.api("/api/media/delete", json!({"ids": [media.id]})).await.status(), 200);
+    let response = app.api("/api/trash/purge", json!({"media": [media.id]})).await;
     assert_eq!(response.status(), 409);
     let body: Value = response.json().await.unwrap();
     assert!(body["message"].as_str().unwrap().contains("refused"), "{body}");
-    assert!(app.repo.find_media(media.id).await.unwrap().is_some(), "the row is still there");
+    let trash = app.repo.trashed_media(vitrine::server::db::TrashScope::All, 10).await.unwrap();
+    assert_eq!(trash.len(), 1, "the item is still in the trash");
 }

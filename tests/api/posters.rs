@@ -68,10 +68,12 @@ async fn a_poster_frame_is_kept_shown_and_deleted_with_its_video() {
     assert!(html.contains("<video controls") && html.contains("preload=\"metadata\""), "{html}");
     assert!(html.contains(&format!("poster=\"{}\"", poster_url.replace('&', "&amp;"))), "{html}");
 
-    // Deleting the video deletes its poster too.
+    // The trash hides its poster; deleting the video for good deletes its poster too.
     let poster_key = ObjectKey::parse(done["file"]["object_key"].as_str().unwrap()).unwrap().poster();
     assert!(app.storage.head(&poster_key).await.unwrap().is_some());
     assert_eq!(app.api("/api/media/delete", json!({"ids": [media_id]})).await.status(), 200);
+    assert_eq!(reqwest::get(app.url(&format!("/cdn/{poster_key}"))).await.unwrap().status(), 404);
+    assert_eq!(app.api("/api/trash/purge", json!({"media": [media_id]})).await.status(), 200);
     assert!(app.storage.head(&poster_key).await.unwrap().is_none());
 }
 

@@ -78,8 +78,10 @@ async fn a_video_gets_hls_renditions_in_the_background() {
     let playlist = reqwest::get(app.url(&format!("/cdn/{master_key}"))).await.unwrap();
     assert_eq!(playlist.status(), 200);
 
-    // Deleting the video deletes the renditions.
+    // The trash hides the renditions; deleting the video for good deletes them.
     assert_eq!(app.api("/api/media/delete", json!({"ids": [media_id]})).await.status(), 200);
+    assert_eq!(reqwest::get(app.url(&format!("/cdn/{master_key}"))).await.unwrap().status(), 404);
+    assert_eq!(app.api("/api/trash/purge", json!({"media": [media_id]})).await.status(), 200);
     assert!(app.storage.head(&stored("master.m3u8")).await.unwrap().is_none());
     assert!(app.storage.head(&stored(segment)).await.unwrap().is_none());
 }

@@ -1,5 +1,5 @@
 //! The detail panel: an item's facts, its title and alt text (saved as you leave a field), its
-//! URL and an HTML snippet to copy.
+//! tags, its URL and an HTML snippet to copy.
 
 use humansize::{format_size, DECIMAL};
 use leptos::prelude::*;
@@ -12,6 +12,8 @@ use crate::components::require_user::use_can_edit;
 use crate::model::media::MediaDetail;
 use crate::model::people::FORMER_MEMBER;
 use crate::model::text::{AltText, Title};
+
+use super::tags::TagEditor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SaveState {
@@ -132,6 +134,7 @@ fn DetailBody(detail: MediaDetail) -> impl IntoView {
                 on:input=move |ev| alt_text.set(event_target_value(&ev)) on:blur=save_on_blur></textarea></label>
             {status}
         </div>
+        <TagEditor media_id tags=item.tags.clone() can_edit/>
         <div class="stack">
             <span>"URL"</span>
             <CopyText label="URL" text=item.url.clone()/>

@@ -1,5 +1,6 @@
 //! The library: every item, newest first (or by name or size), filtered, searched, paged by
-//! keyset as you scroll; select many to delete; open one to edit its title and alt text.
+//! keyset as you scroll; select many to move to the trash (and undo); open one to edit its title
+//! and alt text.
 
 use std::collections::HashSet;
 
@@ -7,19 +8,23 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use uuid::Uuid;
 
+mod bulk;
 mod detail;
 mod grid;
+mod tags;
 
-use crate::api::collections::{list_collections, AddToCollection};
 use crate::api::media::{delete_media, list_media, Deleted};
 use crate::api::people::list_people;
+use crate::api::trash::restore_trash;
 use crate::components::media_image::Loading;
 use crate::components::require_user::{use_can_edit, RequireUser};
 use crate::error::AppError;
 use crate::model::media::{MediaCursor, MediaItem, MediaKind, MediaPage, MediaQuery, MediaSort};
 use crate::model::people::Person;
+use bulk::BulkBar;
 use detail::DetailPanel;
 use grid::{LoadMore, MediaTile};
+use tags::{KnownTags, TagFilter, TagSuggestions};
 
 #[component]
 pub fn LibraryPage() -> impl IntoView {
@@ -38,6 +43,8 @@ fn LibraryView() -> impl IntoView {
     let kind = RwSignal::new(None::<MediaKind>);
     let sort = RwSignal::new(MediaSort::Newest);
     let uploader = RwSignal::new(None::<Uuid>);
+    let tag_filter = RwSignal::new(Vec::<String>::new());
+    provide_context(KnownTags::new());
     let can_edit = use_can_edit();
     // The team, for the uploader filter and the detail panel's "uploaded by".
     let people = Resource::new(|| (), |_| list_people());
@@ -45,6 +52,7 @@ fn LibraryView() -> impl IntoView {
     let query = Memo::new(move |_| MediaQuery {
         kind: kind.get(),
         uploader: uploader.get(),
+        tags: tag_filter.get(),
         search: Some(search.get()).filter(|s| !s.trim().is_empty()),
         sort: sort.get(),
         cursor: None,
@@ -81,7 +89,23 @@ fn LibraryView() -> impl IntoView {
         None => {}
     });
 
+    // Deleting moves to the trash, so it asks nothing first and offers to undo instead.
+    let undo = RwSignal::new(None::<Vec<Uuid>>);
     let delete = Action::new(move |ids: &Vec<Uuid>| delete_media(ids.clone()));
+    let restore = Action::new(move |ids: &Vec<Uuid>| restore_trash(ids.clone(), Vec::new()));
+    Effect::new(move |_| match restore.value().get() {
+        Some(Ok(back)) => {
+            removed.update(|r| r.retain(|id| !back.media.contains(id)));
+            undo.set(None);
+            banner.set(Some(format!(
+                "Restored {} item{}.",
+                back.media.len(),
+                if back.media.len() == 1 { "" } else { "s" }
+            )));
+        }
+        Some(Err(e)) => banner.set(Some(e.to_string())),
+        None => {}
+    });
     Effect::new(move |_| match delete.value().get() {
         Some(Ok(Deleted { deleted })) => {
             removed.update(|r| r.extend(deleted.iter().copied()));
@@ -89,52 +113,21 @@ fn LibraryView() -> impl IntoView {
             if open.get_untracked().is_some_and(|id| deleted.contains(&id)) {
                 open.set(None);
             }
-            banner.set(Some(format!("Deleted {} item{}.", deleted.len(), if deleted.len() == 1 { "" } else { "s" })));
+            banner.set(Some(format!(
+                "Moved {} item{} to the trash.",
+                deleted.len(),
+                if deleted.len() == 1 { "" } else { "s" }
+            )));
+            undo.set(Some(deleted));
         }
         Some(Err(e)) => banner.set(Some(e.to_string())),
         None => {}
     });
-    let delete_selected = move |_| {
+    let delete_selected = move |_: ()| {
         let ids: Vec<Uuid> = selected.get_untracked().into_iter().collect();
-        if ids.is_empty() {
-            return;
+        if !ids.is_empty() {
+            delete.dispatch(ids);
         }
-        #[cfg(feature = "hydrate")]
-        {
-            let question = format!(
-                "Delete {} item{} for good? This removes the files from storage.",
-                ids.len(),
-                if ids.len() == 1 { "" } else { "s" }
-            );
-            if !window().confirm_with_message(&question).unwrap_or(false) {
-                return;
-            }
-        }
-        delete.dispatch(ids);
-    };
-
-    // Add the selection to a collection.
-    let collections = Resource::new(|| (), |_| list_collections());
-    let target = RwSignal::new(String::new());
-    let add = ServerAction::<AddToCollection>::new();
-    Effect::new(move |_| match add.value().get() {
-        Some(Ok(change)) => banner.set(Some(format!(
-            "Added {} item{} ({} in the collection now).",
-            change.changed,
-            if change.changed == 1 { "" } else { "s" },
-            change.item_count
-        ))),
-        Some(Err(e)) => banner.set(Some(e.to_string())),
-        None => {}
-    });
-    let add_selected = move |_| {
-        let Ok(id) = target.get_untracked().parse::<Uuid>() else {
-            banner.set(Some("Choose a collection first.".into()));
-            return;
-        };
-        let mut media_ids: Vec<Uuid> = selected.get_untracked().into_iter().collect();
-        media_ids.sort();
-        add.dispatch(AddToCollection { id, media_ids });
     };
 
     let on_search = {
@@ -201,29 +194,23 @@ fn LibraryView() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <Show when=move || can_edit.get() && !selected.get().is_empty()>
-                <span class="selection">{move || format!("{} selected", selected.get().len())}</span>
-                <button type="button" class="danger" on:click=delete_selected disabled=move || delete.pending().get()>
-                    "Delete selected"
-                </button>
-                <Suspense>
-                    {move || Suspend::new(async move {
-                        let options = collections.await.unwrap_or_default();
-                        view! {
-                            <select aria-label="Collection" on:change=move |ev| target.set(event_target_value(&ev))>
-                                <option value="">"Add to collection…"</option>
-                                {options.into_iter().map(|s| view! {
-                                    <option value=s.collection.id.to_string()>{s.collection.title}</option>
-                                }).collect_view()}
-                            </select>
-                        }
-                    })}
-                </Suspense>
-                <button type="button" on:click=add_selected disabled=move || add.pending().get()>"Add"</button>
-                <button type="button" class="link" on:click=move |_| selected.set(HashSet::new())>"Clear"</button>
-            </Show>
         </form>
-        {move || banner.get().map(|message| view! { <p class="notice" role="status">{message}</p> })}
+        <TagFilter filter=tag_filter/>
+        <TagSuggestions/>
+        <Show when=move || can_edit.get() && !selected.get().is_empty()>
+            <BulkBar selected banner on_trash=Callback::new(move |()| delete_selected(())) trashing=delete.pending().into()/>
+        </Show>
+        {move || banner.get().map(|message| view! {
+            <p class="notice" role="status">
+                {message}
+                {move || undo.get().map(|ids| view! {
+                    " "
+                    <button type="button" class="link" on:click=move |_| { restore.dispatch(ids.clone()); }>"Undo"</button>
+                    " "
+                    <a href="/trash">"Open the trash"</a>
+                })}
+            </p>
+        })}
         <div class="library" class:with-detail=move || open.get().is_some()>
             <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading the library…"</p> }>
                 {move || Suspend::new(async move {

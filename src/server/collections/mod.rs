@@ -135,8 +135,9 @@ pub async fn remove(state: &AppState, collection_id: Uuid, media_ids: &[Uuid]) -
     state.repo.remove_from_collection(collection_id, media_ids).await?.ok_or_else(not_found)
 }
 
-pub async fn delete(state: &AppState, id: Uuid) -> Result<(), AppError> {
-    if state.repo.delete_collection(id).await? {
+/// Moves the collection to the trash, from where it can be restored whole.
+pub async fn delete(state: &AppState, id: Uuid, by: Uuid) -> Result<(), AppError> {
+    if state.repo.trash_collection(id, Some(by)).await? {
         Ok(())
     } else {
         Err(not_found())

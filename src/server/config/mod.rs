@@ -57,6 +57,7 @@ struct RawEnv {
     transcode: Option<String>,
     image_widths: Option<String>,
     invitation_days: Option<String>,
+    trash_days: Option<String>,
     store_public_url: Option<String>,
     trusted_proxies: Option<String>,
 }
@@ -119,6 +120,8 @@ pub struct Config {
     pub image_widths: Vec<u32>,
     /// How long an invitation link stays valid.
     pub invitation_ttl: chrono::Duration,
+    /// How long deleted items and collections stay in the trash before they are purged.
+    pub trash_retention: chrono::Duration,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
@@ -126,6 +129,8 @@ pub struct Config {
 pub const DEFAULT_BUCKET: &str = "vitrine";
 pub const DEFAULT_ADMIN_EMAIL: &str = "admin@vitrine.local";
 pub const DEFAULT_INVITATION_DAYS: i64 = 7;
+/// Days in the trash before the sweeper deletes for good (`VITRINE_TRASH_DAYS`).
+pub const DEFAULT_TRASH_DAYS: i64 = 30;
 
 impl Config {
     /// Reads `.env` (if present) and the process environment.
@@ -255,7 +260,16 @@ impl Config {
             },
         };
 
+        let trash_retention = match non_empty(raw.trash_days) {
+            None => chrono::Duration::days(DEFAULT_TRASH_DAYS),
+            Some(days) => match days.parse::<i64>() {
+                Ok(days) if (1..=3650).contains(&days) => chrono::Duration::days(days),
+                _ => return Err(bad("VITRINE_TRASH_DAYS", format!("'{days}' is not a number of days from 1 to 3650"))),
+            },
+        };
+
         Ok(Config {
+            trash_retention,
             trusted_proxies: network::parse_trusted_proxies(raw.trusted_proxies.as_deref())?,
             invitation_ttl,
             uploads,

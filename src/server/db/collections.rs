@@ -104,7 +104,4 @@ pub trait CollectionRepo {
     /// Published collections, newest first, with item counts and cover candidates. Three
     /// queries in all.
     async fn list_published_collections(&self) -> Result<Vec<CoverCandidates>, DbError>;
-
-    /// Deletes the collection and its memberships; the media stay.
-    async fn delete_collection(&self, id: Uuid) -> Result<bool, DbError>;
 }

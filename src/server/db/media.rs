@@ -26,9 +26,6 @@ pub trait MediaRepo {
     /// gallery showing the item changes version in the same transaction.
     async fn update_media(&self, id: Uuid, title: &Title, alt_text: &AltText) -> Result<Option<Media>, DbError>;
 
-    /// Deletes the row; collection memberships go with it, upload files keep their history.
-    async fn delete_media(&self, id: Uuid) -> Result<bool, DbError>;
-
     /// The collections an item is in, by title.
     async fn media_collections(&self, id: Uuid) -> Result<Vec<CollectionRef>, DbError>;
 }

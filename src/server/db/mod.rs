@@ -1,5 +1,5 @@
 //! Persistence: repository traits by domain (users, access, uploads and their parts, transcoding,
-//! collections, media), and `Repo`, all of them together, implemented once per database.
+//! collections, media, tags, the trash), and `Repo`, all of them together, implemented once per database.
 //!
 //! The SQL of each domain lives in `sql/<domain>.rs`, written once in the dialect both
 //! databases share (`$n` placeholders, `ON CONFLICT`, `RETURNING`, row values) and compiled
@@ -22,7 +22,9 @@ mod postgres;
 mod rows;
 mod session_store;
 mod sqlite;
+mod tags;
 mod transcode;
+mod trash;
 mod uploads;
 mod users;
 
@@ -41,7 +43,9 @@ pub use media::MediaRepo;
 pub use postgres::PostgresRepo;
 pub use session_store::DbSessionStore;
 pub use sqlite::SqliteRepo;
+pub use tags::{RenameRefusal, TagRepo};
 pub use transcode::{TranscodeClaim, TranscodeJob, TranscodeRepo};
+pub use trash::{TrashRepo, TrashScope};
 pub use uploads::{NewMedia, NewMultipart, NewUploadFile, NewUploadJob, PartRepo, Transition, UploadRepo};
 pub use users::{PeopleRefusal, PersonChange, UserRecord, UserRepo};
 
@@ -106,6 +110,8 @@ pub trait Repo:
     + TranscodeRepo
     + CollectionRepo
     + MediaRepo
+    + TrashRepo
+    + TagRepo
     + Send
     + Sync
     + 'static

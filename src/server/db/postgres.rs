@@ -26,8 +26,12 @@ mod parts;
 mod repo;
 #[path = "sql/sessions.rs"]
 mod sessions;
+#[path = "sql/tags.rs"]
+mod tags;
 #[path = "sql/transcode.rs"]
 mod transcode;
+#[path = "sql/trash.rs"]
+mod trash;
 #[path = "sql/uploads.rs"]
 mod uploads;
 #[path = "sql/users.rs"]

@@ -73,6 +73,12 @@ pub async fn serve(
 ) -> Result<Response, OriginError> {
     let key = ObjectKey::parse(&key).map_err(|e| OriginError::BadRequest(e.into()))?;
     let transform = Transform::parse_query(query.as_deref().unwrap_or("")).map_err(OriginError::BadRequest)?;
+    // A trashed item is gone for visitors at once, cached variants included.
+    match state.trashed.hides(&state, &key).await {
+        Ok(false) => {}
+        Ok(true) => return Err(OriginError::NotFound),
+        Err(e) => return Err(OriginError::Internal(e.to_string())),
+    }
     if transform.is_identity() {
         return stream_original(&state, &key, &headers).await;
     }

@@ -1,7 +1,11 @@
 //! The library's server side: how items are shown (URLs from the one builder in `cdn`,
-//! placeholders from thumbhashes), edited and deleted; and their optional HLS renditions.
+//! placeholders from thumbhashes) and edited; the trash they go to when deleted; and their
+//! optional HLS renditions.
 
+pub mod tags;
 pub mod transcode;
+pub mod trash;
+pub mod trash_form;
 
 use base64::Engine;
 use uuid::Uuid;
@@ -24,13 +28,13 @@ pub fn media_item(state: &AppState, media: Media) -> MediaItem {
         let fallback = media.width.map_or(FALLBACK_WIDTH, |w| w.min(FALLBACK_WIDTH));
         let url = cdn::image_url(base, media.object_key.as_str(), &Transform::width(fallback));
         let srcset = cdn::srcset(base, media.object_key.as_str(), &state.image_widths, media.width);
-        MediaItem { media, url, srcset, placeholder, poster: None, hls: None }
+        MediaItem { media, url, srcset, placeholder, poster: None, hls: None, tags: Vec::new() }
     } else {
         let url = cdn::image_url(base, media.object_key.as_str(), &Transform::default());
         let poster =
             media.poster_key.as_ref().map(|key| cdn::image_url(base, key.as_str(), &Transform::width(POSTER_WIDTH)));
         let hls = media.hls_key.as_ref().map(|key| cdn::image_url(base, key.as_str(), &Transform::default()));
-        MediaItem { media, url, srcset: String::new(), placeholder, poster, hls }
+        MediaItem { media, url, srcset: String::new(), placeholder, poster, hls, tags: Vec::new() }
     }
 }
 
@@ -60,7 +64,25 @@ pub fn placeholder_data_url(hash: &str) -> Option<String> {
 pub async fn detail(state: &AppState, id: Uuid) -> Result<MediaDetail, AppError> {
     let media = state.repo.find_media(id).await?.ok_or_else(|| AppError::NotFound("The media item".into()))?;
     let collections = state.repo.media_collections(id).await?;
-    Ok(MediaDetail { item: media_item(state, media), collections })
+    let item = tags::with_tags(state, vec![media_item(state, media)]).await?.remove(0);
+    Ok(MediaDetail { item, collections })
+}
+
+/// Gives every item named the same alt text, keeping each title; how many items changed.
+pub async fn set_alt_text(state: &AppState, ids: &[Uuid], alt_text: &str) -> Result<u32, AppError> {
+    if ids.is_empty() || ids.len() > 500 {
+        return Err(AppError::invalid("Name 1 to 500 items."));
+    }
+    let alt_text = AltText::parse(alt_text).map_err(AppError::Invalid)?;
+    let mut changed = 0;
+    for id in ids {
+        let Some(media) = state.repo.find_media(*id).await? else { continue };
+        let title = Title::parse(&media.title).map_err(AppError::Invalid)?;
+        if state.repo.update_media(*id, &title, &alt_text).await?.is_some() {
+            changed += 1;
+        }
+    }
+    Ok(changed)
 }
 
 pub async fn update(state: &AppState, id: Uuid, title: &str, alt_text: &str) -> Result<MediaItem, AppError> {
@@ -72,55 +94,6 @@ pub async fn update(state: &AppState, id: Uuid, title: &str, alt_text: &str) -> 
         .await?
         .ok_or_else(|| AppError::NotFound("The media item".into()))?;
     Ok(media_item(state, media))
-}
-
-/// Deletes items one by one: the object in the store first, then its cached variants and
-/// its row (with its collection memberships). If the store refuses an item, that item and the
-/// ones after it are left exactly as they were, and the error says how far it got.
-pub async fn delete(state: &AppState, ids: &[Uuid]) -> Result<Vec<Uuid>, AppError> {
-    if ids.is_empty() {
-        return Err(AppError::invalid("Nothing to delete: no ids given."));
-    }
-    if ids.len() > 500 {
-        return Err(AppError::invalid("At most 500 items can be deleted at once."));
-    }
-    let mut deleted = Vec::with_capacity(ids.len());
-    for id in ids {
-        let Some(media) = state.repo.find_media(*id).await? else { continue };
-        // The poster first: if the original then fails, a retry finds the item still whole
-        // enough to delete (a missing poster is only a missing picture).
-        if let Some(poster) = &media.poster_key {
-            if let Err(e) = state.storage.delete(poster).await {
-                tracing::warn!(error = %e, key = %poster, "store refused to delete a poster");
-            }
-        }
-        if media.hls_key.is_some() {
-            let dir = media.object_key.hls_dir();
-            if let Err(e) = state.storage.delete_prefix(&dir).await {
-                tracing::warn!(error = %e, %dir, "store refused to delete HLS renditions");
-            }
-        }
-        if let Err(e) = state.storage.delete(&media.object_key).await {
-            tracing::error!(error = %e, key = %media.object_key, "store refused a delete");
-            return Err(AppError::Conflict(format!(
-                "Deleted {} of {} items; the store refused to delete \"{}\", so it and the rest were kept. Try again later.",
-                deleted.len(),
-                ids.len(),
-                media.display_name()
-            )));
-        }
-        state.variants.forget(&media.object_key);
-        let cache = crate::server::images::variant_dir(&state.data_dir, &media.object_key);
-        match tokio::fs::remove_dir_all(&cache).await {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => tracing::warn!(error = %e, path = %cache.display(), "could not remove cached variants"),
-        }
-        if state.repo.delete_media(*id).await? {
-            deleted.push(*id);
-        }
-    }
-    Ok(deleted)
 }
 
 #[cfg(test)]

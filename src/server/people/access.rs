@@ -13,7 +13,7 @@ pub fn access_of(path: &str) -> Option<Access> {
             Public
         }
         "auth/me" | "account/get" | "people/list" | "media/list" | "media/get" | "media/download"
-        | "collections/list" | "collections/get" | "uploads/get" | "uploads/list" => Read,
+        | "collections/list" | "collections/get" | "uploads/get" | "uploads/list" | "trash/list" | "tags/list" => Read,
         "media/update"
         | "media/delete"
         | "collections/create"
@@ -37,7 +37,13 @@ pub fn access_of(path: &str) -> Option<Access> {
         | "uploads/poster"
         | "uploads/known"
         | "uploads/known_sizes"
-        | "uploads/limits" => Write,
+        | "uploads/limits"
+        | "media/tag"
+        | "media/set_alt"
+        | "tags/rename"
+        | "tags/merge"
+        | "trash/restore"
+        | "trash/purge" => Write,
         "people/invite" | "people/update" | "people/disable" | "people/enable" | "people/delete"
         | "invitations/list" | "invitations/revoke" | "admin/check" | "admin/probe" | "admin/probe_done" => Owner,
         "account/update"

@@ -1,6 +1,7 @@
 //! The sweeper: gives up on uploads whose URL expired, deletes what arrived for them without a
-//! completion, aborts abandoned multipart uploads. Its state lives only in the database, so a
-//! restart or a second instance picks up where things stood.
+//! completion, aborts abandoned multipart uploads; and empties the trash of what is past its
+//! retention. Its state lives only in the database, so a restart or a second instance picks up
+//! where things stood.
 
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
@@ -109,6 +110,13 @@ pub async fn run_sweeper(state: AppState, mut shutdown: watch::Receiver<bool>) {
             ),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "upload sweep failed"),
+        }
+        match crate::server::media::trash::sweep(&state, state.clock.now()).await {
+            Ok(swept) if swept != Default::default() => {
+                tracing::info!(media = swept.media, collections = swept.collections, "trash purged past retention")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "trash sweep failed"),
         }
         // Session rows whose cookies have expired (they expire after this long unused).
         let idle_before = state.clock.now() - crate::server::people::session::SESSION_IDLE;

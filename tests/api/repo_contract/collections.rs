@@ -69,8 +69,8 @@ pub(super) async fn a_renamed_slug_redirects_until_it_is_taken_back(db: &TestDat
     assert_eq!(redirect(repo.as_ref(), "old").await, None);
     assert_eq!(redirect(repo.as_ref(), "newer").await.as_deref(), Some("old"));
 
-    // A deleted collection leaves no redirect behind.
-    assert!(repo.delete_collection(c.id).await.unwrap());
+    // A trashed collection leaves no redirect behind.
+    assert!(repo.trash_collection(c.id, None).await.unwrap());
     assert_eq!(redirect(repo.as_ref(), "new").await, None);
     assert_eq!(redirect(repo.as_ref(), "newer").await, None);
 }
@@ -141,9 +141,9 @@ pub(super) async fn collections_list_newest_first_with_item_counts(db: &TestData
     assert!(listed[0].collection.published, "published and unpublished alike are listed");
     assert_eq!(counts(listed), [("one".to_string(), 1), ("three".to_string(), 3), ("empty".to_string(), 0)]);
 
-    // Counts follow removals, and deleted media leave every collection.
+    // Counts follow removals, and trashed media count in no collection.
     repo.remove_from_collection(three.id, &[ids[1]]).await.unwrap().unwrap();
-    assert!(repo.delete_media(ids[0]).await.unwrap());
+    assert_eq!(repo.trash_media(&[ids[0]], None).await.unwrap(), [ids[0]]);
     assert_eq!(
         counts(repo.list_collections().await.unwrap()),
         [("one".to_string(), 0), ("three".to_string(), 1), ("empty".to_string(), 0)]

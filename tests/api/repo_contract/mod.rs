@@ -19,7 +19,9 @@ mod collections;
 mod lifecycle;
 mod parts;
 mod people;
+mod tags;
 mod transcode;
+mod trash;
 
 // Each file's checks by name, for `contract!` (which calls `super::<check>`).
 use books::*;
@@ -27,7 +29,9 @@ use collections::*;
 use lifecycle::*;
 use parts::*;
 use people::*;
+use tags::*;
 use transcode::*;
+use trash::*;
 
 /// Generates one `#[tokio::test]` per backend for each contract check.
 macro_rules! contract {
@@ -118,6 +122,14 @@ contract!(
     an_invitation_is_used_once,
     tokens_work_until_revoked_or_expired,
     sign_in_failures_drain_and_are_shared,
+    // tags.rs
+    tags_are_added_and_removed_in_bulk_and_filter_the_library,
+    tags_are_renamed_and_merged,
+    // trash.rs
+    a_trashed_item_is_hidden_everywhere_and_comes_back_in_place,
+    a_trashed_collection_is_hidden_and_comes_back_whole,
+    only_what_is_in_the_trash_is_purged,
+    the_trash_lists_by_deletion_time_and_what_the_retention_lets_go,
 );
 
 fn email(s: &str) -> Email {
@@ -532,8 +544,9 @@ async fn deleting_media_keeps_the_upload_history(db: &TestDatabase) {
     repo.create_upload_job(&job).await.unwrap();
     let media = media();
     repo.complete_upload_file(job.files[0].id, None, &media).await.unwrap();
-    assert!(repo.delete_media(media.id).await.unwrap());
-    assert!(!repo.delete_media(media.id).await.unwrap(), "a second delete finds nothing");
+    assert_eq!(repo.trash_media(&[media.id], None).await.unwrap(), [media.id]);
+    assert!(repo.purge_media(media.id).await.unwrap());
+    assert!(!repo.purge_media(media.id).await.unwrap(), "a second purge finds nothing");
     assert!(repo.find_media(media.id).await.unwrap().is_none());
     let file = repo.find_upload_file(job.files[0].id).await.unwrap().unwrap();
     assert_eq!(file.status, UploadFileStatus::Completed);
@@ -565,7 +578,7 @@ async fn collections_take_media_once_in_order_and_leave_them_on_delete(db: &Test
     let listed = repo.list_collections().await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].item_count, 2);
-    assert!(repo.delete_collection(c.id).await.unwrap());
+    assert!(repo.trash_collection(c.id, None).await.unwrap());
     assert!(repo.find_collection(c.id).await.unwrap().is_none());
     for id in ids {
         assert!(repo.find_media(id).await.unwrap().is_some(), "deleting a collection never deletes media");
@@ -636,8 +649,10 @@ async fn every_change_to_a_published_page_bumps_its_version(db: &TestDatabase) {
     expect_bump("cover", repo.published_version("page").await.unwrap());
     repo.remove_from_collection(c.id, &[ids[0]]).await.unwrap().unwrap();
     expect_bump("remove", repo.published_version("page").await.unwrap());
-    assert!(repo.delete_media(ids[2]).await.unwrap());
-    expect_bump("deleting an item", repo.published_version("page").await.unwrap());
+    assert_eq!(repo.trash_media(&[ids[2]], None).await.unwrap(), [ids[2]]);
+    expect_bump("trashing an item", repo.published_version("page").await.unwrap());
+    assert_eq!(repo.restore_media(&[ids[2]]).await.unwrap(), [ids[2]]);
+    expect_bump("restoring an item", repo.published_version("page").await.unwrap());
     repo.update_collection(c.id, &title("Page"), &desc("Described"), None).await.unwrap().unwrap();
     expect_bump("description", repo.published_version("page").await.unwrap());
     // A change elsewhere leaves it alone.

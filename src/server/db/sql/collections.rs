@@ -11,20 +11,23 @@ use crate::model::collection::{Collection, CollectionSummary, MembershipChange};
 use crate::model::media::{Media, MediaKind};
 use crate::model::text::{Description, Title};
 use crate::server::db::rows::{
-    convert, corrupt, prefixed, push_ids, to_u32, CollectionRow, CoverRow, MediaRow, WriteTx, BATCH_ROWS,
-    COLLECTION_COLUMNS, MEDIA_COLUMNS,
+    convert, corrupt, prefixed, push_ids, CollectionRow, CoverRow, MediaRow, BATCH_ROWS, COLLECTION_COLUMNS,
+    MEDIA_COLUMNS,
 };
 use crate::server::db::{CollectionRepo, CoverCandidates, DbError, Missing, ReorderRefusal};
 
 /// Marks the collection changed; touching its row first also locks it (Postgres), so
 /// concurrent changes to one collection take turns. Whether it exists.
-const TOUCH: &str = "UPDATE collections SET updated_at = $2, content_version = content_version + 1 WHERE id = $1";
+const TOUCH: &str =
+    "UPDATE collections SET updated_at = $2, content_version = content_version + 1 WHERE id = $1 AND deleted_at IS NULL";
 
 #[async_trait]
 impl CollectionRepo for SqlRepo {
     async fn collection_exists(&self, id: Uuid) -> Result<bool, DbError> {
-        let found: Option<i32> =
-            sqlx::query_scalar("SELECT 1 FROM collections WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM collections WHERE id = $1 AND deleted_at IS NULL")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(found.is_some())
     }
 
@@ -71,20 +74,21 @@ impl CollectionRepo for SqlRepo {
     }
 
     async fn find_collection(&self, id: Uuid) -> Result<Option<Collection>, DbError> {
-        let sql = format!("SELECT {COLLECTION_COLUMNS} FROM collections WHERE id = $1");
+        let sql = format!("SELECT {COLLECTION_COLUMNS} FROM collections WHERE id = $1 AND deleted_at IS NULL");
         let row: Option<CollectionRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
         Ok(row.map(Into::into))
     }
 
     async fn find_collection_by_slug(&self, slug: &str) -> Result<Option<Collection>, DbError> {
-        let sql = format!("SELECT {COLLECTION_COLUMNS} FROM collections WHERE slug = $1");
+        let sql = format!("SELECT {COLLECTION_COLUMNS} FROM collections WHERE slug = $1 AND deleted_at IS NULL");
         let row: Option<CollectionRow> = sqlx::query_as(&sql).bind(slug).fetch_optional(&self.pool).await?;
         Ok(row.map(Into::into))
     }
 
     async fn slug_redirect(&self, old_slug: &str) -> Result<Option<String>, DbError> {
         Ok(sqlx::query_scalar(
-            "SELECT c.slug FROM collection_slug_history h JOIN collections c ON c.id = h.collection_id WHERE h.old_slug = $1",
+            "SELECT c.slug FROM collection_slug_history h JOIN collections c ON c.id = h.collection_id
+             WHERE h.old_slug = $1 AND c.deleted_at IS NULL",
         )
         .bind(old_slug)
         .fetch_optional(&self.pool)
@@ -101,7 +105,10 @@ impl CollectionRepo for SqlRepo {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let current: Option<String> =
-            sqlx::query_scalar("SELECT slug FROM collections WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+            sqlx::query_scalar("SELECT slug FROM collections WHERE id = $1 AND deleted_at IS NULL")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let Some(current) = current else {
             tx.rollback().await?;
             return Ok(None);
@@ -159,7 +166,7 @@ impl CollectionRepo for SqlRepo {
         }
         let mut found = HashSet::with_capacity(wanted.len());
         for chunk in wanted.chunks(BATCH_ROWS) {
-            let mut select = sqlx::QueryBuilder::<Db>::new("SELECT id FROM media WHERE id IN ");
+            let mut select = sqlx::QueryBuilder::<Db>::new("SELECT id FROM media WHERE deleted_at IS NULL AND id IN ");
             push_ids(&mut select, chunk);
             found.extend(select.build_query_scalar::<Uuid>().fetch_all(&mut *tx).await?);
         }
@@ -228,7 +235,7 @@ impl CollectionRepo for SqlRepo {
         let columns = prefixed(MEDIA_COLUMNS, "m");
         let rows: Vec<MediaRow> = sqlx::query_as(&format!(
             "SELECT {columns} FROM collection_media cm JOIN media m ON m.id = cm.media_id
-             WHERE cm.collection_id = $1 ORDER BY cm.display_order, cm.added_at, m.id"
+             WHERE cm.collection_id = $1 AND m.deleted_at IS NULL ORDER BY cm.display_order, cm.added_at, m.id"
         ))
         .bind(id)
         .fetch_all(&self.pool)
@@ -242,12 +249,18 @@ impl CollectionRepo for SqlRepo {
             tx.rollback().await?;
             return Ok(Err(ReorderRefusal::NoCollection));
         }
-        let held: Vec<Uuid> = sqlx::query_scalar("SELECT media_id FROM collection_media WHERE collection_id = $1")
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
+        // Every item, the trashed too: a trashed item keeps its slot among the others, so a
+        // restore puts it back where it was even if the visible ones were reordered meanwhile.
+        let slots: Vec<(Uuid, bool)> = sqlx::query_as(
+            "SELECT cm.media_id, m.deleted_at IS NOT NULL FROM collection_media cm JOIN media m ON m.id = cm.media_id
+             WHERE cm.collection_id = $1 ORDER BY cm.display_order, cm.added_at, m.id",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let held: Vec<&Uuid> = slots.iter().filter(|(_, trashed)| !trashed).map(|(media, _)| media).collect();
         let sent: HashSet<&Uuid> = media_ids.iter().collect();
-        let held_set: HashSet<&Uuid> = held.iter().collect();
+        let held_set: HashSet<&Uuid> = held.iter().copied().collect();
         if sent.len() != media_ids.len() || sent != held_set {
             tx.rollback().await?;
             return Ok(Err(ReorderRefusal::NotAPermutation {
@@ -256,8 +269,14 @@ impl CollectionRepo for SqlRepo {
                 duplicates: sent.len() != media_ids.len(),
             }));
         }
+        let mut visible_in_new_order = media_ids.iter();
+        let full_order: Vec<Uuid> = slots
+            .iter()
+            .map(|(media, trashed)| if *trashed { Some(*media) } else { visible_in_new_order.next().copied() })
+            .collect::<Option<_>>()
+            .ok_or_else(|| corrupt("a reorder with fewer ids than visible items"))?;
         // Every position in one statement per chunk: CASE media_id WHEN … THEN position … END.
-        for (chunk_index, ids) in media_ids.chunks(2000).enumerate() {
+        for (chunk_index, ids) in full_order.chunks(2000).enumerate() {
             let mut sql = sqlx::QueryBuilder::<Db>::new("UPDATE collection_media SET display_order = CASE media_id");
             for (i, media_id) in ids.iter().enumerate() {
                 let position = i32::try_from(chunk_index * 2000 + i).map_err(corrupt)?;
@@ -274,7 +293,7 @@ impl CollectionRepo for SqlRepo {
     async fn set_published(&self, id: Uuid, published: bool) -> Result<Option<Collection>, DbError> {
         let row: Option<CollectionRow> = sqlx::query_as(&format!(
             "UPDATE collections SET published = $2, updated_at = $3, content_version = content_version + 1
-             WHERE id = $1 RETURNING {COLLECTION_COLUMNS}"
+             WHERE id = $1 AND deleted_at IS NULL RETURNING {COLLECTION_COLUMNS}"
         ))
         .bind(id)
         .bind(published)
@@ -290,12 +309,14 @@ impl CollectionRepo for SqlRepo {
     async fn set_cover(&self, id: Uuid, media_id: Option<Uuid>) -> Result<Result<Collection, Missing>, DbError> {
         let mut tx = self.begin_write().await?;
         if let Some(media_id) = media_id {
-            let member: Option<i32> =
-                sqlx::query_scalar("SELECT 1 FROM collection_media WHERE collection_id = $1 AND media_id = $2")
-                    .bind(id)
-                    .bind(media_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let member: Option<i32> = sqlx::query_scalar(
+                "SELECT 1 FROM collection_media cm JOIN media m ON m.id = cm.media_id
+                     WHERE cm.collection_id = $1 AND cm.media_id = $2 AND m.deleted_at IS NULL",
+            )
+            .bind(id)
+            .bind(media_id)
+            .fetch_optional(&mut *tx)
+            .await?;
             if member.is_none() {
                 tx.rollback().await?;
                 let exists = self.collection_exists(id).await?;
@@ -304,7 +325,7 @@ impl CollectionRepo for SqlRepo {
         }
         let row: Option<CollectionRow> = sqlx::query_as(&format!(
             "UPDATE collections SET cover_media_id = $2, updated_at = $3, content_version = content_version + 1
-             WHERE id = $1 RETURNING {COLLECTION_COLUMNS}"
+             WHERE id = $1 AND deleted_at IS NULL RETURNING {COLLECTION_COLUMNS}"
         ))
         .bind(id)
         .bind(media_id)
@@ -317,10 +338,12 @@ impl CollectionRepo for SqlRepo {
     }
 
     async fn published_version(&self, slug: &str) -> Result<Option<i64>, DbError> {
-        Ok(sqlx::query_scalar("SELECT content_version FROM collections WHERE slug = $1 AND published = TRUE")
-            .bind(slug)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT content_version FROM collections WHERE slug = $1 AND published = TRUE AND deleted_at IS NULL",
+        )
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     async fn list_published_collections(&self) -> Result<Vec<CoverCandidates>, DbError> {
@@ -329,13 +352,13 @@ impl CollectionRepo for SqlRepo {
         let columns = prefixed(MEDIA_COLUMNS, "m");
         let rows: Vec<CoverRow> = sqlx::query_as(&format!(
             "SELECT c.id AS collection_id, {columns} FROM collections c JOIN media m ON m.id = c.cover_media_id
-             WHERE c.published = TRUE
+             WHERE c.published = TRUE AND c.deleted_at IS NULL AND m.deleted_at IS NULL
              UNION ALL
              SELECT c.id AS collection_id, {columns} FROM collections c
              JOIN media m ON m.id = (SELECT cm.media_id FROM collection_media cm JOIN media i ON i.id = cm.media_id
-                                     WHERE cm.collection_id = c.id AND i.content_type LIKE $1
+                                     WHERE cm.collection_id = c.id AND i.content_type LIKE $1 AND i.deleted_at IS NULL
                                      ORDER BY cm.display_order, cm.added_at LIMIT 1)
-             WHERE c.published = TRUE"
+             WHERE c.published = TRUE AND c.deleted_at IS NULL"
         ))
         .bind(format!("{}%", MediaKind::Image.mime_prefix()))
         .fetch_all(&self.pool)
@@ -351,50 +374,5 @@ impl CollectionRepo for SqlRepo {
                 CoverCandidates { summary, candidates }
             })
             .collect())
-    }
-
-    async fn delete_collection(&self, id: Uuid) -> Result<bool, DbError> {
-        let deleted = sqlx::query("DELETE FROM collections WHERE id = $1")
-            .bind(id)
-            .execute(&mut *self.writer().await?)
-            .await?
-            .rows_affected()
-            == 1;
-        if deleted {
-            self.content_changed().await;
-        }
-        Ok(deleted)
-    }
-}
-
-impl SqlRepo {
-    /// Collections (all, or only published ones), newest first, with their item counts.
-    async fn summaries(&self, published_only: bool) -> Result<Vec<CollectionSummary>, DbError> {
-        let columns = prefixed(COLLECTION_COLUMNS, "c");
-        let filter = if published_only { "WHERE c.published = TRUE" } else { "" };
-        #[derive(sqlx::FromRow)]
-        struct SummaryRow {
-            #[sqlx(flatten)]
-            collection: CollectionRow,
-            item_count: i64,
-        }
-        let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
-            "SELECT {columns}, (SELECT COUNT(*) FROM collection_media cm WHERE cm.collection_id = c.id) AS item_count
-             FROM collections c {filter} ORDER BY c.created_at DESC, c.id DESC"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| CollectionSummary { collection: row.collection.into(), item_count: to_u32(row.item_count) })
-            .collect())
-    }
-
-    async fn item_count(&self, tx: &mut WriteTx<'_, Db>, id: Uuid) -> Result<u32, DbError> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM collection_media WHERE collection_id = $1")
-            .bind(id)
-            .fetch_one(&mut **tx)
-            .await?;
-        Ok(to_u32(count))
     }
 }

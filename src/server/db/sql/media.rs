@@ -1,23 +1,42 @@
 //! The library's items, in the SQL both databases speak. Compiled once per backend.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::{Db, SqlRepo};
 use crate::model::media::{search_text, sort_name, CollectionRef, Media, MediaQuery, MediaSort};
 use crate::model::text::{AltText, Title};
-use crate::server::db::rows::{convert, like_pattern, to_i64, MediaRow, BUMP_COLLECTIONS_OF_MEDIA, MEDIA_COLUMNS};
+use crate::server::db::rows::{
+    convert, like_pattern, push_ids, to_i64, MediaRow, WriteTx, BATCH_ROWS, BUMP_COLLECTIONS_OF_MEDIA, MEDIA_COLUMNS,
+};
 use crate::server::db::{DbError, MediaRepo};
 
 #[async_trait]
 impl MediaRepo for SqlRepo {
     async fn list_media(&self, query: &MediaQuery, limit: u32) -> Result<Vec<Media>, DbError> {
-        let mut sql = sqlx::QueryBuilder::<Db>::new(format!("SELECT {MEDIA_COLUMNS} FROM media WHERE 1 = 1"));
+        let mut sql =
+            sqlx::QueryBuilder::<Db>::new(format!("SELECT {MEDIA_COLUMNS} FROM media WHERE deleted_at IS NULL"));
         if let Some(kind) = query.kind {
             sql.push(" AND content_type LIKE ").push_bind(format!("{}%", kind.mime_prefix()));
         }
         if let Some(uploader) = query.uploader {
             sql.push(" AND created_by = ").push_bind(uploader);
+        }
+        if !query.tags.is_empty() {
+            // Items carrying every one of the tags.
+            let keys: std::collections::BTreeSet<String> = query.tags.iter().map(|t| t.to_lowercase()).collect();
+            sql.push(
+                " AND id IN (SELECT mt.media_id FROM media_tags mt JOIN tags t ON t.id = mt.tag_id WHERE t.name_key IN (",
+            );
+            let mut list = sql.separated(", ");
+            for key in &keys {
+                list.push_bind(key.clone());
+            }
+            sql.push(") GROUP BY mt.media_id HAVING COUNT(*) = ")
+                .push_bind(i64::try_from(keys.len()).unwrap_or(i64::MAX));
+            sql.push(")");
         }
         if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             sql.push(" AND search_text LIKE ").push_bind(like_pattern(search)).push(" ESCAPE '\\'");
@@ -43,8 +62,9 @@ impl MediaRepo for SqlRepo {
 
     async fn known_content(&self, sha256: &[String]) -> Result<Vec<(String, Uuid)>, DbError> {
         let mut found = Vec::new();
-        for chunk in sha256.chunks(crate::server::db::rows::BATCH_ROWS) {
-            let mut sql = sqlx::QueryBuilder::<Db>::new("SELECT sha256, id FROM media WHERE sha256 IN (");
+        for chunk in sha256.chunks(BATCH_ROWS) {
+            let mut sql =
+                sqlx::QueryBuilder::<Db>::new("SELECT sha256, id FROM media WHERE deleted_at IS NULL AND sha256 IN (");
             let mut list = sql.separated(", ");
             for hash in chunk {
                 list.push_bind(hash.clone());
@@ -60,8 +80,10 @@ impl MediaRepo for SqlRepo {
 
     async fn sizes_held(&self, sizes: &[u64]) -> Result<Vec<u64>, DbError> {
         let mut held = Vec::new();
-        for chunk in sizes.chunks(crate::server::db::rows::BATCH_ROWS) {
-            let mut sql = sqlx::QueryBuilder::<Db>::new("SELECT DISTINCT size_bytes FROM media WHERE size_bytes IN (");
+        for chunk in sizes.chunks(BATCH_ROWS) {
+            let mut sql = sqlx::QueryBuilder::<Db>::new(
+                "SELECT DISTINCT size_bytes FROM media WHERE deleted_at IS NULL AND size_bytes IN (",
+            );
             let mut list = sql.separated(", ");
             for size in chunk {
                 list.push_bind(to_i64(*size)?);
@@ -76,32 +98,32 @@ impl MediaRepo for SqlRepo {
     }
 
     async fn find_media(&self, id: Uuid) -> Result<Option<Media>, DbError> {
-        let sql = format!("SELECT {MEDIA_COLUMNS} FROM media WHERE id = $1");
+        let sql = format!("SELECT {MEDIA_COLUMNS} FROM media WHERE id = $1 AND deleted_at IS NULL");
         let row: Option<MediaRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
         row.map(Media::try_from).transpose()
     }
 
     async fn update_media(&self, id: Uuid, title: &Title, alt_text: &AltText) -> Result<Option<Media>, DbError> {
         let mut tx = self.begin_write().await?;
-        let filename: Option<String> = sqlx::query_scalar("SELECT original_filename FROM media WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let filename: Option<String> =
+            sqlx::query_scalar("SELECT original_filename FROM media WHERE id = $1 AND deleted_at IS NULL")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let Some(filename) = filename else {
             tx.rollback().await?;
             return Ok(None);
         };
         let row: Option<MediaRow> = sqlx::query_as(&format!(
-            "UPDATE media SET title = $2, alt_text = $3, sort_name = $4, search_text = $5 WHERE id = $1
-             RETURNING {MEDIA_COLUMNS}"
+            "UPDATE media SET title = $2, alt_text = $3, sort_name = $4 WHERE id = $1 RETURNING {MEDIA_COLUMNS}"
         ))
         .bind(id)
         .bind(title.as_str())
         .bind(alt_text.as_str())
         .bind(sort_name(title.as_str(), &filename))
-        .bind(search_text(title.as_str(), &filename, alt_text.as_str()))
         .fetch_optional(&mut *tx)
         .await?;
+        self.refresh_search(&mut tx, &[id]).await?;
         // Galleries showing this item show its new title and alt text.
         sqlx::query(BUMP_COLLECTIONS_OF_MEDIA).bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
@@ -109,24 +131,46 @@ impl MediaRepo for SqlRepo {
         row.map(Media::try_from).transpose()
     }
 
-    async fn delete_media(&self, id: Uuid) -> Result<bool, DbError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(BUMP_COLLECTIONS_OF_MEDIA).bind(id).execute(&mut *tx).await?;
-        let deleted = sqlx::query("DELETE FROM media WHERE id = $1").bind(id).execute(&mut *tx).await?;
-        tx.commit().await?;
-        self.content_changed().await;
-        Ok(deleted.rows_affected() == 1)
-    }
-
     async fn media_collections(&self, id: Uuid) -> Result<Vec<CollectionRef>, DbError> {
         let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
             "SELECT c.id, c.title, c.slug FROM collections c
              JOIN collection_media cm ON cm.collection_id = c.id
-             WHERE cm.media_id = $1 ORDER BY c.title, c.id",
+             WHERE cm.media_id = $1 AND c.deleted_at IS NULL ORDER BY c.title, c.id",
         )
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|(id, title, slug)| CollectionRef { id, title, slug }).collect())
+    }
+}
+
+impl SqlRepo {
+    /// Writes the search text of these items again from what they are now (title, file name,
+    /// alt text, tags), inside the transaction that changed them.
+    pub(super) async fn refresh_search(&self, tx: &mut WriteTx<'_, Db>, ids: &[Uuid]) -> Result<(), DbError> {
+        for chunk in ids.chunks(BATCH_ROWS) {
+            let mut select =
+                sqlx::QueryBuilder::<Db>::new("SELECT id, title, original_filename, alt_text FROM media WHERE id IN ");
+            push_ids(&mut select, chunk);
+            let items: Vec<(Uuid, String, String, String)> = select.build_query_as().fetch_all(&mut **tx).await?;
+            let mut tags_sql = sqlx::QueryBuilder::<Db>::new(
+                "SELECT mt.media_id, t.name FROM media_tags mt JOIN tags t ON t.id = mt.tag_id WHERE mt.media_id IN ",
+            );
+            push_ids(&mut tags_sql, chunk);
+            let pairs: Vec<(Uuid, String)> = tags_sql.build_query_as().fetch_all(&mut **tx).await?;
+            let mut tags: HashMap<Uuid, Vec<String>> = HashMap::new();
+            for (media, name) in pairs {
+                tags.entry(media).or_default().push(name);
+            }
+            for (id, title, filename, alt) in items {
+                let text = search_text(&title, &filename, &alt, tags.get(&id).map_or(&[][..], Vec::as_slice));
+                sqlx::query("UPDATE media SET search_text = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(text)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 }

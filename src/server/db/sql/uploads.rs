@@ -179,7 +179,7 @@ impl UploadRepo for SqlRepo {
         .bind(media.height.map(to_i32).transpose()?)
         .bind(now)
         .bind(sort_name("", &file.original_filename))
-        .bind(search_text("", &file.original_filename, ""))
+        .bind(search_text("", &file.original_filename, "", &[]))
         .bind(media.thumbhash.as_deref())
         .bind(media.poster_key.as_ref().map(ObjectKey::as_str))
         .bind(media.duration_ms.map(to_i64).transpose()?)
