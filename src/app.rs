@@ -7,8 +7,9 @@ use leptos_router::{path, SsrMode};
 
 use crate::pages::{
     account::AccountPage, admin_health::AdminHealthPage, collection_editor::CollectionEditorPage,
-    collections::CollectionsPage, gallery::GalleryPage, home::HomePage, invite::InvitePage, library::LibraryPage,
-    login::LoginPage, not_found::NotFound, people::PeoplePage, trash::TrashPage, uploads::UploadsPage,
+    collections::CollectionsPage, duplicates::DuplicatesPage, gallery::GalleryPage, home::HomePage, invite::InvitePage,
+    library::LibraryPage, login::LoginPage, not_found::NotFound, people::PeoplePage, tags::TagsPage, trash::TrashPage,
+    uploads::UploadsPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -51,6 +52,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/collections") ssr=SsrMode::Async view=CollectionsPage/>
                 <Route path=path!("/collections/:id") ssr=SsrMode::Async view=CollectionEditorPage/>
                 <Route path=path!("/people") ssr=SsrMode::Async view=PeoplePage/>
+                <Route path=path!("/tags") ssr=SsrMode::Async view=TagsPage/>
+                <Route path=path!("/duplicates") ssr=SsrMode::Async view=DuplicatesPage/>
                 <Route path=path!("/trash") ssr=SsrMode::Async view=TrashPage/>
                 <Route path=path!("/account") ssr=SsrMode::Async view=AccountPage/>
                 <Route path=path!("/admin/health") ssr=SsrMode::Async view=AdminHealthPage/>

@@ -68,6 +68,22 @@ pub async fn delete_media(ids: Vec<Uuid>) -> Result<Deleted, AppError> {
     crate::server::media::trash::trash_media(&state, &ids, user.id).await.map(|deleted| Deleted { deleted })
 }
 
+/// `POST /api/media/duplicates` `{}` → `[{sha256, items}]`: contents the library holds more
+/// than once (trash not counted), the most recently duplicated first, items oldest first.
+#[server(prefix = "/api", endpoint = "media/duplicates", input = Json)]
+pub async fn list_duplicates() -> Result<Vec<crate::model::media::DuplicateGroup>, AppError> {
+    let (state, _user) = crate::server::signed_in()?;
+    crate::server::media::duplicates::list(&state).await
+}
+
+/// `POST /api/media/keep_one` `{id}` → `{deleted}`: every other item with the content of `id`
+/// moved to the trash.
+#[server(prefix = "/api", endpoint = "media/keep_one", input = Json)]
+pub async fn keep_one(id: Uuid) -> Result<Deleted, AppError> {
+    let (state, user) = crate::server::signed_in()?;
+    crate::server::media::duplicates::keep_one(&state, id, user.id).await.map(|deleted| Deleted { deleted })
+}
+
 /// `POST /api/media/tag` `{ids, add: [names], remove: [names]}` → `{added, removed}`: tags
 /// added to and removed from every item named (a new name makes a new tag).
 #[server(prefix = "/api", endpoint = "media/tag", input = Json)]

@@ -16,7 +16,7 @@ use super::client::{Api, ApiError};
 use super::progress::Progress;
 use super::send::{send, Sent};
 use super::walk::{self, Candidate, Skipped};
-use crate::model::upload::{KnownContent, PresignedRequest, StartedJob, UploadFile, UploadLimits};
+use crate::model::upload::{KnownContent, PresignedRequest, StartedEntry, StartedJob, UploadFile, UploadLimits};
 
 pub struct ImportArgs {
     pub paths: Vec<PathBuf>,
@@ -132,6 +132,17 @@ pub async fn run(api: &Api, args: ImportArgs) -> Result<bool, ApiError> {
             .collect();
         let started: StartedJob = api.call("uploads/start", &json!({ "files": specs })).await?;
         for ((index, file, _), started) in batch.iter().cloned().zip(started.files) {
+            let started = match started {
+                StartedEntry::Upload(started) => started,
+                // Someone else uploaded the same content since we asked.
+                StartedEntry::Duplicate { duplicate_of, .. } => {
+                    progress.advance(file.candidate.size);
+                    progress.line(&format!("already there  {}", walk::shown(&file.candidate.path)));
+                    report.already.push(walk::shown(&file.candidate.path));
+                    report.media.push((index, duplicate_of));
+                    continue;
+                }
+            };
             let permit = gate.clone().acquire_owned().await.map_err(|e| ApiError(e.to_string()))?;
             tasks.spawn(sending.clone().one(permit, index, file, started.file, started.upload));
             report.take_finished(&mut tasks);

@@ -23,6 +23,8 @@ pub fn Nav(user: CurrentUser) -> impl IntoView {
                 <a href="/library">"Library"</a>
                 {user.can_edit().then(|| view! { <a href="/uploads">"Uploads"</a> })}
                 <a href="/collections">"Collections"</a>
+                <a href="/tags">"Tags"</a>
+                <a href="/duplicates">"Duplicates"</a>
                 <a href="/trash">"Trash"</a>
                 {is_owner.then(|| view! { <a href="/people">"People"</a> <a href="/admin/health">"Self-test"</a> })}
             </nav>

@@ -96,8 +96,8 @@ pub struct MediaQuery {
     pub search: Option<String>,
     #[serde(default)]
     pub sort: MediaSort,
-    /// Only what this person uploaded.
-    #[serde(default)]
+    /// Only what this person uploaded (`uploaded_by`; `uploader` is still understood).
+    #[serde(default, rename = "uploaded_by", alias = "uploader")]
     pub uploader: Option<Uuid>,
     /// Only items carrying every one of these tags (by name, in any case).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -106,6 +106,13 @@ pub struct MediaQuery {
     pub cursor: Option<MediaCursor>,
     #[serde(default)]
     pub limit: Option<u32>,
+}
+
+/// Items of the library holding the same content (`/api/media/duplicates`), oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateGroup {
+    pub sha256: String,
+    pub items: Vec<MediaItem>,
 }
 
 /// The key media are ordered and searched by: what the UI calls the item, lower-cased.

@@ -20,9 +20,14 @@ pub struct UploadFileSpec {
     #[serde(default)]
     pub fingerprint: Option<String>,
     /// The SHA-256 of the whole file (64 hex digits), kept with the media it becomes, so the
-    /// same content is recognised next time (`/api/uploads/known`). Optional.
+    /// same content is recognised next time (`/api/uploads/known`). Optional. With it, content
+    /// the library already holds is not uploaded again (see `StartedEntry::Duplicate`) unless
+    /// `allow_duplicate` is set, and the store checks the bytes it receives against it.
     #[serde(default)]
     pub sha256: Option<String>,
+    /// "Upload anyway": store this file even if its content is already in the library.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_duplicate: bool,
 }
 
 /// Smallest part S3 accepts (all but the last part).
@@ -260,10 +265,30 @@ pub struct MultipartProgress {
     pub parts: Vec<UploadPart>,
 }
 
+/// What `/api/uploads/start` answers for one file: the request that uploads it, or, when the
+/// library already holds its content, the item that holds it (`{"name", "duplicate_of"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum StartedEntry {
+    Upload(Box<StartedFile>),
+    Duplicate { name: String, duplicate_of: Uuid },
+}
+
+impl StartedEntry {
+    pub fn upload(&self) -> Option<&StartedFile> {
+        match self {
+            StartedEntry::Upload(started) => Some(started),
+            StartedEntry::Duplicate { .. } => None,
+        }
+    }
+}
+
+/// A new batch: its job (none when every file was already in the library) and, per file in
+/// the order sent, what to do with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartedJob {
-    pub job: UploadJob,
-    pub files: Vec<StartedFile>,
+    pub job: Option<UploadJob>,
+    pub files: Vec<StartedEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -35,11 +35,13 @@ pub fn router(
         }
     };
     let pages_and_api = Router::new()
-        // The sign-in, invitation, password and trash forms also work as plain POSTs (no JavaScript).
+        // The sign-in, invitation, password, trash and tags forms also work as plain POSTs (no JavaScript).
         .route("/login", post(people::forms::sign_in))
         .route("/invite", post(people::forms::accept_invitation))
         .route("/account/password", post(people::forms::change_password))
         .route("/trash", post(media::trash_form::submit))
+        .route("/tags", post(media::tags_form::submit))
+        .route("/duplicates", post(media::duplicates::submit))
         .leptos_routes_with_context(state, generate_route_list(App), page_context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

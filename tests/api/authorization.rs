@@ -24,7 +24,8 @@ fn expected(path: &str) -> Option<Needs> {
             Public
         }
         "auth/me" | "account/get" | "people/list" | "media/list" | "media/get" | "media/download"
-        | "collections/list" | "collections/get" | "uploads/get" | "uploads/list" | "trash/list" | "tags/list" => Read,
+        | "collections/list" | "collections/get" | "uploads/get" | "uploads/list" | "trash/list" | "tags/list"
+        | "media/duplicates" => Read,
         "media/update"
         | "media/delete"
         | "collections/create"
@@ -51,6 +52,7 @@ fn expected(path: &str) -> Option<Needs> {
         | "uploads/limits"
         | "media/tag"
         | "media/set_alt"
+        | "media/keep_one"
         | "tags/rename"
         | "tags/merge"
         | "trash/restore"

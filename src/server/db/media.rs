@@ -16,6 +16,14 @@ pub trait MediaRepo {
     /// Which of these SHA-256 hashes the library already holds, and as which item.
     async fn known_content(&self, sha256: &[String]) -> Result<Vec<(String, Uuid)>, DbError>;
 
+    /// Items whose content another item of the library has too: at most `limit` contents, the
+    /// most recently duplicated first, each content's items oldest first. Trashed items are
+    /// not counted.
+    async fn duplicate_media(&self, limit: u32) -> Result<Vec<(String, Media)>, DbError>;
+
+    /// The other items (outside the trash) with the same content as item `id`.
+    async fn copies_of(&self, id: Uuid) -> Result<Vec<Uuid>, DbError>;
+
     /// Which of these sizes (bytes) some item of the library has: a file of any other size
     /// cannot already be held, so it need not be hashed before it is sent.
     async fn sizes_held(&self, sizes: &[u64]) -> Result<Vec<u64>, DbError>;

@@ -2,7 +2,9 @@
 //! placeholders from thumbhashes) and edited; the trash they go to when deleted; and their
 //! optional HLS renditions.
 
+pub mod duplicates;
 pub mod tags;
+pub mod tags_form;
 pub mod transcode;
 pub mod trash;
 pub mod trash_form;

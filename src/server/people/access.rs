@@ -13,7 +13,8 @@ pub fn access_of(path: &str) -> Option<Access> {
             Public
         }
         "auth/me" | "account/get" | "people/list" | "media/list" | "media/get" | "media/download"
-        | "collections/list" | "collections/get" | "uploads/get" | "uploads/list" | "trash/list" | "tags/list" => Read,
+        | "collections/list" | "collections/get" | "uploads/get" | "uploads/list" | "trash/list" | "tags/list"
+        | "media/duplicates" => Read,
         "media/update"
         | "media/delete"
         | "collections/create"
@@ -40,6 +41,7 @@ pub fn access_of(path: &str) -> Option<Access> {
         | "uploads/limits"
         | "media/tag"
         | "media/set_alt"
+        | "media/keep_one"
         | "tags/rename"
         | "tags/merge"
         | "trash/restore"

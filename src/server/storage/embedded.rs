@@ -15,7 +15,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use http::{header, HeaderValue, Method, StatusCode};
+use http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use s3s::auth::SimpleAuth;
 use s3s::service::{S3Service, S3ServiceBuilder};
 use s3s::{dto, S3Request, S3Response, S3Result, S3};
@@ -114,7 +114,12 @@ impl EmbeddedStore {
         let cors = CorsLayer::new()
             .allow_origin(AllowOrigin::list([origin]))
             .allow_methods([Method::GET, Method::PUT, Method::HEAD])
-            .allow_headers([header::CONTENT_TYPE, header::RANGE])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::RANGE,
+                HeaderName::from_static("x-amz-checksum-sha256"),
+                HeaderName::from_static("x-amz-sdk-checksum-algorithm"),
+            ])
             .expose_headers([header::ETAG, header::CONTENT_LENGTH])
             .max_age(std::time::Duration::from_secs(3600));
         let router = Router::new().fallback(forward_to_s3).with_state(service.clone()).layer(cors);

@@ -137,7 +137,22 @@ impl Storage {
         content_length: u64,
         expires_in: Duration,
     ) -> Result<PresignedRequest, StorageError> {
+        self.presign_checked_put(key, content_type, content_length, None, expires_in).await
+    }
+
+    /// A presigned PUT that, given the content's SHA-256 (hex), carries it as the signed
+    /// `x-amz-checksum-sha256` header: the store (S3, R2, the embedded one) then refuses bytes
+    /// that do not match, so a corrupted upload never becomes an object.
+    pub async fn presign_checked_put(
+        &self,
+        key: &ObjectKey,
+        content_type: &ContentType,
+        content_length: u64,
+        sha256_hex: Option<&str>,
+        expires_in: Duration,
+    ) -> Result<PresignedRequest, StorageError> {
         let length = i64::try_from(content_length).map_err(|_| StorageError::Presign("size too large".into()))?;
+        let checksum = sha256_hex.map(checksum_header).transpose()?;
         let request = self
             .presigner
             .put_object()
@@ -145,6 +160,7 @@ impl Storage {
             .key(key.as_str())
             .content_type(content_type.as_str())
             .content_length(length)
+            .set_checksum_sha256(checksum)
             .presigned(self.presigning(expires_in)?)
             .await
             .map_err(|e| StorageError::Presign(e.to_string()))?;
@@ -188,6 +204,18 @@ impl Storage {
     }
 }
 
+/// A SHA-256 in hex as S3's checksum headers carry it: the 32 bytes in base64.
+fn checksum_header(sha256_hex: &str) -> Result<String, StorageError> {
+    use base64::Engine as _;
+    let bytes = (0..sha256_hex.len())
+        .step_by(2)
+        .map(|i| sha256_hex.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
+        .collect::<Option<Vec<u8>>>()
+        .filter(|bytes| bytes.len() == 32)
+        .ok_or_else(|| StorageError::Presign("not a SHA-256".into()))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
 /// A store error with the SDK's whole explanation, for the log.
 pub(super) fn request_failed<E: std::error::Error + 'static, R: std::fmt::Debug>(
     e: aws_sdk_s3::error::SdkError<E, R>,
@@ -197,7 +225,16 @@ pub(super) fn request_failed<E: std::error::Error + 'static, R: std::fmt::Debug>
 
 #[cfg(test)]
 mod tests {
-    use super::same_etag;
+    use super::{checksum_header, same_etag};
+
+    #[test]
+    fn a_hex_sha256_becomes_the_base64_the_checksum_header_carries() {
+        // SHA-256 of the empty string.
+        let hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        assert_eq!(checksum_header(hex).unwrap(), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+        assert!(checksum_header("abc").is_err());
+        assert!(checksum_header(&"zz".repeat(32)).is_err());
+    }
 
     #[test]
     fn etags_compare_without_quotes_or_case() {

@@ -6,7 +6,9 @@ use uuid::Uuid;
 use super::{already_uploaded, deadline, file_not_found, owned_file, storage_failed, Uploader};
 use crate::error::AppError;
 use crate::model::text::FAILURE_REASON;
-use crate::model::upload::{part_size_for, FileOutcome, StartedFile, StartedJob, UploadFileSpec, UploadFileStatus};
+use crate::model::upload::{
+    part_size_for, FileOutcome, StartedEntry, StartedFile, StartedJob, UploadFileSpec, UploadFileStatus,
+};
 use crate::model::{ContentType, FileName, ObjectKey};
 use crate::server::config::UploadConfig;
 use crate::server::db::{NewMultipart, NewUploadFile, NewUploadJob};
@@ -21,6 +23,7 @@ pub struct ValidFile {
     pub last_modified: Option<i64>,
     pub fingerprint: Option<String>,
     pub sha256: Option<String>,
+    pub allow_duplicate: bool,
 }
 
 /// Checks a whole batch; the first bad file refuses it, with its name and the reason.
@@ -69,7 +72,15 @@ fn validate_file(spec: &UploadFileSpec, index: usize, config: &UploadConfig) -> 
         Some(_) => return Err(AppError::invalid(format!("{shown}: sha256 must be 64 hex digits."))),
         None => None,
     };
-    Ok(ValidFile { name, size: spec.size, content_type, last_modified: spec.last_modified, fingerprint, sha256 })
+    Ok(ValidFile {
+        name,
+        size: spec.size,
+        content_type,
+        last_modified: spec.last_modified,
+        fingerprint,
+        sha256,
+        allow_duplicate: spec.allow_duplicate,
+    })
 }
 
 /// A SHA-256 in hex, as the uploader sends it.
@@ -113,13 +124,28 @@ pub async fn start_job(
             return Err(AppError::NotFound("The collection".into()));
         }
     }
+    // Content the library holds already is not sent again, unless the file says "anyway".
+    let hashes: Vec<String> = files.iter().filter(|f| !f.allow_duplicate).filter_map(|f| f.sha256.clone()).collect();
+    let held: std::collections::HashMap<String, Uuid> = if hashes.is_empty() {
+        Default::default()
+    } else {
+        state.repo.known_content(&hashes).await?.into_iter().collect()
+    };
     let expires_at = deadline(state, state.uploads.url_ttl);
     let abandon_at = deadline(state, state.uploads.multipart_abandon);
     let mut new_files = Vec::with_capacity(files.len());
     let mut uploads = Vec::with_capacity(files.len());
+    // Per file in the order sent: `None` for one that goes up, else the item holding it.
+    let mut answers: Vec<Option<StartedEntry>> = Vec::with_capacity(files.len());
     // Sign every URL (and start every multipart upload) before writing anything: a store
     // problem then leaves no job behind, only multipart uploads that are aborted here.
     for f in files {
+        let holder = if f.allow_duplicate { None } else { f.sha256.as_ref().and_then(|h| held.get(h)) };
+        if let Some(media_id) = holder {
+            answers.push(Some(StartedEntry::Duplicate { name: f.name.as_str().to_string(), duplicate_of: *media_id }));
+            continue;
+        }
+        answers.push(None);
         let id = Uuid::new_v4();
         let key = ObjectKey::for_upload(id, &f.name);
         let signed =
@@ -128,7 +154,10 @@ pub async fn start_job(
                     (Some(NewMultipart { upload_id, part_size: part_size_for(f.size) }), None, abandon_at)
                 })
             } else {
-                let put = state.storage.presign_put(&key, &f.content_type, f.size, state.uploads.url_ttl).await;
+                let put = state
+                    .storage
+                    .presign_checked_put(&key, &f.content_type, f.size, f.sha256.as_deref(), state.uploads.url_ttl)
+                    .await;
                 put.map(|upload| (None, Some(upload), expires_at))
             };
         let (multipart, upload, url_expires_at) = match signed {
@@ -152,6 +181,9 @@ pub async fn start_job(
         });
         uploads.push(upload);
     }
+    if new_files.is_empty() {
+        return Ok(StartedJob { job: None, files: answers.into_iter().flatten().collect() });
+    }
     let new_job = NewUploadJob { id: Uuid::new_v4(), created_by: Some(user_id), collection_id, files: new_files };
     let created = match state.repo.create_upload_job(&new_job).await {
         Ok(created) => created,
@@ -160,8 +192,13 @@ pub async fn start_job(
             return Err(e.into());
         }
     };
-    let files = created.files.into_iter().zip(uploads).map(|(file, upload)| StartedFile { file, upload }).collect();
-    Ok(StartedJob { job: created.job, files })
+    let mut sent = created.files.into_iter().zip(uploads).map(|(file, upload)| StartedFile { file, upload });
+    let files = answers
+        .into_iter()
+        .map(|answer| answer.or_else(|| sent.next().map(|s| StartedEntry::Upload(Box::new(s)))))
+        .collect::<Option<_>>();
+    let files = files.ok_or(AppError::Internal)?;
+    Ok(StartedJob { job: Some(created.job), files })
 }
 
 /// Aborts the multipart uploads a batch that could not be written had started.
@@ -259,6 +296,7 @@ mod tests {
             last_modified: None,
             fingerprint: None,
             sha256: None,
+            allow_duplicate: false,
         }
     }
 

@@ -72,6 +72,52 @@ pub(super) async fn a_hash_given_at_completion_fills_in_only_a_missing_one(db: &
     assert_eq!(found, vec![(announced, first.id), (computed, second.id)]);
 }
 
+pub(super) async fn duplicates_are_grouped_by_content_and_trashed_copies_do_not_count(db: &TestDatabase) {
+    let repo = db.repo().await;
+    let (same, other, lone) = ("ab".repeat(32), "cd".repeat(32), "ef".repeat(32));
+    let hashes = [&same, &other, &same, &lone, &other, &same];
+    let names: Vec<String> = (0..hashes.len()).map(|i| format!("f{i}.png")).collect();
+    let mut job = new_job(&names.iter().map(String::as_str).collect::<Vec<_>>(), Duration::hours(1));
+    for (file, hash) in job.files.iter_mut().zip(hashes) {
+        file.sha256 = Some(hash.clone());
+    }
+    repo.create_upload_job(&job).await.unwrap();
+    let mut ids = Vec::new();
+    for file in &job.files {
+        let media = vitrine::server::db::NewMedia::new(uuid::Uuid::new_v4());
+        repo.complete_upload_file(file.id, None, &media).await.unwrap();
+        ids.push(media.id);
+    }
+    let groups = |rows: Vec<(String, vitrine::model::media::Media)>| {
+        rows.into_iter().map(|(hash, m)| (hash[..2].to_string(), m.id)).collect::<Vec<_>>()
+    };
+    // The content duplicated last (f5) comes first; within a content, the oldest first.
+    let found = groups(repo.duplicate_media(10).await.unwrap());
+    assert_eq!(
+        found,
+        [
+            ("ab".into(), ids[0]),
+            ("ab".into(), ids[2]),
+            ("ab".into(), ids[5]),
+            ("cd".into(), ids[1]),
+            ("cd".into(), ids[4])
+        ]
+    );
+    assert_eq!(groups(repo.duplicate_media(1).await.unwrap()), found[..3], "the limit counts contents");
+    assert_eq!(repo.copies_of(ids[2]).await.unwrap(), [ids[0], ids[5]]);
+    assert!(repo.copies_of(ids[3]).await.unwrap().is_empty());
+
+    repo.trash_media(&[ids[4]], None).await.unwrap();
+    let left = groups(repo.duplicate_media(10).await.unwrap());
+    assert_eq!(
+        left,
+        [("ab".into(), ids[0]), ("ab".into(), ids[2]), ("ab".into(), ids[5])],
+        "one copy left is no duplicate"
+    );
+    assert!(repo.copies_of(ids[1]).await.unwrap().is_empty());
+    assert!(repo.copies_of(ids[4]).await.unwrap().is_empty(), "a trashed item has no copies");
+}
+
 pub(super) async fn sizes_held_are_the_sizes_of_items(db: &TestDatabase) {
     let repo = db.repo().await;
     let job = new_job(&["a.png", "b.png"], Duration::hours(1));

@@ -114,6 +114,7 @@ contract!(
     the_books_know_media_and_uploads_in_flight_only,
     tracked_multiparts_are_the_open_ones,
     known_content_is_found_by_hash,
+    duplicates_are_grouped_by_content_and_trashed_copies_do_not_count,
     a_hash_given_at_completion_fills_in_only_a_missing_one,
     sizes_held_are_the_sizes_of_items,
     // people.rs

@@ -18,7 +18,7 @@ use super::probes::{fingerprint, is_kind, thumbhash_of};
 use super::{Phase, UploadItem, UploaderState, MAX_IN_FLIGHT};
 use crate::api::uploads::{complete_upload, fail_upload, retry_upload, start_upload};
 use crate::error::AppError;
-use crate::model::upload::{PresignedRequest, UploadFile, UploadFileSpec, VideoDetails, MIN_PART_SIZE};
+use crate::model::upload::{PresignedRequest, StartedEntry, UploadFile, UploadFileSpec, VideoDetails, MIN_PART_SIZE};
 use crate::model::MediaKind;
 
 struct Entry {
@@ -74,6 +74,7 @@ impl Queue {
                     fingerprint,
                     // The browser does not hash whole files yet (the command line does).
                     sha256: None,
+                    allow_duplicate: false,
                 });
             }
             queue.state.banner.set(None);
@@ -88,7 +89,9 @@ impl Queue {
                 queue.state.started_at.set(Some(now_ms()));
             }
             // The server answers the files in the order they were sent.
-            for (file, started_file) in files.into_iter().zip(started.files) {
+            for (file, started) in files.into_iter().zip(started.files) {
+                // The browser sends no hash yet, so every file comes back as an upload.
+                let StartedEntry::Upload(started_file) = started else { continue };
                 let key = queue.next_key();
                 let multipart = started_file.file.part_size.is_some();
                 queue.enqueue(key, &started_file.file, file, started_file.upload, multipart);

@@ -9,9 +9,17 @@ use super::{Db, SqlRepo};
 use crate::model::media::{search_text, sort_name, CollectionRef, Media, MediaQuery, MediaSort};
 use crate::model::text::{AltText, Title};
 use crate::server::db::rows::{
-    convert, like_pattern, push_ids, to_i64, MediaRow, WriteTx, BATCH_ROWS, BUMP_COLLECTIONS_OF_MEDIA, MEDIA_COLUMNS,
+    convert, like_pattern, prefixed, push_ids, to_i64, MediaRow, WriteTx, BATCH_ROWS, BUMP_COLLECTIONS_OF_MEDIA,
+    MEDIA_COLUMNS,
 };
 use crate::server::db::{DbError, MediaRepo};
+
+#[derive(sqlx::FromRow)]
+struct DuplicateRow {
+    #[sqlx(flatten)]
+    media: MediaRow,
+    content_sha256: String,
+}
 
 #[async_trait]
 impl MediaRepo for SqlRepo {
@@ -58,6 +66,33 @@ impl MediaRepo for SqlRepo {
         sql.push(" LIMIT ").push_bind(i64::from(limit));
         let rows: Vec<MediaRow> = sql.build_query_as().fetch_all(&self.pool).await?;
         convert(rows)
+    }
+
+    async fn duplicate_media(&self, limit: u32) -> Result<Vec<(String, Media)>, DbError> {
+        let rows: Vec<DuplicateRow> = sqlx::query_as(&format!(
+            "WITH doubled AS (
+                 SELECT sha256, MAX(created_at) AS latest FROM media
+                 WHERE deleted_at IS NULL AND sha256 IS NOT NULL
+                 GROUP BY sha256 HAVING COUNT(*) > 1 ORDER BY latest DESC, sha256 LIMIT $1)
+             SELECT {}, d.sha256 AS content_sha256 FROM media m JOIN doubled d ON d.sha256 = m.sha256
+             WHERE m.deleted_at IS NULL ORDER BY d.latest DESC, d.sha256, m.created_at, m.id",
+            prefixed(MEDIA_COLUMNS, "m")
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(|row| Ok((row.content_sha256, Media::try_from(row.media)?))).collect()
+    }
+
+    async fn copies_of(&self, id: Uuid) -> Result<Vec<Uuid>, DbError> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM media WHERE deleted_at IS NULL AND id <> $1
+               AND sha256 = (SELECT sha256 FROM media WHERE id = $1 AND deleted_at IS NULL)
+             ORDER BY created_at, id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn known_content(&self, sha256: &[String]) -> Result<Vec<(String, Uuid)>, DbError> {
