@@ -70,3 +70,33 @@ test("the people, account and invitation pages have no serious accessibility vio
     await context.close();
   }
 });
+
+test("the library with a selection, the tags, duplicates and trash pages have no serious accessibility violations, on a phone too", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/uploads");
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  const name = `a11y-organize-${Date.now()}.png`;
+  await dropGeneratedImages(page, [name]);
+  await expect(page.locator(".upload-item").filter({ hasText: name })).toHaveAttribute("data-phase", "completed", {
+    timeout: 20_000,
+  });
+  const list = await (await page.request.post("/api/media/list", { data: { query: { search: name } } })).json();
+  await page.request.post("/api/media/tag", { data: { ids: [list.items[0].media.id], add: ["accessible"], remove: [] } });
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto("/library");
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+    await page.locator(".media-tile").filter({ hasText: name }).focus();
+    await page.keyboard.press(" ");
+    await expect(page.getByRole("group", { name: "Edit the selection" })).toBeVisible();
+    await page.keyboard.press("Enter");
+    await expect(page.getByRole("complementary", { name: "Details" }).getByRole("list", { name: "Tags" })).toContainText("accessible");
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: `test-results/library-selection-${width}.png`, fullPage: true });
+    for (const path of ["/tags", "/duplicates", "/trash"]) {
+      await page.goto(path);
+      await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+      expect(await seriousViolations(page)).toEqual([]);
+    }
+  }
+});

@@ -26,7 +26,7 @@ test("the same title twice gets two slugs, and library items can be added to a c
   await page.goto("/library");
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   for (const name of names) {
-    await page.getByRole("checkbox", { name: `Select ${name}` }).check();
+    await page.locator(".media-tile").filter({ hasText: name }).locator(".tile-check").click();
   }
   await page.getByLabel("Collection").selectOption({ label: "Summer Camp 2024" });
   await page.getByRole("button", { name: "Add", exact: true }).click();

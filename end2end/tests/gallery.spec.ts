@@ -27,7 +27,7 @@ test("order by keyboard and by dragging, publish, and the gallery works signed o
   await page.goto("/library");
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   for (const name of names) {
-    await page.getByRole("checkbox", { name: `Select ${name}` }).check();
+    await page.locator(".media-tile").filter({ hasText: name }).locator(".tile-check").click();
   }
   await page.getByLabel("Collection").selectOption({ label: title });
   await page.getByRole("button", { name: "Add", exact: true }).click();

@@ -49,7 +49,7 @@ test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
   test("the trash page restores with a plain form post", async ({ page, browser }) => {
-    const helper = await browser.newContext();
+    const helper = await browser.newContext({ javaScriptEnabled: true });
     const uploader = await helper.newPage();
     await signIn(uploader);
     const name = `nojs-${Date.now()}.png`;

@@ -87,13 +87,13 @@ pub(super) fn MediaTile(
         "Enter" => open.set(Some(id)),
         _ => {}
     };
-    let toggle = move |ev: leptos::ev::Event| {
-        let checked = event_target_checked(&ev);
+    // The tick box is for pointers and touch; the tile itself (an option) carries the
+    // selection for keyboards and screen readers, so the box is no second control inside it.
+    let toggle = move |ev: leptos::ev::MouseEvent| {
+        ev.stop_propagation();
         selected.update(|s| {
-            if checked {
+            if !s.remove(&id) {
                 s.insert(id);
-            } else {
-                s.remove(&id);
             }
         });
         anchor.set(Some(id));
@@ -116,8 +116,8 @@ pub(super) fn MediaTile(
             data-media-id=id.to_string() on:click=on_click on:keydown=on_key>
             {preview}
             <div class="caption">
-                <input type="checkbox" aria-label=format!("Select {name}") prop:checked=is_selected
-                    on:click=|ev| ev.stop_propagation() on:change=toggle/>
+                <span class="tile-check" class:checked=is_selected aria-hidden="true" title=format!("Select {name}")
+                    on:click=toggle>{move || if is_selected() { "\u{2713}" } else { "" }}</span>
                 <span class="name">{name.clone()}</span>
                 <span class="size">{format_size(media.size, DECIMAL)}</span>
             </div>

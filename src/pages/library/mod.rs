@@ -1,6 +1,7 @@
 //! The library: every item, newest first (or by name or size), filtered, searched, paged by
-//! keyset as you scroll; select many to move to the trash (and undo); open one to edit its title
-//! and alt text.
+//! keyset as you scroll; filtered by tags (chips); select many to edit them at once (the bulk
+//! bar: tags, alt text, a collection, the trash, with undo); open one to edit its title, alt
+//! text and tags.
 
 use std::collections::HashSet;
 
@@ -162,7 +163,7 @@ fn LibraryView() -> impl IntoView {
             </button>
         </div>
         <form class="toolbar" role="search" on:submit=|ev| ev.prevent_default()>
-            <input type="search" placeholder="Search titles and file names" aria-label="Search" on:input=on_search/>
+            <input type="search" placeholder="Search names, alt text and tags" aria-label="Search" on:input=on_search/>
             <select aria-label="Kind" on:change=move |ev| kind.set(match event_target_value(&ev).as_str() {
                 "image" => Some(MediaKind::Image),
                 "video" => Some(MediaKind::Video),
