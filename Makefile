@@ -37,16 +37,16 @@ release-front:
 
 bench: tools browser postgres bench-tools ## Benchmarks: print figures (release build), then a short fuzz run
 	cargo leptos build --release --precompress
-	$(LEPTOS_ENV_VARS) cargo bench --no-default-features --features ssr --bench http --bench import --bench uploads --bench delivery --bench collections
+	$(LEPTOS_ENV_VARS) cargo bench --no-default-features --features ssr --bench http --bench import --bench uploads --bench delivery --bench library --bench collections
 	@bash benches/bundle-size.sh
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 
-# Fuzzing the slug function, the file-name checker with the storage-key maker, and the CDN
-# parameter parser (libFuzzer through cargo-fuzz). `make fuzz` runs each for FUZZ_SECONDS;
+# Fuzzing the slug function, the file-name checker with the storage-key maker, the CDN
+# parameter parser and the EXIF reader (libFuzzer through cargo-fuzz). `make fuzz` runs each for FUZZ_SECONDS;
 # a longer run: `make fuzz FUZZ_SECONDS=3600`. The stable toolchain is told to accept the
 # sanitizer flags cargo-fuzz passes (RUSTC_BOOTSTRAP); no nightly is needed.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := slugify file_name cdn_params
+FUZZ_TARGETS := slugify file_name cdn_params exif
 fuzz: fuzz-tools
 	@mkdir -p target/fuzz-logs
 	@for target in $(FUZZ_TARGETS); do \

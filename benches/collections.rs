@@ -39,15 +39,7 @@ async fn reorder(backend: &str, database: DatabaseConfig) {
     repo.create_upload_job(&job).await.unwrap();
     let mut ids = Vec::with_capacity(ITEMS);
     for file in &job.files {
-        let media = NewMedia {
-            id: Uuid::new_v4(),
-            width: None,
-            height: None,
-            thumbhash: None,
-            poster_key: None,
-            duration_ms: None,
-            sha256: None,
-        };
+        let media = NewMedia::new(Uuid::new_v4());
         repo.complete_upload_file(file.id, None, &media).await.unwrap();
         ids.push(media.id);
     }

@@ -1,19 +1,11 @@
 //! `make bench`: image delivery. The origin's time to make a 640-px variant of a 24-megapixel
-//! JPEG vs `vipsthumbnail`; a cached variant's requests per second vs nginx serving the same
-//! file; the library page query at 100,000 media (p50/p99) on SQLite and PostgreSQL.
+//! JPEG vs `vipsthumbnail`. (A cached variant vs nginx: `benches/http.rs`; the library's
+//! queries at a million items: `benches/library.rs`.)
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use uuid::Uuid;
 use vitrine::cdn::Transform;
-use vitrine::model::media::{MediaCursor, MediaQuery};
-use vitrine::server::config::DatabaseConfig;
-use vitrine::server::db::Backend;
-use vitrine::server::db::Repo;
-
-const MEDIA_ROWS: usize = 100_000;
 
 fn big_jpeg() -> Vec<u8> {
     let (w, h) = (6000u32, 4000u32);
@@ -29,11 +21,6 @@ fn big_jpeg() -> Vec<u8> {
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    samples[((samples.len() as f64 - 1.0) * p).round() as usize]
 }
 
 fn resize_vs_vips(jpeg: &[u8], dir: &std::path::Path) {
@@ -77,89 +64,7 @@ fn resize_vs_vips(jpeg: &[u8], dir: &std::path::Path) {
     }
 }
 
-async fn fill(repo: &dyn Repo, url: &str) {
-    // Rows straight into the table in big transactions: the benchmark is about reading them.
-    let now = Utc::now();
-    if url.starts_with("sqlite") {
-        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        for chunk in 0..(MEDIA_ROWS / 5000) {
-            let mut tx = pool.begin().await.unwrap();
-            for i in 0..5000 {
-                let n = chunk * 5000 + i;
-                sqlx::query("INSERT INTO media (id, object_key, original_filename, content_type, size_bytes, title, alt_text, created_at, sort_name, search_text) VALUES ($1,$2,$3,$4,$5,'','',$6,$7,$7)")
-                    .bind(Uuid::new_v4()).bind(format!("media/{n}/f.jpg")).bind(format!("photo-{n:06}.jpg"))
-                    .bind(if n % 10 == 0 { "video/mp4" } else { "image/jpeg" }).bind((n * 7919 % 10_000_000) as i64)
-                    .bind(now - chrono::Duration::seconds(n as i64)).bind(format!("photo-{n:06}.jpg"))
-                    .execute(&mut *tx).await.unwrap();
-            }
-            tx.commit().await.unwrap();
-        }
-    } else {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        sqlx::query(
-            "INSERT INTO media (id, object_key, original_filename, content_type, size_bytes, title, alt_text, created_at, sort_name, search_text)
-             SELECT md5(n::text || random()::text)::uuid, 'media/' || n || '/f.jpg', 'photo-' || lpad(n::text, 6, '0') || '.jpg',
-                    CASE WHEN n % 10 = 0 THEN 'video/mp4' ELSE 'image/jpeg' END, (n * 7919) % 10000000, '', '',
-                    now() - n * interval '1 second', 'photo-' || lpad(n::text, 6, '0') || '.jpg', 'photo-' || lpad(n::text, 6, '0') || '.jpg'
-             FROM generate_series(0, $1 - 1) AS n",
-        )
-        .bind(MEDIA_ROWS as i64)
-        .execute(&pool)
-        .await
-        .unwrap();
-        sqlx::query("ANALYZE media").execute(&pool).await.unwrap();
-    }
-    let _ = repo;
-}
-
-async fn library_query(backend: &str, url: &str) {
-    let config = DatabaseConfig { url: url.to_string(), backend: Backend::of_url(url).unwrap() };
-    let db = vitrine::server::db::connect(&config, vitrine::server::clock::Clock::system()).await.unwrap();
-    fill(db.repo.as_ref(), url).await;
-    let repo = db.repo;
-    let first = repo.list_media(&MediaQuery::default(), 60).await.unwrap();
-    let middle = repo.list_media(&MediaQuery::default(), 50_000).await.unwrap();
-    let m = middle.last().unwrap();
-    let deep = MediaQuery {
-        cursor: Some(MediaCursor {
-            created_at: m.created_at,
-            sort_name: m.original_filename.clone(),
-            size: m.size,
-            id: m.id,
-        }),
-        ..MediaQuery::default()
-    };
-    assert_eq!(first.len(), 60);
-    let cases: Vec<(&str, MediaQuery)> = vec![
-        ("first page, newest", MediaQuery::default()),
-        ("page 834 (keyset), newest", deep),
-        ("first page, by name", MediaQuery { sort: vitrine::model::media::MediaSort::Name, ..MediaQuery::default() }),
-        (
-            "first page, videos only",
-            MediaQuery { kind: Some(vitrine::model::media::MediaKind::Video), ..MediaQuery::default() },
-        ),
-        ("search 'photo-0421'", MediaQuery { search: Some("photo-0421".into()), ..MediaQuery::default() }),
-    ];
-    println!("  library page (60 items) at {MEDIA_ROWS} media, {backend}, 200 runs each");
-    for (name, query) in cases {
-        let mut samples: Vec<Duration> = Vec::with_capacity(200);
-        for _ in 0..200 {
-            let t = Instant::now();
-            repo.list_media(&query, 60).await.unwrap();
-            samples.push(t.elapsed());
-        }
-        let p50 = percentile(&mut samples, 0.5);
-        let p99 = percentile(&mut samples, 0.99);
-        println!(
-            "    {name:<28} p50 {:>6.2} ms  p99 {:>6.2} ms  (goal <= 5 ms)",
-            p50.as_secs_f64() * 1e3,
-            p99.as_secs_f64() * 1e3
-        );
-    }
-}
-
-#[tokio::main]
-async fn main() {
+fn main() {
     println!(
         "Vitrine delivery benchmarks ({} cores)",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
@@ -167,16 +72,4 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let jpeg = big_jpeg();
     resize_vs_vips(&jpeg, dir.path());
-    library_query("SQLite", &format!("sqlite://{}/library.db?mode=rwc", dir.path().display())).await;
-    use sqlx::Connection;
-    match sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await {
-        Ok(mut admin) => {
-            let name = format!("vitrine_bench_{}", Uuid::new_v4().simple());
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-            library_query("PostgreSQL", &format!("postgres://postgres@127.0.0.1:5432/{name}")).await;
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
-        }
-        Err(_) => println!("  PostgreSQL unreachable: its library figures are skipped"),
-    }
 }

@@ -24,17 +24,10 @@ pub async fn list_media(#[server(default)] query: MediaQuery) -> Result<MediaPag
     }
     let limit = query.limit.unwrap_or(PAGE_SIZE).clamp(1, 200);
     let query = MediaQuery { tags: crate::server::media::tags::filter_names(&query.tags)?, ..query };
-    let media = state.repo.list_media(&query, limit).await?;
-    let next_cursor = if media.len() == limit as usize {
-        media.last().map(|m| MediaCursor {
-            created_at: m.created_at,
-            sort_name: crate::model::media::sort_name(&m.title, &m.original_filename),
-            size: m.size,
-            id: m.id,
-        })
-    } else {
-        None
-    };
+    let ranked = state.repo.list_media_ranked(&query, limit).await?;
+    let next_cursor =
+        if ranked.len() == limit as usize { ranked.last().map(|(m, rank)| MediaCursor::after(m, *rank)) } else { None };
+    let media: Vec<_> = ranked.into_iter().map(|(m, _)| m).collect();
     let items = media.into_iter().map(|m| crate::server::media::media_item(&state, m)).collect();
     let items = crate::server::media::tags::with_tags(&state, items).await?;
     Ok(MediaPage { items, next_cursor })

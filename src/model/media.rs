@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::model::content_type::ContentType;
 pub use crate::model::content_type::MediaKind;
 use crate::model::key::ObjectKey;
+use crate::model::photo::PhotoFacts;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Media {
@@ -33,6 +34,13 @@ pub struct Media {
     /// Who uploaded it; `None` once their account was deleted (a former member).
     #[serde(default)]
     pub created_by: Option<Uuid>,
+    /// When the photo was taken, from its EXIF block (see `photo`).
+    #[serde(default)]
+    pub taken_at: Option<DateTime<Utc>>,
+    /// What a photo's EXIF block says, checked. Private parts included: the server gives
+    /// public pages `PhotoFacts::public` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<PhotoFacts>,
 }
 
 impl Media {
@@ -42,6 +50,12 @@ impl Media {
 
     pub fn is_video(&self) -> bool {
         self.content_type.is_video()
+    }
+
+    /// The moment the "taken" sort orders by: when the photo was taken, else when it was
+    /// uploaded. The databases order by the same `COALESCE(taken_at, created_at)`.
+    pub fn taken_or_uploaded(&self) -> DateTime<Utc> {
+        self.taken_at.unwrap_or(self.created_at)
     }
 
     /// What to call it in the UI: its title, else its file name.
@@ -65,6 +79,11 @@ pub enum MediaSort {
     Name,
     /// Largest first.
     Largest,
+    /// Most recently taken first (photos without a date by upload time).
+    Taken,
+    /// Best match first: items whose name holds every searched word, then the others, each
+    /// newest first. Without a search, the same as `Newest`.
+    Relevance,
 }
 
 impl MediaSort {
@@ -73,6 +92,8 @@ impl MediaSort {
             MediaSort::Newest => "newest",
             MediaSort::Name => "name",
             MediaSort::Largest => "largest",
+            MediaSort::Taken => "taken",
+            MediaSort::Relevance => "relevance",
         }
     }
 }
@@ -85,6 +106,26 @@ pub struct MediaCursor {
     pub sort_name: String,
     pub size: u64,
     pub id: Uuid,
+    /// `Relevance`: 0 for a match in the name, 1 for a match elsewhere.
+    #[serde(default)]
+    pub rank: u8,
+    /// `Taken`: `Media::taken_or_uploaded`.
+    #[serde(default)]
+    pub taken: Option<DateTime<Utc>>,
+}
+
+impl MediaCursor {
+    /// The cursor of the page after `last`, ranked `rank` by the search.
+    pub fn after(last: &Media, rank: u8) -> Self {
+        MediaCursor {
+            created_at: last.created_at,
+            sort_name: sort_name(&last.title, &last.original_filename),
+            size: last.size,
+            id: last.id,
+            rank,
+            taken: Some(last.taken_or_uploaded()),
+        }
+    }
 }
 
 /// What the library shows: which kinds, matching what, in which order, from where.
@@ -119,17 +160,6 @@ pub struct DuplicateGroup {
 pub fn sort_name(title: &str, original_filename: &str) -> String {
     let name = if title.trim().is_empty() { original_filename } else { title.trim() };
     name.to_lowercase()
-}
-
-/// Everything a search matches against, lower-cased: what the item is called, what it shows,
-/// and its tags.
-pub fn search_text(title: &str, original_filename: &str, alt_text: &str, tags: &[String]) -> String {
-    let mut text = format!("{} {} {}", title.trim(), original_filename, alt_text.trim());
-    for tag in tags {
-        text.push(' ');
-        text.push_str(tag);
-    }
-    text.to_lowercase()
 }
 
 /// A media item with the URLs it is shown from (built by `cdn`, on the configured CDN or the
@@ -225,6 +255,8 @@ mod tests {
             duration_ms: None,
             hls_key: None,
             created_by: None,
+            taken_at: None,
+            photo: None,
         }
     }
 

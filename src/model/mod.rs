@@ -7,6 +7,8 @@ pub mod file_name;
 pub mod key;
 pub mod media;
 pub mod people;
+pub mod photo;
+pub mod search;
 pub mod selftest;
 pub mod tag;
 pub mod text;

@@ -20,6 +20,7 @@ mod media;
 mod multipart;
 mod pages;
 mod people;
+mod photos;
 mod posters;
 mod repo_contract;
 mod selftest;

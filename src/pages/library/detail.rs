@@ -11,6 +11,7 @@ use crate::components::media_image::{Loading, MediaImage};
 use crate::components::require_user::use_can_edit;
 use crate::model::media::MediaDetail;
 use crate::model::people::FORMER_MEMBER;
+use crate::model::photo::PhotoFacts;
 use crate::model::text::{AltText, Title};
 
 use super::tags::TagEditor;
@@ -109,6 +110,7 @@ fn DetailBody(detail: MediaDetail) -> impl IntoView {
         (Some(w), Some(h)) => format!("{w} × {h}"),
         _ => "—".to_string(),
     };
+    let photo_facts = item.media.photo.as_ref().map(photo_rows).unwrap_or_default();
     view! {
         <div class="detail-preview">{preview}</div>
         <dl class="facts">
@@ -118,6 +120,7 @@ fn DetailBody(detail: MediaDetail) -> impl IntoView {
             <dt>"Dimensions"</dt><dd>{dimensions}</dd>
             <dt>"Uploaded"</dt><dd>{crate::model::short_utc(&item.media.created_at)}</dd>
             <dt>"Uploaded by"</dt><dd class="uploader">{uploaded_by}</dd>
+            {photo_facts.into_iter().map(|(label, value)| view! { <dt>{label}</dt><dd>{value}</dd> }).collect_view()}
             <dt>"Collections"</dt>
             <dd>
                 {if collections.is_empty() {
@@ -141,4 +144,21 @@ fn DetailBody(detail: MediaDetail) -> impl IntoView {
             <label>"HTML" <textarea readonly rows="4">{snippet}</textarea></label>
         </div>
     }
+}
+
+/// The photo's EXIF facts as label and value, those it has. The position and the serial are
+/// here because only the library's own people see this panel.
+fn photo_rows(facts: &PhotoFacts) -> Vec<(&'static str, String)> {
+    let position = facts.gps.map(|p| format!("{:.5}, {:.5}", p.latitude, p.longitude));
+    [
+        ("Taken", facts.taken.clone()),
+        ("Camera", facts.camera()),
+        ("Lens", facts.lens.clone()),
+        ("Exposure", facts.exposure_summary()),
+        ("Position", position),
+        ("Camera serial", facts.camera_serial.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| value.map(|v| (label, v)))
+    .collect()
 }

@@ -42,7 +42,8 @@ fn LibraryView() -> impl IntoView {
     let (compact, set_compact) = signal(false);
     let search = RwSignal::new(String::new());
     let kind = RwSignal::new(None::<MediaKind>);
-    let sort = RwSignal::new(MediaSort::Newest);
+    // Best match while searching; with no search the server orders it newest first.
+    let sort = RwSignal::new(MediaSort::Relevance);
     let uploader = RwSignal::new(None::<Uuid>);
     let tag_filter = RwSignal::new(Vec::<String>::new());
     provide_context(KnownTags::new());
@@ -176,9 +177,13 @@ fn LibraryView() -> impl IntoView {
             <select aria-label="Sort" on:change=move |ev| sort.set(match event_target_value(&ev).as_str() {
                 "name" => MediaSort::Name,
                 "largest" => MediaSort::Largest,
-                _ => MediaSort::Newest,
+                "newest" => MediaSort::Newest,
+                "taken" => MediaSort::Taken,
+                _ => MediaSort::Relevance,
             })>
+                <option value="relevance">"Best match, then newest"</option>
                 <option value="newest">"Newest first"</option>
+                <option value="taken">"Date taken"</option>
                 <option value="name">"Name"</option>
                 <option value="largest">"Largest first"</option>
             </select>

@@ -14,7 +14,7 @@ use crate::model::collection::{
 use crate::model::media::cover;
 use crate::model::text::{Description, Title};
 use crate::server::db::{DbError, Missing, ReorderRefusal};
-use crate::server::media::media_item;
+use crate::server::media::{media_item, public_media_item};
 use crate::server::naming::{next_candidate, slugify, suffix_root};
 use crate::server::state::AppState;
 
@@ -202,7 +202,7 @@ pub async fn published(state: &AppState) -> Result<Vec<PublishedCollection>, App
             PublishedCollection {
                 collection: c.summary.collection,
                 item_count: c.summary.item_count,
-                cover: cover.map(|m| media_item(state, m)),
+                cover: cover.map(|m| public_media_item(state, m)),
             }
         })
         .collect())
@@ -225,7 +225,7 @@ pub async fn gallery(state: &AppState, slug: &str) -> Result<GalleryLookup, AppE
     }
     let canonical_url = format!("{}c/{}", state.public_base_url.as_str(), collection.slug);
     let items: Vec<_> =
-        state.repo.collection_items(collection.id).await?.into_iter().map(|m| media_item(state, m)).collect();
+        state.repo.collection_items(collection.id).await?.into_iter().map(|m| public_media_item(state, m)).collect();
     let share_image = cover(collection.cover_media_id, &items).map(|item| {
         crate::cdn::image_url(
             &state.image_base,

@@ -10,8 +10,14 @@ use crate::model::text::{AltText, Title};
 #[async_trait]
 pub trait MediaRepo {
     /// One page of the library: filtered, searched, sorted, and keyset-paginated from the
-    /// query's cursor. One indexed query.
-    async fn list_media(&self, query: &MediaQuery, limit: u32) -> Result<Vec<Media>, DbError>;
+    /// query's cursor, each item with its search rank (see `MediaCursor::rank`). One query,
+    /// on the search index.
+    async fn list_media_ranked(&self, query: &MediaQuery, limit: u32) -> Result<Vec<(Media, u8)>, DbError>;
+
+    /// The same page without the ranks.
+    async fn list_media(&self, query: &MediaQuery, limit: u32) -> Result<Vec<Media>, DbError> {
+        Ok(self.list_media_ranked(query, limit).await?.into_iter().map(|(media, _)| media).collect())
+    }
 
     /// Which of these SHA-256 hashes the library already holds, and as which item.
     async fn known_content(&self, sha256: &[String]) -> Result<Vec<(String, Uuid)>, DbError>;

@@ -24,6 +24,8 @@ mod media;
 mod parts;
 #[path = "sql/repo.rs"]
 mod repo;
+#[path = "sql/search.rs"]
+mod search;
 #[path = "sql/sessions.rs"]
 mod sessions;
 #[path = "sql/tags.rs"]

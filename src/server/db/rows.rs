@@ -24,7 +24,7 @@ pub(crate) const BUMP_COLLECTIONS_OF_MEDIA: &str = "UPDATE collections SET conte
      WHERE id IN (SELECT collection_id FROM collection_media WHERE media_id = $1)";
 pub(crate) const MEDIA_COLUMNS: &str =
     "id, object_key, original_filename, content_type, size_bytes, width, height, title, alt_text, thumbhash, created_at, \
-     poster_key, duration_ms, hls_key, created_by";
+     poster_key, duration_ms, hls_key, created_by, taken_at, photo_facts";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -180,6 +180,9 @@ pub(crate) struct MediaRow {
     pub(crate) duration_ms: Option<i64>,
     pub(crate) hls_key: Option<String>,
     pub(crate) created_by: Option<Uuid>,
+    pub(crate) taken_at: Option<DateTime<Utc>>,
+    /// `PhotoFacts` as JSON.
+    pub(crate) photo_facts: Option<String>,
 }
 
 impl TryFrom<MediaRow> for Media {
@@ -201,6 +204,8 @@ impl TryFrom<MediaRow> for Media {
             duration_ms: row.duration_ms.map(u64::try_from).transpose().map_err(corrupt)?,
             hls_key: row.hls_key.as_deref().map(ObjectKey::parse).transpose().map_err(corrupt)?,
             created_by: row.created_by,
+            taken_at: row.taken_at,
+            photo: row.photo_facts.as_deref().map(serde_json::from_str).transpose().map_err(corrupt)?,
         })
     }
 }
@@ -225,20 +230,6 @@ pub(crate) fn prefixed(columns: &str, alias: &str) -> String {
 
 pub(crate) fn to_i64(n: u64) -> Result<i64, DbError> {
     i64::try_from(n).map_err(corrupt)
-}
-
-/// `%term%` for LIKE, with the term's own `%`, `_` and `\` taken literally, lower-cased as
-/// `search_text` is.
-pub(crate) fn like_pattern(term: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in term.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 pub(crate) fn to_i32(n: u32) -> Result<i32, DbError> {

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::DbError;
+use crate::model::photo::PhotoFacts;
 use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile, UploadPart};
 use crate::model::{ContentType, ObjectKey};
 
@@ -50,12 +51,25 @@ pub struct NewMedia {
     /// The content's SHA-256 as the uploader computed it while sending, for a file started
     /// before its hash was known (the hash announced at the start wins).
     pub sha256: Option<String>,
+    /// A photo's EXIF facts, and when it was taken.
+    pub photo: Option<PhotoFacts>,
+    pub taken_at: Option<DateTime<Utc>>,
 }
 
 impl NewMedia {
     /// A media row with nothing known of it yet but its id.
     pub fn new(id: Uuid) -> NewMedia {
-        NewMedia { id, width: None, height: None, thumbhash: None, poster_key: None, duration_ms: None, sha256: None }
+        NewMedia {
+            id,
+            width: None,
+            height: None,
+            thumbhash: None,
+            poster_key: None,
+            duration_ms: None,
+            sha256: None,
+            photo: None,
+            taken_at: None,
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 use std::io::Cursor;
 
 use fast_image_resize as fr;
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 
 use super::OriginError;
@@ -65,7 +66,13 @@ pub(super) fn render(
     limits.max_image_height = Some(height);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
-    let decoded = reader.decode().map_err(|e| OriginError::Unprocessable(format!("cannot decode the image: {e}")))?;
+    let cannot_decode = |e: image::ImageError| OriginError::Unprocessable(format!("cannot decode the image: {e}"));
+    let mut decoder = reader.into_decoder().map_err(cannot_decode)?;
+    // A camera stores the sensor's rows as they came and says in EXIF how to turn them: the
+    // variant is turned upright (and carries no EXIF, so no viewer turns it twice).
+    let orientation = image::ImageDecoder::orientation(&mut decoder).unwrap_or(Orientation::NoTransforms);
+    let mut decoded = DynamicImage::from_decoder(decoder).map_err(cannot_decode)?;
+    decoded.apply_orientation(orientation);
 
     let cropped = crop(decoded, transform);
     let resized = resize(cropped, transform)?;

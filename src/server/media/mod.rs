@@ -3,6 +3,7 @@
 //! optional HLS renditions.
 
 pub mod duplicates;
+pub mod exif;
 pub mod tags;
 pub mod tags_form;
 pub mod transcode;
@@ -15,6 +16,7 @@ use uuid::Uuid;
 use crate::cdn::{self, Transform};
 use crate::error::AppError;
 use crate::model::media::{Media, MediaDetail, MediaItem};
+use crate::model::photo::PhotoFacts;
 use crate::model::text::{AltText, Title};
 use crate::server::state::AppState;
 
@@ -38,6 +40,13 @@ pub fn media_item(state: &AppState, media: Media) -> MediaItem {
         let hls = media.hls_key.as_ref().map(|key| cdn::image_url(base, key.as_str(), &Transform::default()));
         MediaItem { media, url, srcset: String::new(), placeholder, poster, hls, tags: Vec::new() }
     }
+}
+
+/// An item as a public page (a published gallery, the front page) shows it: without where
+/// the photo was taken and the camera's serial number.
+pub fn public_media_item(state: &AppState, mut media: Media) -> MediaItem {
+    media.photo = media.photo.as_ref().map(PhotoFacts::public);
+    media_item(state, media)
 }
 
 /// A thumbhash as the browser sent it: standard base64 of at most 64 bytes that decodes.

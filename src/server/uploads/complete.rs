@@ -64,6 +64,15 @@ pub async fn complete_file(
             media.width = Some(w);
             media.height = Some(h);
         }
+        // Date taken, camera, exposure, position: from the same bytes.
+        if let Some((facts, taken_at)) = crate::server::media::exif::read_photo_facts(&prefix, state.clock.now()) {
+            // Orientations 5 to 8 turn the picture a quarter: it is shown (and sized) upright.
+            if facts.orientation.is_some_and(|o| o >= 5) {
+                std::mem::swap(&mut media.width, &mut media.height);
+            }
+            media.taken_at = taken_at;
+            media.photo = (!facts.is_empty()).then_some(facts);
+        }
     }
     if file.content_type.is_video() {
         video_facts(state, &file, video, &mut media).await;

@@ -5,12 +5,13 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use super::{Db, SqlRepo};
-use crate::model::media::{search_text, sort_name, CollectionRef, Media, MediaQuery, MediaSort};
+use super::{search, Db, SqlRepo};
+use crate::model::media::{sort_name, CollectionRef, Media, MediaQuery, MediaSort};
+use crate::model::photo::PhotoFacts;
+use crate::model::search::{SearchDocument, SearchTerms};
 use crate::model::text::{AltText, Title};
 use crate::server::db::rows::{
-    convert, like_pattern, prefixed, push_ids, to_i64, MediaRow, WriteTx, BATCH_ROWS, BUMP_COLLECTIONS_OF_MEDIA,
-    MEDIA_COLUMNS,
+    prefixed, push_ids, to_i64, MediaRow, WriteTx, BATCH_ROWS, BUMP_COLLECTIONS_OF_MEDIA, MEDIA_COLUMNS,
 };
 use crate::server::db::{DbError, MediaRepo};
 
@@ -21,11 +22,38 @@ struct DuplicateRow {
     content_sha256: String,
 }
 
+#[derive(sqlx::FromRow)]
+struct RankedRow {
+    #[sqlx(flatten)]
+    media: MediaRow,
+    search_rank: i32,
+}
+
 #[async_trait]
 impl MediaRepo for SqlRepo {
-    async fn list_media(&self, query: &MediaQuery, limit: u32) -> Result<Vec<Media>, DbError> {
-        let mut sql =
-            sqlx::QueryBuilder::<Db>::new(format!("SELECT {MEDIA_COLUMNS} FROM media WHERE deleted_at IS NULL"));
+    async fn list_media_ranked(&self, query: &MediaQuery, limit: u32) -> Result<Vec<(Media, u8)>, DbError> {
+        let terms = match query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            // A search of punctuation only has no word to match.
+            Some(text) => match SearchTerms::parse(text) {
+                Some(terms) => Some(terms),
+                None => return Ok(Vec::new()),
+            },
+            None => None,
+        };
+        let sort = match (query.sort, &terms) {
+            (MediaSort::Relevance, None) => MediaSort::Newest,
+            (sort, _) => sort,
+        };
+        // The filters and the rank go in an inner query, so the keyset condition and the order
+        // can name the rank.
+        let mut sql = sqlx::QueryBuilder::<Db>::new(format!("SELECT * FROM (SELECT {MEDIA_COLUMNS}, sort_name, "));
+        match (&terms, sort) {
+            (Some(terms), MediaSort::Relevance) => search::push_rank(&mut sql, terms),
+            _ => {
+                sql.push("CAST(0 AS INTEGER)");
+            }
+        }
+        sql.push(" AS search_rank FROM media WHERE deleted_at IS NULL");
         if let Some(kind) = query.kind {
             sql.push(" AND content_type LIKE ").push_bind(format!("{}%", kind.mime_prefix()));
         }
@@ -46,26 +74,44 @@ impl MediaRepo for SqlRepo {
                 .push_bind(i64::try_from(keys.len()).unwrap_or(i64::MAX));
             sql.push(")");
         }
-        if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            sql.push(" AND search_text LIKE ").push_bind(like_pattern(search)).push(" ESCAPE '\\'");
+        if let Some(terms) = &terms {
+            search::push_match(&mut sql, terms);
         }
+        sql.push(") AS listed WHERE 1 = 1");
         // Keyset: strictly after the cursor in this sort's order, ties broken by id.
         if let Some(c) = &query.cursor {
-            match query.sort {
+            match sort {
                 MediaSort::Newest => sql.push(" AND (created_at, id) < (").push_bind(c.created_at),
                 MediaSort::Name => sql.push(" AND (sort_name, id) > (").push_bind(c.sort_name.clone()),
                 MediaSort::Largest => sql.push(" AND (size_bytes, id) < (").push_bind(to_i64(c.size)?),
+                MediaSort::Taken => {
+                    sql.push(" AND (COALESCE(taken_at, created_at), id) < (").push_bind(c.taken.unwrap_or(c.created_at))
+                }
+                MediaSort::Relevance => sql
+                    .push(" AND (search_rank > ")
+                    .push_bind(i32::from(c.rank))
+                    .push(" OR search_rank = ")
+                    .push_bind(i32::from(c.rank))
+                    .push(" AND (created_at, id) < (")
+                    .push_bind(c.created_at),
             };
             sql.push(", ").push_bind(c.id).push(")");
+            if sort == MediaSort::Relevance {
+                sql.push(")");
+            }
         }
-        sql.push(match query.sort {
+        sql.push(match sort {
             MediaSort::Newest => " ORDER BY created_at DESC, id DESC",
             MediaSort::Name => " ORDER BY sort_name, id",
             MediaSort::Largest => " ORDER BY size_bytes DESC, id DESC",
+            MediaSort::Taken => " ORDER BY COALESCE(taken_at, created_at) DESC, id DESC",
+            MediaSort::Relevance => " ORDER BY search_rank, created_at DESC, id DESC",
         });
         sql.push(" LIMIT ").push_bind(i64::from(limit));
-        let rows: Vec<MediaRow> = sql.build_query_as().fetch_all(&self.pool).await?;
-        convert(rows)
+        let rows: Vec<RankedRow> = sql.build_query_as().fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|row| Ok((Media::try_from(row.media)?, u8::try_from(row.search_rank).unwrap_or(u8::MAX))))
+            .collect()
     }
 
     async fn duplicate_media(&self, limit: u32) -> Result<Vec<(String, Media)>, DbError> {
@@ -184,10 +230,12 @@ impl SqlRepo {
     /// alt text, tags), inside the transaction that changed them.
     pub(super) async fn refresh_search(&self, tx: &mut WriteTx<'_, Db>, ids: &[Uuid]) -> Result<(), DbError> {
         for chunk in ids.chunks(BATCH_ROWS) {
-            let mut select =
-                sqlx::QueryBuilder::<Db>::new("SELECT id, title, original_filename, alt_text FROM media WHERE id IN ");
+            let mut select = sqlx::QueryBuilder::<Db>::new(
+                "SELECT id, title, original_filename, alt_text, photo_facts FROM media WHERE id IN ",
+            );
             push_ids(&mut select, chunk);
-            let items: Vec<(Uuid, String, String, String)> = select.build_query_as().fetch_all(&mut **tx).await?;
+            let items: Vec<(Uuid, String, String, String, Option<String>)> =
+                select.build_query_as().fetch_all(&mut **tx).await?;
             let mut tags_sql = sqlx::QueryBuilder::<Db>::new(
                 "SELECT mt.media_id, t.name FROM media_tags mt JOIN tags t ON t.id = mt.tag_id WHERE mt.media_id IN ",
             );
@@ -197,11 +245,17 @@ impl SqlRepo {
             for (media, name) in pairs {
                 tags.entry(media).or_default().push(name);
             }
-            for (id, title, filename, alt) in items {
-                let text = search_text(&title, &filename, &alt, tags.get(&id).map_or(&[][..], Vec::as_slice));
-                sqlx::query("UPDATE media SET search_text = $2 WHERE id = $1")
+            for (id, title, filename, alt, photo) in items {
+                let camera = photo
+                    .and_then(|json| serde_json::from_str::<PhotoFacts>(&json).ok())
+                    .map(|facts| facts.search_words())
+                    .unwrap_or_default();
+                let tags = tags.get(&id).map_or(&[][..], Vec::as_slice);
+                let doc = SearchDocument::new(&title, &filename, &alt, tags, &camera);
+                sqlx::query("UPDATE media SET search_name = $2, search_text = $3 WHERE id = $1")
                     .bind(id)
-                    .bind(text)
+                    .bind(doc.name)
+                    .bind(doc.body)
                     .execute(&mut **tx)
                     .await?;
             }
