@@ -35,10 +35,11 @@ lint:
 release-front:
 	cargo build --lib --no-default-features --features hydrate --target wasm32-unknown-unknown --profile wasm-release
 
-bench: tools browser postgres bench-tools ## Benchmarks: print figures (release build), then a short fuzz run
+bench: tools browser e2e-deps postgres bench-tools ## Benchmarks: print figures (release build), then a short fuzz run
 	cargo leptos build --release --precompress
 	$(LEPTOS_ENV_VARS) cargo bench --no-default-features --features ssr --bench http --bench import --bench uploads --bench delivery --bench library --bench collections
 	@bash benches/bundle-size.sh
+	@cd end2end && npx playwright test --config bench.config.ts
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 
 # Fuzzing the slug function, the file-name checker with the storage-key maker, the CDN

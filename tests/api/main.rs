@@ -23,6 +23,7 @@ mod people;
 mod photos;
 mod posters;
 mod repo_contract;
+mod restarts;
 mod selftest;
 mod storage;
 mod tags;

@@ -28,6 +28,8 @@ pub enum Phase {
     /// Cancel requested; waiting for the server to record it before a retry is offered.
     Cancelling,
     Cancelled,
+    /// The library already holds this content: nothing was sent (see `held_as`).
+    Duplicate,
 }
 
 impl Phase {
@@ -40,6 +42,7 @@ impl Phase {
             Phase::Failed => "failed",
             Phase::Cancelling => "cancelling",
             Phase::Cancelled => "cancelled",
+            Phase::Duplicate => "duplicate",
         }
     }
 
@@ -66,6 +69,8 @@ pub struct UploadItem {
     pub loaded: RwSignal<u64>,
     pub phase: RwSignal<Phase>,
     pub error: RwSignal<Option<String>>,
+    /// `Duplicate`: the item of the library holding the same content.
+    pub held_as: RwSignal<Option<Uuid>>,
 }
 
 /// What the dialog shares with its queue.
@@ -79,6 +84,8 @@ pub struct UploaderState {
     pub now: RwSignal<f64>,
     /// Bumped whenever a file settles, so the job list can refresh.
     pub settled: RwSignal<u64>,
+    /// "Checking 2 of 5 files against the library…" while files are hashed before sending.
+    pub checking: RwSignal<Option<String>>,
 }
 
 #[component]
@@ -95,6 +102,7 @@ pub fn Uploader(
         started_at: RwSignal::new(None),
         now: RwSignal::new(0.0),
         settled,
+        checking: RwSignal::new(None),
     };
     let _ = collection_id;
 
@@ -146,8 +154,10 @@ pub fn Uploader(
 
     let totals = Memo::new(move |_| {
         state.items.with(|items| {
-            let active: Vec<_> =
-                items.iter().filter(|i| !matches!(i.phase.get(), Phase::Cancelled | Phase::Cancelling)).collect();
+            let active: Vec<_> = items
+                .iter()
+                .filter(|i| !matches!(i.phase.get(), Phase::Cancelled | Phase::Cancelling | Phase::Duplicate))
+                .collect();
             let total: u64 = active.iter().map(|i| i.size).sum();
             let loaded: u64 = active
                 .iter()
@@ -200,6 +210,7 @@ pub fn Uploader(
                 <input type="file" multiple accept="image/*,video/*" node_ref=input_ref on:change=on_change/>
             </label>
             {move || state.banner.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
+            <p class="checking" role="status">{move || state.checking.get()}</p>
             <Show when=move || { totals.get().1 > 0 }>
                 <div class="batch">
                     <progress
@@ -224,6 +235,9 @@ pub fn Uploader(
 fn UploadRow(item: UploadItem) -> impl IntoView {
     let name = item.name.get_value();
     let progress_text = move || {
+        if item.phase.get() == Phase::Duplicate {
+            return format!("{}, not sent", format_size(item.size, DECIMAL));
+        }
         let loaded = if item.phase.get() == Phase::Done { item.size } else { item.loaded.get().min(item.size) };
         format!(
             "{} of {} ({}%)",
@@ -246,6 +260,12 @@ fn UploadRow(item: UploadItem) -> impl IntoView {
             queue.with_value(|q| q.retry(item.key));
         }
     };
+    let upload_anyway = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(queue) = queue {
+            queue.with_value(|q| q.upload_anyway(item.key));
+        }
+    };
     view! {
         <li class="upload-item" data-phase=move || item.phase.get().label()>
             <div class="upload-head">
@@ -266,6 +286,11 @@ fn UploadRow(item: UploadItem) -> impl IntoView {
                 <Show when=move || item.phase.get().can_retry()>
                     <button class="link" on:click=retry>"Retry"</button>
                 </Show>
+                {move || item.held_as.get().filter(|_| item.phase.get() == Phase::Duplicate).map(|id| view! {
+                    <span class="held">"Already in your library: "</span>
+                    <a href=format!("/library?item={id}")>"show it"</a>
+                    <button class="link" on:click=upload_anyway>"Upload anyway"</button>
+                })}
             </div>
         </li>
     }

@@ -43,7 +43,6 @@ pub async fn thumbhash_of(file: &File) -> Option<String> {
 /// SHA-256 of a file's first and last MiB, hex: with name, size and date, how a re-selected file
 /// is recognised as the one an unfinished upload was of, without reading all of it.
 pub async fn fingerprint(file: &File) -> Option<String> {
-    use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     const MIB: f64 = 1024.0 * 1024.0;
     let size = file.size();
@@ -52,6 +51,20 @@ pub async fn fingerprint(file: &File) -> Option<String> {
     let parts = js_sys::Array::of2(&head, &tail);
     let both = web_sys::Blob::new_with_blob_sequence(&parts).ok()?;
     let buffer = JsFuture::from(both.array_buffer()).await.ok()?;
+    sha256_hex(buffer).await
+}
+
+/// SHA-256 of the whole file, hex, by the browser's native SubtleCrypto (hundreds of MB/s,
+/// far beyond a Wasm hash). SubtleCrypto digests one buffer, so the file is read into memory
+/// once: callers hash only files up to a bound.
+pub async fn sha256_of(file: &File) -> Option<String> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.ok()?;
+    sha256_hex(buffer).await
+}
+
+async fn sha256_hex(buffer: wasm_bindgen::JsValue) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
     let subtle = web_sys::window()?.crypto().ok()?.subtle();
     let digest = JsFuture::from(subtle.digest_with_str_and_buffer_source("SHA-256", &buffer.unchecked_into()).ok()?)
         .await

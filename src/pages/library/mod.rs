@@ -69,7 +69,9 @@ fn LibraryView() -> impl IntoView {
     let removed = RwSignal::new(HashSet::<Uuid>::new());
     let selected = RwSignal::new(HashSet::<Uuid>::new());
     let anchor = RwSignal::new(None::<Uuid>);
-    let open = RwSignal::new(None::<Uuid>);
+    // `/library?item=<id>` opens that item's details (the uploader links a duplicate here).
+    let linked = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("item")).and_then(|v| v.parse().ok());
+    let open = RwSignal::new(linked);
     let banner = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         query.track();

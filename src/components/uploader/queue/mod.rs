@@ -2,6 +2,7 @@
 //! `MAX_IN_FLIGHT` at a time (`single`: one PUT; `parts`: a multipart upload), reporting each
 //! file's start, completion or failure. This file is the scheduler.
 
+mod duplicates;
 mod parts;
 mod single;
 
@@ -39,6 +40,8 @@ struct Inner {
     waiting: VecDeque<u64>,
     in_flight: usize,
     entries: HashMap<u64, Entry>,
+    /// Files not sent because the library holds their content, kept for "Upload anyway".
+    held: HashMap<u64, File>,
     next_key: u64,
 }
 
@@ -60,10 +63,22 @@ impl Queue {
 
     /// One batch: one job on the server, one row per file here.
     pub fn add_files(&self, files: Vec<File>) {
+        self.start_batch(files, false);
+    }
+
+    /// Files whose content the library may already hold (same size) are hashed first and sent
+    /// with their hash: those it holds come back as duplicates and are not sent, unless
+    /// `allow_duplicate` ("Upload anyway").
+    fn start_batch(&self, files: Vec<File>, allow_duplicate: bool) {
         let queue = self.clone();
         spawn_local(async move {
+            let hashes = if allow_duplicate {
+                vec![None; files.len()]
+            } else {
+                duplicates::content_hashes(&files, &queue.state).await
+            };
             let mut specs = Vec::with_capacity(files.len());
-            for f in &files {
+            for (f, sha256) in files.iter().zip(hashes) {
                 // Big files may go in parts and be resumed: remember how to recognise them.
                 let fingerprint = if f.size() as u64 >= MIN_PART_SIZE { fingerprint(f).await } else { None };
                 specs.push(UploadFileSpec {
@@ -72,9 +87,8 @@ impl Queue {
                     content_type: f.type_(),
                     last_modified: Some(f.last_modified() as i64),
                     fingerprint,
-                    // The browser does not hash whole files yet (the command line does).
-                    sha256: None,
-                    allow_duplicate: false,
+                    sha256,
+                    allow_duplicate,
                 });
             }
             queue.state.banner.set(None);
@@ -90,11 +104,14 @@ impl Queue {
             }
             // The server answers the files in the order they were sent.
             for (file, started) in files.into_iter().zip(started.files) {
-                // The browser sends no hash yet, so every file comes back as an upload.
-                let StartedEntry::Upload(started_file) = started else { continue };
                 let key = queue.next_key();
-                let multipart = started_file.file.part_size.is_some();
-                queue.enqueue(key, &started_file.file, file, started_file.upload, multipart);
+                match started {
+                    StartedEntry::Upload(started_file) => {
+                        let multipart = started_file.file.part_size.is_some();
+                        queue.enqueue(key, &started_file.file, file, started_file.upload, multipart);
+                    }
+                    StartedEntry::Duplicate { duplicate_of, .. } => queue.held_already(key, file, duplicate_of),
+                }
             }
             queue.pump();
         });
@@ -116,6 +133,7 @@ impl Queue {
             loaded: RwSignal::new(0),
             phase: RwSignal::new(Phase::Queued),
             error: RwSignal::new(None),
+            held_as: RwSignal::new(None),
         };
         self.state.items.update(|items| items.push(item));
         let mut inner = self.inner.borrow_mut();
