@@ -1,8 +1,6 @@
-//! Content the library already holds is not sent again: a file whose exact size some item has
-//! is hashed in the browser first (SubtleCrypto) and started with its SHA-256; the server
-//! answers such a file with the item holding it, and the row offers "Upload anyway".
-
-use std::collections::HashSet;
+//! Content the library already holds is not sent again: each file is hashed in the browser
+//! first (SubtleCrypto) and started with its SHA-256; the server answers a copy with the item
+//! holding it, and the row offers "Upload anyway".
 
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -11,29 +9,23 @@ use web_sys::File;
 use super::super::probes::sha256_of;
 use super::super::{Phase, UploadItem, UploaderState};
 use super::Queue;
-use crate::api::uploads::known_sizes;
 
 /// Largest file hashed before it is sent: SubtleCrypto digests one buffer, so the file is read
 /// into memory once. Bigger files go up without a hash (the command line hashes any size).
 const HASH_BEFORE_SENDING_MAX: u64 = 128 * 1024 * 1024;
 
-/// Per file, its SHA-256 when the library could hold it already. Only files of a size some
-/// item has are read: a file of any other size cannot be a copy.
+/// Per file up to `HASH_BEFORE_SENDING_MAX`, its SHA-256: sent at the start, so a copy the
+/// library holds is answered before any byte goes, and kept with the new item, so a later copy
+/// of it is caught too.
 pub(super) async fn content_hashes(files: &[File], state: &UploaderState) -> Vec<Option<String>> {
-    let size = |f: &File| f.size() as u64;
-    let sizes: Vec<u64> = files.iter().map(size).filter(|s| *s <= HASH_BEFORE_SENDING_MAX).collect();
-    let held: HashSet<u64> = if sizes.is_empty() {
-        HashSet::new()
-    } else {
-        known_sizes(sizes).await.unwrap_or_default().into_iter().collect()
-    };
-    let candidates = files.iter().filter(|f| held.contains(&size(f))).count();
+    let hashable = |f: &File| f.size() as u64 <= HASH_BEFORE_SENDING_MAX;
+    let total = files.iter().filter(|f| hashable(f)).count();
     let mut hashes = Vec::with_capacity(files.len());
     let mut checked = 0;
     for file in files {
-        if held.contains(&size(file)) {
+        if hashable(file) {
             checked += 1;
-            state.checking.set(Some(format!("Checking {checked} of {candidates} against the library…")));
+            state.checking.set(Some(format!("Checking {checked} of {total} against the library…")));
             hashes.push(sha256_of(file).await);
         } else {
             hashes.push(None);
