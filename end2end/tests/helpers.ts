@@ -13,10 +13,11 @@ export async function signIn(page: Page) {
 
 /**
  * Drops image files made in the page (a canvas drawn with noise, encoded by the browser as
- * PNG) onto the drop zone, as a desktop drag and drop would.
+ * PNG) onto the drop zone, as a desktop drag and drop would. With a `seed`, the noise is drawn
+ * from it alone: the same seed gives the same bytes.
  */
-export async function dropGeneratedImages(page: Page, names: string[]) {
-  await page.evaluate(async (names) => {
+export async function dropGeneratedImages(page: Page, names: string[], seed?: number) {
+  await page.evaluate(async ({ names, seed }) => {
     const transfer = new DataTransfer();
     for (const [i, name] of names.entries()) {
       const canvas = document.createElement("canvas");
@@ -26,7 +27,7 @@ export async function dropGeneratedImages(page: Page, names: string[]) {
       const image = ctx.createImageData(canvas.width, canvas.height);
       for (let p = 0; p < image.data.length; p += 4) {
         image.data[p] = (p * (i + 3)) % 251;
-        image.data[p + 1] = Math.floor(Math.random() * 255);
+        image.data[p + 1] = seed === undefined ? Math.floor(Math.random() * 255) : (p * 13 + seed * 3) % 241;
         image.data[p + 2] = (i * 80) % 255;
         image.data[p + 3] = 255;
       }
@@ -36,5 +37,5 @@ export async function dropGeneratedImages(page: Page, names: string[]) {
     }
     const zone = document.querySelector("[data-testid=dropzone]")!;
     zone.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
-  }, names);
+  }, { names, seed });
 }
