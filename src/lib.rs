@@ -28,3 +28,14 @@ pub fn hydrate() {
         let _ = body.set_attribute("data-hydrated", "true");
     }
 }
+
+/// The uploader's streaming SHA-256 of a file (hex; `null` if it cannot be read), exported so
+/// that `make bench` times in Chromium exactly the code the uploader runs.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub async fn sha256_streaming(file: web_sys::File) -> wasm_bindgen::JsValue {
+    components::uploader::sha256_streaming(&file)
+        .await
+        .map(wasm_bindgen::JsValue::from)
+        .unwrap_or(wasm_bindgen::JsValue::NULL)
+}

@@ -190,8 +190,13 @@ impl Report {
     fn take(&mut self, joined: Result<(usize, String, Result<Sent, String>), tokio::task::JoinError>) {
         let Ok((index, path, sent)) = joined else { return };
         match sent {
-            Ok(Sent { media_id }) => {
-                self.imported.push(path);
+            Ok(Sent { media_id, copy }) => {
+                if copy {
+                    println!("already there  {path} (found when it completed; the copy was deleted)");
+                    self.already.push(path);
+                } else {
+                    self.imported.push(path);
+                }
                 self.media.push((index, media_id));
             }
             Err(reason) => self.failed.push(Skipped { path, reason }),

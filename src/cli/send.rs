@@ -30,6 +30,9 @@ const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
 
 pub struct Sent {
     pub media_id: Uuid,
+    /// The server found the content in the library when the file completed (it was hashed on
+    /// the way): `media_id` is the item holding it, and the copy sent was deleted.
+    pub copy: bool,
 }
 
 /// The hash of the bytes sent so far, in order.
@@ -256,6 +259,6 @@ async fn complete(
     let done: FileOutcome = api.call("uploads/complete", &body).await.map_err(|e| e.0)?;
     done.file
         .media_id
-        .map(|media_id| Sent { media_id })
+        .map(|media_id| Sent { media_id, copy: done.file.duplicate_of.is_some() })
         .ok_or_else(|| done.file.error.clone().unwrap_or_else(|| "the server did not record the file".to_string()))
 }

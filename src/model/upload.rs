@@ -148,6 +148,10 @@ pub struct UploadFile {
     pub last_modified: Option<i64>,
     #[serde(default)]
     pub fingerprint: Option<String>,
+    /// Completed without a new item: the content, hashed while it was sent, was in the library
+    /// already as this item, and the copy was deleted.
+    #[serde(default)]
+    pub duplicate_of: Option<Uuid>,
     /// The store's id of the multipart upload; the server's business only.
     #[serde(skip)]
     pub multipart_upload_id: Option<String>,
@@ -186,6 +190,20 @@ pub struct UploadLimits {
     pub max_files: u32,
     /// Files of this size or more go up in parts (multipart).
     pub multipart_threshold: u64,
+}
+
+/// Largest file an uploader hashes before sending it: the browser's SubtleCrypto digests one
+/// buffer, so the file is read into memory whole.
+pub const HASH_BEFORE_SENDING_MAX: u64 = 128 * 1024 * 1024;
+
+impl UploadLimits {
+    /// Whether the browser hashes a file before it is sent (a copy the library holds is then
+    /// never sent): one that goes up in a single PUT, whose hash is signed into it so the store
+    /// refuses other bytes, and that fits in memory. The others are hashed while they are sent,
+    /// and a copy is found at completion.
+    pub fn hashed_before_sending(&self, size: u64) -> bool {
+        size < self.multipart_threshold && size <= HASH_BEFORE_SENDING_MAX
+    }
 }
 
 /// The method, URL and headers of one presigned request the browser makes to the store.
@@ -307,6 +325,21 @@ pub struct FileOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn single_puts_that_fit_in_memory_are_hashed_before_sending() {
+        const MIB: u64 = 1024 * 1024;
+        let limits = |threshold| UploadLimits {
+            allowed_types: Vec::new(),
+            max_bytes: u64::MAX,
+            max_files: 1,
+            multipart_threshold: threshold,
+        };
+        assert!(limits(64 * MIB).hashed_before_sending(10 * MIB));
+        assert!(!limits(64 * MIB).hashed_before_sending(64 * MIB), "a multipart file is hashed while it is sent");
+        assert!(limits(1024 * MIB).hashed_before_sending(128 * MIB));
+        assert!(!limits(1024 * MIB).hashed_before_sending(128 * MIB + 1), "too big to read into memory at once");
+    }
 
     #[test]
     fn parts_are_five_mib_or_grow_to_stay_within_ten_thousand() {

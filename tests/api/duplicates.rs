@@ -117,3 +117,64 @@ async fn duplicates_are_listed_and_keeping_one_moves_the_others_to_the_trash() {
     assert_eq!(app.api_as(&viewer.client, "/api/media/keep_one", json!({"id": second})).await.status(), 403);
     assert_eq!(app.api_as(&viewer.client, "/api/media/duplicates", json!({})).await.status(), 200);
 }
+
+async fn stored(app: &TestApp, key: &str) -> bool {
+    let key = vitrine::model::ObjectKey::parse(key).unwrap();
+    app.storage.head(&key).await.unwrap().is_some()
+}
+
+/// A big file goes up unhashed (the browser hashes it while sending) and reports its SHA-256
+/// with the completion: a copy is found then, its object deleted, and no second item made.
+#[tokio::test]
+async fn a_copy_hashed_while_sent_is_found_at_completion_and_its_object_deleted() {
+    let app = spawn_app().await.signed_in().await;
+    let photo = png(60);
+    let held = upload_hashed(&app, "photo.png", &photo, false).await;
+    let trip: Value = app.api("/api/collections/create", json!({"title": "Trip"})).await.json().await.unwrap();
+
+    let unhashed = json!([{"name": "big copy.png", "size": photo.len(), "content_type": "image/png"}]);
+    let started: Value = app
+        .api("/api/uploads/start", json!({"files": unhashed, "collection_id": trip["id"]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let file = &started["files"][0];
+    let key = file["file"]["object_key"].as_str().unwrap().to_string();
+    assert_eq!(app.put_object(&file["upload"], photo.clone()).await.status(), 200);
+    assert!(stored(&app, &key).await);
+    let body = json!({"file_id": file["file"]["id"], "sha256": sha256(&photo)});
+    let done = app.api("/api/uploads/complete", body.clone()).await;
+    assert_eq!(done.status(), 200);
+    let done: Value = done.json().await.unwrap();
+    assert_eq!(done["file"]["status"], "completed");
+    assert_eq!(done["file"]["duplicate_of"], held);
+    assert_eq!(done["file"]["media_id"], held);
+    assert_eq!(done["job"]["completed_files"], 1);
+    assert!(!stored(&app, &key).await, "the second copy is deleted from the store");
+    let repeated: Value = app.api("/api/uploads/complete", body).await.json().await.unwrap();
+    assert_eq!(repeated, done, "a retried completion answers the same");
+
+    let library: Value = app.api("/api/media/list", json!({})).await.json().await.unwrap();
+    assert_eq!(library["items"].as_array().unwrap().len(), 1, "no second item");
+    let trip_items: Value = app.api("/api/collections/get", json!({"id": trip["id"]})).await.json().await.unwrap();
+    let ids: Vec<&str> =
+        trip_items["items"].as_array().unwrap().iter().map(|m| m["media"]["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [held.as_str()], "the batch's collection holds the item");
+}
+
+/// A batch for a collection puts the files the library holds into it too, without sending them.
+#[tokio::test]
+async fn a_copy_answered_at_the_start_joins_the_batchs_collection() {
+    let app = spawn_app().await.signed_in().await;
+    let photo = png(70);
+    let held = upload_hashed(&app, "photo.png", &photo, false).await;
+    let album: Value = app.api("/api/collections/create", json!({"title": "Album"})).await.json().await.unwrap();
+    let body = json!({"files": [spec("photo.png", &photo, false)], "collection_id": album["id"]});
+    let started: Value = app.api("/api/uploads/start", body).await.json().await.unwrap();
+    assert_eq!(started["files"][0]["duplicate_of"], held);
+    let album: Value = app.api("/api/collections/get", json!({"id": album["id"]})).await.json().await.unwrap();
+    let ids: Vec<&str> =
+        album["items"].as_array().unwrap().iter().map(|m| m["media"]["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [held.as_str()]);
+}

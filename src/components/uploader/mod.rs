@@ -15,6 +15,12 @@ use uuid::Uuid;
 
 use unfinished::Unfinished;
 
+/// The streaming hash, for the benchmark's export (`crate::sha256_streaming`).
+#[cfg(feature = "hydrate")]
+pub async fn sha256_streaming(file: &web_sys::File) -> Option<String> {
+    probes::sha256_streaming(file, |_| {}).await
+}
+
 /// Files uploading at once: enough to fill the pipe, few enough that each one progresses.
 pub const MAX_IN_FLIGHT: usize = 3;
 
@@ -71,6 +77,31 @@ pub struct UploadItem {
     pub error: RwSignal<Option<String>>,
     /// `Duplicate`: the item of the library holding the same content.
     pub held_as: RwSignal<Option<Uuid>>,
+    /// Bytes hashed so far, for a file hashed while it is sent.
+    pub hashed: RwSignal<Option<u64>>,
+}
+
+impl UploadItem {
+    pub fn new(key: u64, name: String, size: u64, file_id: Option<Uuid>, phase: Phase) -> Self {
+        UploadItem {
+            key,
+            name: StoredValue::new(name),
+            size,
+            file_id: RwSignal::new(file_id),
+            loaded: RwSignal::new(0),
+            phase: RwSignal::new(phase),
+            error: RwSignal::new(None),
+            held_as: RwSignal::new(None),
+            hashed: RwSignal::new(None),
+        }
+    }
+
+    /// "Checking the content: 40%" while a file hashed as it is sent is not hashed to the end.
+    fn hashing_text(&self) -> Option<String> {
+        let hashed = self.hashed.get()?;
+        (hashed < self.size && self.phase.get().is_active())
+            .then(|| format!("Checking the content: {}%", percent(hashed, self.size)))
+    }
 }
 
 /// What the dialog shares with its queue.
@@ -279,6 +310,7 @@ fn UploadRow(item: UploadItem) -> impl IntoView {
             ></progress>
             <div class="upload-foot">
                 <span class="upload-bytes">{progress_text}</span>
+                <span class="upload-hash">{move || item.hashing_text()}</span>
                 {move || item.error.get().map(|e| view! { <span class="error">{e}</span> })}
                 <Show when=move || item.phase.get().can_cancel()>
                     <button class="link" on:click=cancel>"Cancel"</button>

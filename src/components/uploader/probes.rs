@@ -62,6 +62,36 @@ pub async fn sha256_of(file: &File) -> Option<String> {
     sha256_hex(buffer).await
 }
 
+/// Bytes read per slice by the streaming hash: big enough that a read's overhead vanishes,
+/// small enough that hashing one slice (without yielding) does not stall the page.
+const HASH_SLICE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// SHA-256 of the whole file, hex, read slice by slice and hashed in Wasm (`sha2`): a file of
+/// any size, never held whole, for files hashed while they are sent. `on_progress` gets the
+/// bytes hashed so far. `None` when the file cannot be read (or changed while it was read).
+pub async fn sha256_streaming(file: &File, on_progress: impl Fn(u64)) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let size = file.size() as u64;
+    let mut hasher = Sha256::new();
+    let mut slice_bytes = Vec::new();
+    let mut offset = 0;
+    while offset < size {
+        let end = (offset + HASH_SLICE_BYTES).min(size);
+        let slice = file.slice_with_f64_and_f64(offset as f64, end as f64).ok()?;
+        let buffer = wasm_bindgen_futures::JsFuture::from(slice.array_buffer()).await.ok()?;
+        let bytes = js_sys::Uint8Array::new(&buffer);
+        if u64::from(bytes.length()) != end - offset {
+            return None;
+        }
+        slice_bytes.resize(bytes.length() as usize, 0);
+        bytes.copy_to(&mut slice_bytes);
+        hasher.update(&slice_bytes);
+        offset = end;
+        on_progress(offset);
+    }
+    Some(hex(&hasher.finalize()))
+}
+
 async fn sha256_hex(buffer: wasm_bindgen::JsValue) -> Option<String> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
@@ -69,8 +99,11 @@ async fn sha256_hex(buffer: wasm_bindgen::JsValue) -> Option<String> {
     let digest = JsFuture::from(subtle.digest_with_str_and_buffer_source("SHA-256", &buffer.unchecked_into()).ok()?)
         .await
         .ok()?;
-    let bytes = js_sys::Uint8Array::new(&digest).to_vec();
-    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Some(hex(&js_sys::Uint8Array::new(&digest).to_vec()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Reads a video in the browser (a `<video>` element on an object URL, no server decoding),

@@ -20,6 +20,8 @@ mod collections;
 mod invitations;
 #[path = "sql/media.rs"]
 mod media;
+#[path = "sql/new_media.rs"]
+mod new_media;
 #[path = "sql/parts.rs"]
 mod parts;
 #[path = "sql/repo.rs"]

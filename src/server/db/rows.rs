@@ -16,7 +16,7 @@ pub(crate) const JOB_COLUMNS: &str =
     "id, status, total_files, completed_files, failed_files, collection_id, created_at, updated_at";
 pub(crate) const FILE_COLUMNS: &str = "id, job_id, media_id, object_key, original_filename, size_bytes, content_type, \
      status, etag, error, url_expires_at, created_at, updated_at, completed_at, multipart_upload_id, part_size, \
-     last_modified, fingerprint";
+     last_modified, fingerprint, duplicate_of";
 pub(crate) const COLLECTION_COLUMNS: &str =
     "id, title, slug, description, published, cover_media_id, created_at, updated_at";
 /// Marks every collection holding media `$1` as changed (see `content_version`).
@@ -100,6 +100,7 @@ pub(crate) struct FileRow {
     pub(crate) part_size: Option<i64>,
     pub(crate) last_modified: Option<i64>,
     pub(crate) fingerprint: Option<String>,
+    pub(crate) duplicate_of: Option<Uuid>,
 }
 
 impl TryFrom<FileRow> for UploadFile {
@@ -124,6 +125,7 @@ impl TryFrom<FileRow> for UploadFile {
             part_size: row.part_size.map(u64::try_from).transpose().map_err(corrupt)?,
             last_modified: row.last_modified,
             fingerprint: row.fingerprint,
+            duplicate_of: row.duplicate_of,
             multipart_upload_id: row.multipart_upload_id,
         })
     }

@@ -181,6 +181,22 @@ pub async fn start_job(
         });
         uploads.push(upload);
     }
+    if let Some(collection_id) = collection_id {
+        // A batch for a collection puts every file in it, those already held included.
+        let held_ids: Vec<Uuid> = answers
+            .iter()
+            .filter_map(|a| match a {
+                Some(StartedEntry::Duplicate { duplicate_of, .. }) => Some(*duplicate_of),
+                _ => None,
+            })
+            .collect();
+        if !held_ids.is_empty() {
+            if let Err(e) = state.repo.add_to_collection(collection_id, &held_ids).await {
+                abort_started(state, &new_files).await;
+                return Err(e.into());
+            }
+        }
+    }
     if new_files.is_empty() {
         return Ok(StartedJob { job: None, files: answers.into_iter().flatten().collect() });
     }

@@ -1,6 +1,8 @@
 //! A completion: the object is checked against what was announced (size, type, ETag, first
 //! bytes) before anything is recorded; then file, media row and job counters change in one
-//! transaction. Repeating it (or racing it) changes nothing and answers the same.
+//! transaction. Repeating it (or racing it) changes nothing and answers the same. Content hashed
+//! while it was sent and found in the library already makes no second item: the file points at
+//! the item holding it (`duplicate_of`) and its object is deleted.
 
 use uuid::Uuid;
 
@@ -86,11 +88,22 @@ async fn record(
     etag: Option<&str>,
     media: &NewMedia,
 ) -> Result<FileOutcome, AppError> {
-    let Transition { outcome, .. } =
+    let Transition { outcome, changed } =
         state.repo.complete_upload_file(file.id, etag, media).await?.ok_or_else(file_not_found)?;
     if outcome.file.status == UploadFileStatus::Failed {
         // The sweeper or a `fail` got there first.
         return Err(already_failed(&outcome.file));
+    }
+    if let Some(held) = outcome.file.duplicate_of.filter(|_| changed) {
+        // The library holds this content already: the second copy goes. Should this fail, the
+        // object is an orphan that `vitrine check --repair` removes.
+        tracing::info!(key = %file.object_key, %held, "completed upload is a copy of an item: its object is deleted");
+        for key in std::iter::once(&file.object_key).chain(media.poster_key.as_ref()) {
+            if let Err(e) = state.storage.delete(key).await {
+                tracing::error!(error = %e, %key, "could not delete the object of a copy");
+            }
+        }
+        return Ok(outcome);
     }
     if state.uploads.transcode && file.content_type.is_video() {
         if let Some(media_id) = outcome.file.media_id {

@@ -1,10 +1,14 @@
 //! What `vitrine check` reads: known originals, media in id order (without the ones marked
-//! missing), tracked multipart uploads; and content hashes for `uploads/known`.
+//! missing), tracked multipart uploads; and content hashes for `uploads/known` and for the
+//! copies found at completion.
 
 use chrono::Duration;
+use uuid::Uuid;
+use vitrine::model::media::MediaQuery;
+use vitrine::model::upload::UploadFileStatus;
 use vitrine::server::db::NewMultipart;
 
-use super::{add_media, new_job};
+use super::{add_media, desc, media, new_job, title};
 use crate::helpers::TestDatabase;
 
 pub(super) async fn the_books_know_media_and_uploads_in_flight_only(db: &TestDatabase) {
@@ -129,4 +133,54 @@ pub(super) async fn sizes_held_are_the_sizes_of_items(db: &TestDatabase) {
     let size = job.files[0].size;
     assert_eq!(repo.sizes_held(&[size + 1, size, size]).await.unwrap(), vec![size]);
     assert_eq!(repo.sizes_held(&[]).await.unwrap(), Vec::<u64>::new());
+}
+
+pub(super) async fn a_copy_found_at_completion_makes_no_second_item(db: &TestDatabase) {
+    let repo = db.repo().await;
+    let hash = "ab".repeat(32);
+    // The original: its hash arrives with its completion (hashed while it was sent).
+    let first_job = new_job(&["original.mov"], Duration::hours(1));
+    repo.create_upload_job(&first_job).await.unwrap();
+    let mut original = media();
+    original.sha256 = Some(hash.clone());
+    let done = repo.complete_upload_file(first_job.files[0].id, None, &original).await.unwrap().unwrap();
+    assert_eq!(done.outcome.file.duplicate_of, None, "nothing held it yet");
+    assert_eq!(done.outcome.file.media_id, Some(original.id));
+
+    // The same content again, into a collection, also hashed while it was sent.
+    let trip = repo.create_collection(Uuid::new_v4(), &title("Trip"), "trip", &desc(""), None).await.unwrap();
+    let mut copy_job = new_job(&["copy.mov", "other.mov"], Duration::hours(1));
+    copy_job.collection_id = Some(trip.id);
+    repo.create_upload_job(&copy_job).await.unwrap();
+    let mut copy = media();
+    copy.sha256 = Some(hash.clone());
+    let found = repo.complete_upload_file(copy_job.files[0].id, None, &copy).await.unwrap().unwrap();
+    assert!(found.changed);
+    assert_eq!(found.outcome.file.status, UploadFileStatus::Completed);
+    assert_eq!(found.outcome.file.duplicate_of, Some(original.id));
+    assert_eq!(found.outcome.file.media_id, Some(original.id), "the file points at the item holding it");
+    assert_eq!(found.outcome.job.completed_files, 1, "counted as done, once");
+    let again = repo.complete_upload_file(copy_job.files[0].id, None, &copy).await.unwrap().unwrap();
+    assert!(!again.changed);
+    assert_eq!(again.outcome, found.outcome, "a repeated completion answers the same");
+    let items = repo.list_media(&MediaQuery::default(), 10).await.unwrap();
+    assert_eq!(items.iter().map(|m| m.id).collect::<Vec<_>>(), [original.id], "no second item");
+    let in_trip: Vec<Uuid> = repo.collection_items(trip.id).await.unwrap().iter().map(|m| m.id).collect();
+    assert_eq!(in_trip, [original.id], "the batch's collection gets the item holding the content");
+
+    // A trashed item does not hold content; a hash announced at the start ("Upload anyway")
+    // is not looked for again.
+    repo.trash_media(&[original.id], None).await.unwrap();
+    let mut other = media();
+    other.sha256 = Some(hash.clone());
+    let kept = repo.complete_upload_file(copy_job.files[1].id, None, &other).await.unwrap().unwrap();
+    assert_eq!(kept.outcome.file.duplicate_of, None);
+    assert_eq!(kept.outcome.file.media_id, Some(other.id));
+    let mut anyway_job = new_job(&["anyway.mov"], Duration::hours(1));
+    anyway_job.files[0].sha256 = Some(hash.clone());
+    repo.create_upload_job(&anyway_job).await.unwrap();
+    let anyway = media();
+    let sent = repo.complete_upload_file(anyway_job.files[0].id, None, &anyway).await.unwrap().unwrap();
+    assert_eq!(sent.outcome.file.duplicate_of, None, "sent anyway on purpose");
+    assert_eq!(repo.copies_of(anyway.id).await.unwrap(), [other.id]);
 }

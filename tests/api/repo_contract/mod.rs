@@ -124,6 +124,7 @@ contract!(
     known_content_is_found_by_hash,
     duplicates_are_grouped_by_content_and_trashed_copies_do_not_count,
     a_hash_given_at_completion_fills_in_only_a_missing_one,
+    a_copy_found_at_completion_makes_no_second_item,
     sizes_held_are_the_sizes_of_items,
     // people.rs
     the_last_active_owner_stays,

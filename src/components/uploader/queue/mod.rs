@@ -15,11 +15,14 @@ use leptos::task::spawn_local;
 use uuid::Uuid;
 use web_sys::{File, XmlHttpRequest};
 
+use self::duplicates::HashInFlight;
 use super::probes::{fingerprint, is_kind, thumbhash_of};
 use super::{Phase, UploadItem, UploaderState, MAX_IN_FLIGHT};
-use crate::api::uploads::{complete_upload, fail_upload, retry_upload, start_upload};
+use crate::api::uploads::{complete_upload, fail_upload, retry_upload, start_upload, upload_limits};
 use crate::error::AppError;
-use crate::model::upload::{PresignedRequest, StartedEntry, UploadFile, UploadFileSpec, VideoDetails, MIN_PART_SIZE};
+use crate::model::upload::{
+    FileOutcome, PresignedRequest, StartedEntry, UploadFile, UploadFileSpec, UploadLimits, VideoDetails, MIN_PART_SIZE,
+};
 use crate::model::MediaKind;
 
 struct Entry {
@@ -33,6 +36,10 @@ struct Entry {
     xhrs: Vec<XmlHttpRequest>,
     /// The user pressed Cancel: an aborted request means "cancelled", not "the page is going away".
     cancel_requested: bool,
+    /// The content's SHA-256 as given at the start, if it was hashed before sending.
+    sha256: Option<String>,
+    /// Else its hash, computed while it is sent.
+    hashing: Option<HashInFlight>,
 }
 
 #[derive(Default)]
@@ -40,9 +47,11 @@ struct Inner {
     waiting: VecDeque<u64>,
     in_flight: usize,
     entries: HashMap<u64, Entry>,
-    /// Files not sent because the library holds their content, kept for "Upload anyway".
-    held: HashMap<u64, File>,
+    /// Files whose content the library holds (with their hash), kept for "Upload anyway".
+    held: HashMap<u64, (File, Option<String>)>,
     next_key: u64,
+    /// The server's upload limits, asked once.
+    limits: Option<UploadLimits>,
 }
 
 #[derive(Clone)]
@@ -61,60 +70,72 @@ impl Queue {
         Queue { state, collection_id, inner: Rc::new(RefCell::new(Inner::default())) }
     }
 
-    /// One batch: one job on the server, one row per file here.
+    /// One batch: one job on the server, one row per file here. Files that go up in one PUT
+    /// are hashed first and started with their hash: those the library holds come back as
+    /// duplicates and are not sent.
     pub fn add_files(&self, files: Vec<File>) {
-        self.start_batch(files, false);
-    }
-
-    /// Files whose content the library may already hold (same size) are hashed first and sent
-    /// with their hash: those it holds come back as duplicates and are not sent, unless
-    /// `allow_duplicate` ("Upload anyway").
-    fn start_batch(&self, files: Vec<File>, allow_duplicate: bool) {
         let queue = self.clone();
         spawn_local(async move {
-            let hashes = if allow_duplicate {
-                vec![None; files.len()]
-            } else {
-                duplicates::content_hashes(&files, &queue.state).await
+            let hashes = match queue.limits().await {
+                Some(limits) => duplicates::content_hashes(&files, &limits, &queue.state).await,
+                None => vec![None; files.len()],
             };
-            let mut specs = Vec::with_capacity(files.len());
-            for (f, sha256) in files.iter().zip(hashes) {
-                // Big files may go in parts and be resumed: remember how to recognise them.
-                let fingerprint = if f.size() as u64 >= MIN_PART_SIZE { fingerprint(f).await } else { None };
-                specs.push(UploadFileSpec {
-                    name: f.name(),
-                    size: f.size() as u64,
-                    content_type: f.type_(),
-                    last_modified: Some(f.last_modified() as i64),
-                    fingerprint,
-                    sha256,
-                    allow_duplicate,
-                });
-            }
-            queue.state.banner.set(None);
-            let started = match start_upload(specs, queue.collection_id.get_untracked()).await {
-                Ok(started) => started,
-                Err(e) => {
-                    queue.state.banner.set(Some(e.to_string()));
-                    return;
-                }
-            };
-            if queue.state.started_at.get_untracked().is_none() || !queue.any_active() {
-                queue.state.started_at.set(Some(now_ms()));
-            }
-            // The server answers the files in the order they were sent.
-            for (file, started) in files.into_iter().zip(started.files) {
-                let key = queue.next_key();
-                match started {
-                    StartedEntry::Upload(started_file) => {
-                        let multipart = started_file.file.part_size.is_some();
-                        queue.enqueue(key, &started_file.file, file, started_file.upload, multipart);
-                    }
-                    StartedEntry::Duplicate { duplicate_of, .. } => queue.held_already(key, file, duplicate_of),
-                }
-            }
-            queue.pump();
+            queue.start_batch(files, hashes, false).await;
         });
+    }
+
+    /// The server's limits (which files go in parts), asked once; `None` while it cannot be
+    /// reached (the start then says why).
+    async fn limits(&self) -> Option<UploadLimits> {
+        if let Some(limits) = self.inner.borrow().limits.clone() {
+            return Some(limits);
+        }
+        let limits = upload_limits().await.ok()?;
+        self.inner.borrow_mut().limits = Some(limits.clone());
+        Some(limits)
+    }
+
+    /// Starts a batch with the hashes known per file; with `allow_duplicate` ("Upload anyway")
+    /// the server sends every file even if the library holds its content.
+    async fn start_batch(&self, files: Vec<File>, hashes: Vec<Option<String>>, allow_duplicate: bool) {
+        let mut specs = Vec::with_capacity(files.len());
+        for (f, sha256) in files.iter().zip(hashes) {
+            // Big files may go in parts and be resumed: remember how to recognise them.
+            let fingerprint = if f.size() as u64 >= MIN_PART_SIZE { fingerprint(f).await } else { None };
+            specs.push(UploadFileSpec {
+                name: f.name(),
+                size: f.size() as u64,
+                content_type: f.type_(),
+                last_modified: Some(f.last_modified() as i64),
+                fingerprint,
+                sha256,
+                allow_duplicate,
+            });
+        }
+        let hashes: Vec<Option<String>> = specs.iter().map(|s| s.sha256.clone()).collect();
+        self.state.banner.set(None);
+        let started = match start_upload(specs, self.collection_id.get_untracked()).await {
+            Ok(started) => started,
+            Err(e) => {
+                self.state.banner.set(Some(e.to_string()));
+                return;
+            }
+        };
+        if self.state.started_at.get_untracked().is_none() || !self.any_active() {
+            self.state.started_at.set(Some(now_ms()));
+        }
+        // The server answers the files in the order they were sent.
+        for ((file, sha256), started) in files.into_iter().zip(hashes).zip(started.files) {
+            let key = self.next_key();
+            match started {
+                StartedEntry::Upload(started_file) => {
+                    let multipart = started_file.file.part_size.is_some();
+                    self.enqueue(key, &started_file.file, file, started_file.upload, multipart, sha256);
+                }
+                StartedEntry::Duplicate { duplicate_of, .. } => self.held_already(key, file, sha256, duplicate_of),
+            }
+        }
+        self.pump();
     }
 
     fn enqueue(
@@ -124,20 +145,15 @@ impl Queue {
         file: File,
         upload: Option<PresignedRequest>,
         multipart: bool,
+        sha256: Option<String>,
     ) {
-        let item = UploadItem {
-            key,
-            name: StoredValue::new(upload_file.original_filename.clone()),
-            size: upload_file.size,
-            file_id: RwSignal::new(Some(upload_file.id)),
-            loaded: RwSignal::new(0),
-            phase: RwSignal::new(Phase::Queued),
-            error: RwSignal::new(None),
-            held_as: RwSignal::new(None),
-        };
+        let name = upload_file.original_filename.clone();
+        let item = UploadItem::new(key, name, upload_file.size, Some(upload_file.id), Phase::Queued);
         self.state.items.update(|items| items.push(item));
         let mut inner = self.inner.borrow_mut();
-        inner.entries.insert(key, Entry { item, file, upload, multipart, xhrs: Vec::new(), cancel_requested: false });
+        let entry =
+            Entry { item, file, upload, multipart, xhrs: Vec::new(), cancel_requested: false, sha256, hashing: None };
+        inner.entries.insert(key, entry);
         inner.waiting.push_back(key);
     }
 
@@ -148,7 +164,7 @@ impl Queue {
         if !self.any_active() {
             self.state.started_at.set(Some(now_ms()));
         }
-        self.enqueue(key, &upload_file, file, None, true);
+        self.enqueue(key, &upload_file, file, None, true, None);
         self.pump();
     }
 
@@ -196,9 +212,10 @@ impl Queue {
             return;
         }
         let Some(file_id) = item.file_id.get_untracked() else { return };
+        let hashing = self.hash_while_sending(key, item, &file);
         match (multipart, upload) {
-            (true, _) => self.send_parts(key, item, file_id, file).await,
-            (false, Some(upload)) => self.send_single(key, item, file_id, file, upload).await,
+            (true, _) => self.send_parts(key, item, file_id, file, hashing).await,
+            (false, Some(upload)) => self.send_single(key, item, file_id, file, upload, hashing).await,
             (false, None) => {}
         }
     }
@@ -211,12 +228,20 @@ impl Queue {
         file: &File,
         etag: Option<String>,
         video: Option<VideoDetails>,
+        hashing: Option<HashInFlight>,
     ) {
         item.loaded.set(item.size);
         item.phase.set(Phase::Verifying);
         let thumbhash = if is_kind(file, MediaKind::Image) { thumbhash_of(file).await } else { None };
-        match complete_with_retries(file_id, etag, thumbhash, video).await {
-            Ok(()) => item.phase.set(Phase::Done),
+        let sha256 = match hashing {
+            Some(hashing) => hashing.await,
+            None => None,
+        };
+        match complete_with_retries(file_id, etag, thumbhash, video, sha256.clone()).await {
+            Ok(FileOutcome { file: done, .. }) => match done.duplicate_of {
+                Some(held_as) => self.found_held(item, file.clone(), sha256, held_as),
+                None => item.phase.set(Phase::Done),
+            },
             Err(e) => {
                 item.error.set(Some(e.to_string()));
                 item.phase.set(Phase::Failed);
@@ -305,12 +330,13 @@ async fn complete_with_retries(
     etag: Option<String>,
     thumbhash: Option<String>,
     video: Option<VideoDetails>,
-) -> Result<(), crate::error::AppError> {
+    sha256: Option<String>,
+) -> Result<FileOutcome, crate::error::AppError> {
     let mut delay_ms: u32 = 500;
     let mut attempts = 0;
     loop {
-        match complete_upload(file_id, None, etag.clone(), thumbhash.clone(), video, None).await {
-            Ok(_) => return Ok(()),
+        match complete_upload(file_id, None, etag.clone(), thumbhash.clone(), video, sha256.clone()).await {
+            Ok(outcome) => return Ok(outcome),
             Err(AppError::Network(_) | AppError::Unavailable | AppError::Internal) if attempts < 10 => {
                 attempts += 1;
                 gloo_timers::future::TimeoutFuture::new(delay_ms).await;

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 use web_sys::File;
 
-use super::{now_ms, Queue};
+use super::{now_ms, HashInFlight, Queue};
 use crate::api::uploads::{fail_upload, record_upload_part, sign_upload_part, upload_parts};
 use crate::components::uploader::probes::{is_kind, send_poster};
 use crate::components::uploader::xhr::{put_file, PutError};
@@ -29,7 +29,14 @@ impl Queue {
     /// A multipart upload: ask the store (through the server) which parts it has, send the
     /// others `PARTS_IN_FLIGHT` at a time, each on a URL signed just before, record each part as
     /// it lands, then complete.
-    pub(super) async fn send_parts(&self, key: u64, item: UploadItem, file_id: Uuid, file: File) {
+    pub(super) async fn send_parts(
+        &self,
+        key: u64,
+        item: UploadItem,
+        file_id: Uuid,
+        file: File,
+        hashing: Option<HashInFlight>,
+    ) {
         item.phase.set(Phase::Uploading);
         item.error.set(None);
         let progress = match upload_parts(file_id).await {
@@ -75,7 +82,7 @@ impl Queue {
         self.state.now.set(now_ms());
         match stopped {
             None if item.phase.get_untracked() == Phase::Uploading => {
-                self.finish(item, file_id, &file, None, video).await
+                self.finish(item, file_id, &file, None, video, hashing).await
             }
             None => {}
             Some(PartsStopped::Cancelled) => {

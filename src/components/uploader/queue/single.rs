@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 use web_sys::File;
 
-use super::{now_ms, Queue};
+use super::{now_ms, HashInFlight, Queue};
 use crate::api::uploads::{begin_upload, fail_upload};
 use crate::components::uploader::probes::{is_kind, send_poster};
 use crate::components::uploader::xhr::{put_file, PutError};
@@ -21,6 +21,7 @@ impl Queue {
         file_id: Uuid,
         file: File,
         upload: PresignedRequest,
+        hashing: Option<HashInFlight>,
     ) {
         item.phase.set(Phase::Uploading);
         item.loaded.set(0);
@@ -55,7 +56,7 @@ impl Queue {
         self.state.now.set(now_ms());
         match result {
             Ok(response) if (200..300).contains(&response.status) => {
-                self.finish(item, file_id, &file, response.etag, video).await
+                self.finish(item, file_id, &file, response.etag, video, hashing).await
             }
             Ok(response) => {
                 let reason = match response.status {

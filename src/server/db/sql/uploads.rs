@@ -9,15 +9,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::new_media::insert_new_media;
 use super::{Db, SqlRepo};
-use crate::model::media::sort_name;
-use crate::model::photo::PhotoFacts;
-use crate::model::search::SearchDocument;
 use crate::model::upload::{FileOutcome, JobWithFiles, UploadFile, UploadJob};
 use crate::model::ObjectKey;
-use crate::server::db::rows::{
-    convert, corrupt, to_i32, to_i64, FileRow, JobRow, BATCH_ROWS, FILE_COLUMNS, JOB_COLUMNS,
-};
+use crate::server::db::rows::{convert, corrupt, to_i64, FileRow, JobRow, BATCH_ROWS, FILE_COLUMNS, JOB_COLUMNS};
 use crate::server::db::{DbError, NewMedia, NewUploadJob, Transition, UploadRepo};
 
 #[async_trait]
@@ -146,55 +142,47 @@ impl UploadRepo for SqlRepo {
     ) -> Result<Option<Transition>, DbError> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
+        // A hash that arrives only now (hashed while sending) was not checked at the start: the
+        // library may hold this content already. A hash given at the start was checked then,
+        // or was sent "anyway" on purpose.
+        let held: Option<Uuid> = match media.sha256.as_deref() {
+            Some(sha256) => {
+                sqlx::query_scalar(
+                    "SELECT m.id FROM media m
+                     WHERE m.sha256 = $1 AND m.deleted_at IS NULL
+                       AND NOT EXISTS (SELECT 1 FROM upload_files f WHERE f.id = $2 AND f.sha256 IS NOT NULL)
+                     ORDER BY m.created_at, m.id LIMIT 1",
+                )
+                .bind(sha256)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+            None => None,
+        };
+        let media_id = held.unwrap_or(media.id);
         // The guarded UPDATE is the judge. `media_id` is checked at commit, so it can be set
         // here, before the media row exists.
         let claimed: Option<FileRow> = sqlx::query_as(&format!(
             "UPDATE upload_files SET status = 'completed', etag = $2, error = NULL, media_id = $4,
-                 completed_at = $3, updated_at = $3
+                 duplicate_of = $5, completed_at = $3, updated_at = $3
              WHERE id = $1 AND status IN ('pending', 'uploading')
              RETURNING {FILE_COLUMNS}"
         ))
         .bind(id)
         .bind(etag)
         .bind(now)
-        .bind(media.id)
+        .bind(media_id)
+        .bind(held)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(file) = claimed else {
             tx.rollback().await?;
             return self.transition(id, false).await;
         };
-        let camera = media.photo.as_ref().map(PhotoFacts::search_words).unwrap_or_default();
-        let search = SearchDocument::new("", &file.original_filename, "", &[], &camera);
-        sqlx::query(
-            "INSERT INTO media (id, object_key, original_filename, content_type, size_bytes, width, height,
-                 title, alt_text, created_at, sort_name, search_text, thumbhash, poster_key, duration_ms, created_by,
-                 sha256, search_name, taken_at, photo_facts)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, '', '', $8, $9, $10, $11, $12, $13,
-                 (SELECT created_by FROM upload_jobs WHERE id = $14),
-                 COALESCE((SELECT sha256 FROM upload_files WHERE id = $15), $16), $17, $18, $19)",
-        )
-        .bind(media.id)
-        .bind(&file.object_key)
-        .bind(&file.original_filename)
-        .bind(&file.content_type)
-        .bind(file.size_bytes)
-        .bind(media.width.map(to_i32).transpose()?)
-        .bind(media.height.map(to_i32).transpose()?)
-        .bind(now)
-        .bind(sort_name("", &file.original_filename))
-        .bind(&search.body)
-        .bind(media.thumbhash.as_deref())
-        .bind(media.poster_key.as_ref().map(ObjectKey::as_str))
-        .bind(media.duration_ms.map(to_i64).transpose()?)
-        .bind(file.job_id)
-        .bind(file.id)
-        .bind(media.sha256.as_deref())
-        .bind(&search.name)
-        .bind(media.taken_at)
-        .bind(media.photo.as_ref().map(|facts| serde_json::to_string(facts).unwrap_or_default()))
-        .execute(&mut *tx)
-        .await?;
+        if held.is_none() {
+            insert_new_media(&mut tx, &file, media, now).await?;
+        }
         let job: JobRow = sqlx::query_as(&format!(
             "UPDATE upload_jobs SET
                  completed_files = completed_files + 1,
@@ -224,7 +212,7 @@ impl UploadRepo for SqlRepo {
                  ON CONFLICT DO NOTHING",
             )
             .bind(collection_id)
-            .bind(media.id)
+            .bind(media_id)
             .bind(now)
             .execute(&mut *tx)
             .await?;
