@@ -187,3 +187,46 @@ pub(super) async fn best_matches_come_first_and_page_by_keyset(db: &TestDatabase
     assert_eq!(all.first().map(|m| m.id), ids.last().copied());
     assert_eq!(all.len(), ids.len());
 }
+
+/// Search pages come in exactly the library's order even when items share a timestamp, sit a
+/// millisecond apart or arrive with older timestamps than items already there (a clock set
+/// back): SQLite's index is read newest key first, and keys follow time only to the millisecond.
+pub(super) async fn search_pages_exactly_through_ties_and_out_of_order_arrivals(db: &TestDatabase) {
+    let clock = Clock::frozen();
+    let repo = db.repo_with_clock(clock.clone()).await;
+    // Steps in ms between uploads: ties (0), neighbours (1), and jumps back.
+    let steps = [0, 0, 1, 0, 1, -5, 0, 0, 2, -1, 0, 3, 0, -2, 1, 0, 0, 1, -3, 0, 0, 4, 0, 1, 0, 0];
+    let mut ids = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        clock.advance(Duration::milliseconds(*step));
+        let name = if i % 3 == 0 { format!("photo-{i:02}.jpg") } else { format!("river-{i:02}.jpg") };
+        let id = add_media(repo.as_ref(), &[(&name, 1, "image/jpeg")]).await[0];
+        if i % 3 == 0 {
+            repo.update_media(id, &title(""), &alt("down by the river")).await.unwrap();
+        }
+        ids.push((id, i % 3 == 0));
+    }
+    let newest: Vec<Uuid> = repo.list_media(&MediaQuery::default(), 100).await.unwrap().iter().map(|m| m.id).collect();
+    let by_name: Vec<(Uuid, u8)> = newest.iter().filter(|id| ids.contains(&(**id, false))).map(|id| (*id, 0)).collect();
+    let by_alt: Vec<(Uuid, u8)> = newest.iter().filter(|id| ids.contains(&(**id, true))).map(|id| (*id, 1)).collect();
+    for (sort, expected) in [
+        (MediaSort::Relevance, by_name.iter().chain(&by_alt).copied().collect::<Vec<_>>()),
+        (MediaSort::Newest, newest.iter().map(|id| (*id, 0)).collect()),
+    ] {
+        for page_size in [3, 4, 7, 100] {
+            let mut query = MediaQuery { search: Some("riv".into()), sort, ..MediaQuery::default() };
+            let mut seen = Vec::new();
+            loop {
+                let page = repo.list_media_ranked(&query, page_size).await.unwrap();
+                seen.extend(page.iter().map(|(m, rank)| (m.id, *rank)));
+                match page.last() {
+                    Some((last, rank)) if page.len() == page_size as usize => {
+                        query.cursor = Some(MediaCursor::after(last, *rank))
+                    }
+                    _ => break,
+                }
+            }
+            assert_eq!(seen, expected, "{sort:?}, {page_size} a page");
+        }
+    }
+}

@@ -81,6 +81,7 @@ contract!(
     search_kind_and_sorts,
     search_matches_word_prefixes_in_every_field,
     best_matches_come_first_and_page_by_keyset,
+    search_pages_exactly_through_ties_and_out_of_order_arrivals,
     titles_and_alt_text_are_saved_and_searchable,
     deleting_media_keeps_the_upload_history,
     collections_take_media_once_in_order_and_leave_them_on_delete,

@@ -29,6 +29,35 @@ struct RankedRow {
     search_rank: i32,
 }
 
+fn ranked(rows: Vec<RankedRow>) -> Result<Vec<(Media, u8)>, DbError> {
+    rows.into_iter()
+        .map(|row| Ok((Media::try_from(row.media)?, u8::try_from(row.search_rank).unwrap_or(u8::MAX))))
+        .collect()
+}
+
+/// ` AND` the query's kind, uploader and tags, on the media columns of `alias` (`""` or `"m."`).
+pub(super) fn push_filters(sql: &mut sqlx::QueryBuilder<'_, Db>, query: &MediaQuery, alias: &str) {
+    if let Some(kind) = query.kind {
+        sql.push(format!(" AND {alias}content_type LIKE ")).push_bind(format!("{}%", kind.mime_prefix()));
+    }
+    if let Some(uploader) = query.uploader {
+        sql.push(format!(" AND {alias}created_by = ")).push_bind(uploader);
+    }
+    if !query.tags.is_empty() {
+        // Items carrying every one of the tags.
+        let keys: std::collections::BTreeSet<String> = query.tags.iter().map(|t| t.to_lowercase()).collect();
+        sql.push(format!(
+            " AND {alias}id IN (SELECT mt.media_id FROM media_tags mt JOIN tags t ON t.id = mt.tag_id WHERE t.name_key IN ("
+        ));
+        let mut list = sql.separated(", ");
+        for key in &keys {
+            list.push_bind(key.clone());
+        }
+        sql.push(") GROUP BY mt.media_id HAVING COUNT(*) = ").push_bind(i64::try_from(keys.len()).unwrap_or(i64::MAX));
+        sql.push(")");
+    }
+}
+
 #[async_trait]
 impl MediaRepo for SqlRepo {
     async fn list_media_ranked(&self, query: &MediaQuery, limit: u32) -> Result<Vec<(Media, u8)>, DbError> {
@@ -44,6 +73,11 @@ impl MediaRepo for SqlRepo {
             (MediaSort::Relevance, None) => MediaSort::Newest,
             (sort, _) => sort,
         };
+        if let Some(terms) = terms.as_ref().filter(|_| search::streams(sort)) {
+            let mut sql = search::streamed(query, terms, sort, limit);
+            let rows: Vec<RankedRow> = sql.build_query_as().fetch_all(&self.pool).await?;
+            return ranked(rows);
+        }
         // The filters and the rank go in an inner query, so the keyset condition and the order
         // can name the rank.
         let mut sql = sqlx::QueryBuilder::<Db>::new(format!("SELECT * FROM (SELECT {MEDIA_COLUMNS}, sort_name, "));
@@ -54,26 +88,7 @@ impl MediaRepo for SqlRepo {
             }
         }
         sql.push(" AS search_rank FROM media WHERE deleted_at IS NULL");
-        if let Some(kind) = query.kind {
-            sql.push(" AND content_type LIKE ").push_bind(format!("{}%", kind.mime_prefix()));
-        }
-        if let Some(uploader) = query.uploader {
-            sql.push(" AND created_by = ").push_bind(uploader);
-        }
-        if !query.tags.is_empty() {
-            // Items carrying every one of the tags.
-            let keys: std::collections::BTreeSet<String> = query.tags.iter().map(|t| t.to_lowercase()).collect();
-            sql.push(
-                " AND id IN (SELECT mt.media_id FROM media_tags mt JOIN tags t ON t.id = mt.tag_id WHERE t.name_key IN (",
-            );
-            let mut list = sql.separated(", ");
-            for key in &keys {
-                list.push_bind(key.clone());
-            }
-            sql.push(") GROUP BY mt.media_id HAVING COUNT(*) = ")
-                .push_bind(i64::try_from(keys.len()).unwrap_or(i64::MAX));
-            sql.push(")");
-        }
+        push_filters(&mut sql, query, "");
         if let Some(terms) = &terms {
             search::push_match(&mut sql, terms);
         }
@@ -109,9 +124,7 @@ impl MediaRepo for SqlRepo {
         });
         sql.push(" LIMIT ").push_bind(i64::from(limit));
         let rows: Vec<RankedRow> = sql.build_query_as().fetch_all(&self.pool).await?;
-        rows.into_iter()
-            .map(|row| Ok((Media::try_from(row.media)?, u8::try_from(row.search_rank).unwrap_or(u8::MAX))))
-            .collect()
+        ranked(rows)
     }
 
     async fn duplicate_media(&self, limit: u32) -> Result<Vec<(String, Media)>, DbError> {
