@@ -230,3 +230,53 @@ pub(super) async fn search_pages_exactly_through_ties_and_out_of_order_arrivals(
         }
     }
 }
+
+/// Pages through a search whose few hits are all older than the items a page's newest-first
+/// walk reads on PostgreSQL (333 per item on the page for names, 33 for the rest): the hits then
+/// come from the word index and must still page newest first, exactly, in both ranks.
+pub(super) async fn rare_words_older_than_the_walk_page_exactly(db: &TestDatabase) {
+    let clock = Clock::frozen();
+    let repo = db.repo_with_clock(clock.clone()).await;
+    let mut hits = Vec::new();
+    // Seven old hits, ties among them: four by name (rank 0), three by alt text (rank 1).
+    for (i, step) in [0, 1, 0, 2, 0, 0, 1].iter().enumerate() {
+        clock.advance(Duration::milliseconds(*step));
+        let by_name = i % 2 == 0;
+        let name = if by_name { format!("river-{i}.jpg") } else { format!("stone-{i}.jpg") };
+        let id = add_media(repo.as_ref(), &[(&name, 1, "image/jpeg")]).await[0];
+        if !by_name {
+            repo.update_media(id, &title(""), &alt("down by the river")).await.unwrap();
+        }
+        hits.push((id, u8::from(!by_name)));
+    }
+    // Then more newer items than a page of one walks, none of them a hit.
+    clock.advance(Duration::seconds(1));
+    let names: Vec<String> = (0..340).map(|i| format!("photo-{i:03}.jpg")).collect();
+    let files: Vec<(&str, u64, &str)> = names.iter().map(|n| (n.as_str(), 1, "image/jpeg")).collect();
+    add_media(repo.as_ref(), &files).await;
+    let newest: Vec<Uuid> = repo.list_media(&MediaQuery::default(), 400).await.unwrap().iter().map(|m| m.id).collect();
+    let in_order = |rank: Option<u8>| -> Vec<(Uuid, u8)> {
+        let ranked = newest.iter().filter_map(|id| hits.iter().find(|(hit, _)| hit == id).copied());
+        ranked.filter(|(_, r)| rank.is_none_or(|rank| rank == *r)).collect()
+    };
+    let best_match: Vec<(Uuid, u8)> = in_order(Some(0)).into_iter().chain(in_order(Some(1))).collect();
+    let newest_hits: Vec<(Uuid, u8)> = in_order(None).into_iter().map(|(id, _)| (id, 0)).collect();
+    assert_eq!(best_match.len(), 7);
+    for (sort, expected) in [(MediaSort::Relevance, best_match), (MediaSort::Newest, newest_hits)] {
+        for page_size in [1, 2, 3] {
+            let mut query = MediaQuery { search: Some("river".into()), sort, ..MediaQuery::default() };
+            let mut seen = Vec::new();
+            loop {
+                let page = repo.list_media_ranked(&query, page_size).await.unwrap();
+                seen.extend(page.iter().map(|(m, rank)| (m.id, *rank)));
+                match page.last() {
+                    Some((last, rank)) if page.len() == page_size as usize => {
+                        query.cursor = Some(MediaCursor::after(last, *rank))
+                    }
+                    _ => break,
+                }
+            }
+            assert_eq!(seen, expected, "{sort:?}, {page_size} a page");
+        }
+    }
+}
