@@ -46,6 +46,7 @@ pub(super) async fn tags_are_added_and_removed_in_bulk_and_filter_the_library(db
     assert_eq!(tagged(repo.as_ref(), &["beach"]).await, ids);
     assert_eq!(tagged(repo.as_ref(), &["Beach", "2024"]).await, &ids[..2], "every tag named");
     assert!(tagged(repo.as_ref(), &["beach", "nowhere"]).await.is_empty());
+    assert_eq!(tagged(repo.as_ref(), &["2024", "BEACH", "beach"]).await, &ids[..2], "a tag named twice counts once");
     assert_eq!(found(repo.as_ref(), "2024").await, &ids[..2], "tags are searched");
 
     let mut of: Vec<(Uuid, String)> = repo.tags_of(&[ids[0], ids[2]]).await.unwrap();
