@@ -65,11 +65,9 @@ impl SearchTerms {
         self.0.iter().map(|w| format!("{prefix}\"{w}\"*")).collect::<Vec<_>>().join(" AND ")
     }
 
-    /// A PostgreSQL `to_tsquery` text: each word a prefix (`:*`), all required; with a
-    /// weight (`A`: the name), only words of that weight count.
-    pub fn tsquery(&self, weight: Option<char>) -> String {
-        let weight = weight.map(String::from).unwrap_or_default();
-        self.0.iter().map(|w| format!("{w}:*{weight}")).collect::<Vec<_>>().join(" & ")
+    /// A PostgreSQL `to_tsquery` text: each word a prefix (`:*`), all required.
+    pub fn tsquery(&self) -> String {
+        self.0.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ")
     }
 }
 
@@ -86,8 +84,7 @@ mod tests {
         assert_eq!(terms.words(), ["img", "20"]);
         assert_eq!(terms.fts5_query(None), "\"img\"* AND \"20\"*");
         assert_eq!(terms.fts5_query(Some("name")), "name : \"img\"* AND name : \"20\"*");
-        assert_eq!(terms.tsquery(None), "img:* & 20:*");
-        assert_eq!(terms.tsquery(Some('A')), "img:*A & 20:*A");
+        assert_eq!(terms.tsquery(), "img:* & 20:*");
     }
 
     #[test]

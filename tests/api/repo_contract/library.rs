@@ -23,6 +23,22 @@ pub(crate) async fn add_media(repo: &dyn Repo, files: &[(&str, u64, &str)]) -> V
     ids
 }
 
+/// Every page of `query` in turn, `page_size` a page, following the cursor each page hands on:
+/// the ids seen, with their rank.
+async fn all_pages(repo: &dyn Repo, mut query: MediaQuery, page_size: u32) -> Vec<(Uuid, u8)> {
+    let mut seen = Vec::new();
+    loop {
+        let page = repo.list_media_ranked(&query, page_size).await.unwrap();
+        seen.extend(page.iter().map(|(m, rank)| (m.id, *rank)));
+        match page.last() {
+            Some((last, rank)) if page.len() == page_size as usize => {
+                query.cursor = Some(MediaCursor::after(last, *rank))
+            }
+            _ => return seen,
+        }
+    }
+}
+
 pub(super) async fn paging_neither_skips_nor_repeats_while_uploads_arrive(db: &TestDatabase) {
     let repo = db.repo().await;
     let names: Vec<String> = (0..25).map(|i| format!("p{i:02}.png")).collect();
@@ -170,16 +186,8 @@ pub(super) async fn best_matches_come_first_and_page_by_keyset(db: &TestDatabase
     let (repo, ids) = named(db, &refs).await;
     let in_name: Vec<Uuid> = (0..13).rev().filter(|i| i % 2 == 0).map(|i| ids[i]).collect();
     let in_alt: Vec<Uuid> = (0..13).rev().filter(|i| i % 2 == 1).map(|i| ids[i]).collect();
-    let mut query = MediaQuery { search: Some("riv".into()), sort: MediaSort::Relevance, ..MediaQuery::default() };
-    let mut seen = Vec::new();
-    loop {
-        let page = repo.list_media_ranked(&query, 4).await.unwrap();
-        seen.extend(page.iter().map(|(m, rank)| (m.id, *rank)));
-        match page.last() {
-            Some((last, rank)) if page.len() == 4 => query.cursor = Some(MediaCursor::after(last, *rank)),
-            _ => break,
-        }
-    }
+    let query = MediaQuery { search: Some("riv".into()), sort: MediaSort::Relevance, ..MediaQuery::default() };
+    let seen = all_pages(repo.as_ref(), query, 4).await;
     let expected: Vec<(Uuid, u8)> = in_name.iter().map(|id| (*id, 0)).chain(in_alt.iter().map(|id| (*id, 1))).collect();
     assert_eq!(seen, expected, "name matches first, then the rest, each newest first, none repeated");
     // Without a search, best match is newest first.
@@ -214,18 +222,8 @@ pub(super) async fn search_pages_exactly_through_ties_and_out_of_order_arrivals(
         (MediaSort::Newest, newest.iter().map(|id| (*id, 0)).collect()),
     ] {
         for page_size in [3, 4, 7, 100] {
-            let mut query = MediaQuery { search: Some("riv".into()), sort, ..MediaQuery::default() };
-            let mut seen = Vec::new();
-            loop {
-                let page = repo.list_media_ranked(&query, page_size).await.unwrap();
-                seen.extend(page.iter().map(|(m, rank)| (m.id, *rank)));
-                match page.last() {
-                    Some((last, rank)) if page.len() == page_size as usize => {
-                        query.cursor = Some(MediaCursor::after(last, *rank))
-                    }
-                    _ => break,
-                }
-            }
+            let query = MediaQuery { search: Some("riv".into()), sort, ..MediaQuery::default() };
+            let seen = all_pages(repo.as_ref(), query, page_size).await;
             assert_eq!(seen, expected, "{sort:?}, {page_size} a page");
         }
     }
@@ -264,19 +262,55 @@ pub(super) async fn rare_words_older_than_the_walk_page_exactly(db: &TestDatabas
     assert_eq!(best_match.len(), 7);
     for (sort, expected) in [(MediaSort::Relevance, best_match), (MediaSort::Newest, newest_hits)] {
         for page_size in [1, 2, 3] {
-            let mut query = MediaQuery { search: Some("river".into()), sort, ..MediaQuery::default() };
-            let mut seen = Vec::new();
-            loop {
-                let page = repo.list_media_ranked(&query, page_size).await.unwrap();
-                seen.extend(page.iter().map(|(m, rank)| (m.id, *rank)));
-                match page.last() {
-                    Some((last, rank)) if page.len() == page_size as usize => {
-                        query.cursor = Some(MediaCursor::after(last, *rank))
-                    }
-                    _ => break,
-                }
-            }
+            let query = MediaQuery { search: Some("river".into()), sort, ..MediaQuery::default() };
+            let seen = all_pages(repo.as_ref(), query, page_size).await;
             assert_eq!(seen, expected, "{sort:?}, {page_size} a page");
         }
+    }
+}
+
+/// A search in both streamed orders keeps the library's other filters: kind and tags narrow
+/// the hits of each rank, on every page.
+pub(super) async fn search_keeps_the_kind_and_tag_filters(db: &TestDatabase) {
+    let clock = Clock::frozen();
+    let repo = db.repo_with_clock(clock.clone()).await;
+    let mut ids = Vec::new();
+    for file in [
+        ("river-a.jpg", 1, "image/jpeg"),
+        ("river-b.mp4", 1, "video/mp4"),
+        ("stone-c.jpg", 1, "image/jpeg"),
+        ("river-d.jpg", 1, "image/jpeg"),
+        ("lake-e.jpg", 1, "image/jpeg"),
+    ] {
+        clock.advance(Duration::milliseconds(1));
+        ids.extend(add_media(repo.as_ref(), &[file]).await);
+    }
+    repo.update_media(ids[2], &title(""), &alt("down by the river")).await.unwrap();
+    let wet = [vitrine::model::tag::TagName::parse("wet").unwrap()];
+    repo.tag_media(&[ids[0], ids[2], ids[4]], &wet, &[]).await.unwrap();
+    let images = |tags: Vec<String>, sort| MediaQuery {
+        search: Some("river".into()),
+        kind: Some(MediaKind::Image),
+        tags,
+        sort,
+        ..MediaQuery::default()
+    };
+    for page_size in [1, 2, 10] {
+        let all = |query| all_pages(repo.as_ref(), query, page_size);
+        assert_eq!(
+            all(images(vec![], MediaSort::Relevance)).await,
+            [(ids[3], 0), (ids[0], 0), (ids[2], 1)],
+            "images only, names first, {page_size} a page"
+        );
+        assert_eq!(
+            all(images(vec!["Wet".into()], MediaSort::Relevance)).await,
+            [(ids[0], 0), (ids[2], 1)],
+            "tagged images only, {page_size} a page"
+        );
+        assert_eq!(
+            all(images(vec!["wet".into()], MediaSort::Newest)).await,
+            [(ids[2], 0), (ids[0], 0)],
+            "tagged images, newest first, {page_size} a page"
+        );
     }
 }

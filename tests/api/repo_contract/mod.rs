@@ -83,6 +83,7 @@ contract!(
     best_matches_come_first_and_page_by_keyset,
     search_pages_exactly_through_ties_and_out_of_order_arrivals,
     rare_words_older_than_the_walk_page_exactly,
+    search_keeps_the_kind_and_tag_filters,
     titles_and_alt_text_are_saved_and_searchable,
     deleting_media_keeps_the_upload_history,
     collections_take_media_once_in_order_and_leave_them_on_delete,

@@ -80,49 +80,34 @@ impl MediaRepo for SqlRepo {
             let rows: Vec<RankedRow> = sql.build_query_as().fetch_all(&self.pool).await?;
             return ranked(rows);
         }
-        // The filters and the rank go in an inner query, so the keyset condition and the order
-        // can name the rank.
-        let mut sql = sqlx::QueryBuilder::<Db>::new(format!("SELECT * FROM (SELECT {MEDIA_COLUMNS}, sort_name, "));
-        match (&terms, sort) {
-            (Some(terms), MediaSort::Relevance) => search::push_rank(&mut sql, terms),
-            _ => {
-                sql.push("CAST(0 AS INTEGER)");
-            }
-        }
-        sql.push(" AS search_rank FROM media WHERE deleted_at IS NULL");
+        // One rank from here on: best match with words was streamed, and without words it is
+        // newest first.
+        let mut sql = sqlx::QueryBuilder::<Db>::new(format!(
+            "SELECT {MEDIA_COLUMNS}, sort_name, CAST(0 AS INTEGER) AS search_rank FROM media WHERE deleted_at IS NULL"
+        ));
         push_filters(&mut sql, query, "");
         if let Some(terms) = &terms {
             search::push_match(&mut sql, terms);
         }
-        sql.push(") AS listed WHERE 1 = 1");
         // Keyset: strictly after the cursor in this sort's order, ties broken by id.
         if let Some(c) = &query.cursor {
             match sort {
-                MediaSort::Newest => sql.push(" AND (created_at, id) < (").push_bind(c.created_at),
+                MediaSort::Newest | MediaSort::Relevance => {
+                    sql.push(" AND (created_at, id) < (").push_bind(c.created_at)
+                }
                 MediaSort::Name => sql.push(" AND (sort_name, id) > (").push_bind(c.sort_name.clone()),
                 MediaSort::Largest => sql.push(" AND (size_bytes, id) < (").push_bind(to_i64(c.size)?),
                 MediaSort::Taken => {
                     sql.push(" AND (COALESCE(taken_at, created_at), id) < (").push_bind(c.taken.unwrap_or(c.created_at))
                 }
-                MediaSort::Relevance => sql
-                    .push(" AND (search_rank > ")
-                    .push_bind(i32::from(c.rank))
-                    .push(" OR search_rank = ")
-                    .push_bind(i32::from(c.rank))
-                    .push(" AND (created_at, id) < (")
-                    .push_bind(c.created_at),
             };
             sql.push(", ").push_bind(c.id).push(")");
-            if sort == MediaSort::Relevance {
-                sql.push(")");
-            }
         }
         sql.push(match sort {
-            MediaSort::Newest => " ORDER BY created_at DESC, id DESC",
+            MediaSort::Newest | MediaSort::Relevance => " ORDER BY created_at DESC, id DESC",
             MediaSort::Name => " ORDER BY sort_name, id",
             MediaSort::Largest => " ORDER BY size_bytes DESC, id DESC",
             MediaSort::Taken => " ORDER BY COALESCE(taken_at, created_at) DESC, id DESC",
-            MediaSort::Relevance => " ORDER BY search_rank, created_at DESC, id DESC",
         });
         sql.push(" LIMIT ").push_bind(i64::from(limit));
         let rows: Vec<RankedRow> = sql.build_query_as().fetch_all(&self.pool).await?;

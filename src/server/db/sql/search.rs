@@ -9,7 +9,7 @@ use crate::model::search::SearchTerms;
 use crate::server::db::rows::{prefixed, MEDIA_COLUMNS};
 use crate::server::db::Backend;
 
-/// The ids of items whose indexed words (or only their name's) begin with every searched word.
+/// The ids of items whose indexed words begin with every searched word.
 const FTS5_HITS: &str =
     "SELECT k.media_id FROM media_fts JOIN media_search_keys k ON k.rowid = media_fts.rowid WHERE media_fts MATCH ";
 
@@ -18,23 +18,8 @@ pub(super) fn push_match(sql: &mut sqlx::QueryBuilder<'_, Db>, terms: &SearchTer
     match BACKEND {
         Backend::Sqlite => sql.push(" AND id IN (").push(FTS5_HITS).push_bind(terms.fts5_query(None)).push(")"),
         Backend::Postgres => {
-            sql.push(" AND search_vector @@ to_tsquery('simple', ").push_bind(terms.tsquery(None)).push(")")
+            sql.push(" AND search_vector @@ to_tsquery('simple', ").push_bind(terms.tsquery()).push(")")
         }
-    };
-}
-
-/// The rank of a matching item: 0 when its name holds every searched word, else 1.
-pub(super) fn push_rank(sql: &mut sqlx::QueryBuilder<'_, Db>, terms: &SearchTerms) {
-    match BACKEND {
-        Backend::Sqlite => sql
-            .push("CAST(CASE WHEN id IN (")
-            .push(FTS5_HITS)
-            .push_bind(terms.fts5_query(Some("search_name")))
-            .push(") THEN 0 ELSE 1 END AS INTEGER)"),
-        Backend::Postgres => sql
-            .push("CAST(CASE WHEN search_vector @@ to_tsquery('simple', ")
-            .push_bind(terms.tsquery(Some('A')))
-            .push(") THEN 0 ELSE 1 END AS INTEGER)"),
     };
 }
 
@@ -44,9 +29,9 @@ pub(super) fn streams(sort: MediaSort) -> bool {
     matches!(sort, MediaSort::Relevance | MediaSort::Newest)
 }
 
-/// A page of a search in newest-first order per rank (best match, or newest), exactly as the
-/// general query orders it (rank, then `created_at` and id, newest first) but without touching
-/// every hit of a common word.
+/// A page of a search in newest-first order per rank (best match: names first; or newest),
+/// ordered by rank, then `created_at` and id, newest first, without touching every hit of a
+/// common word.
 pub(super) fn streamed(
     query: &MediaQuery,
     terms: &SearchTerms,
@@ -158,7 +143,7 @@ fn streamed_postgres(
     sort: MediaSort,
     limit: u32,
 ) -> sqlx::QueryBuilder<'static, Db> {
-    let words = terms.tsquery(None);
+    let words = terms.tsquery();
     let limit = i64::from(limit);
     let ranks = ranks_to_read(sort, query);
     let mut sql = sqlx::QueryBuilder::<Db>::new("WITH ");
