@@ -7,15 +7,15 @@ use leptos_router::{path, SsrMode};
 
 use crate::pages::{
     account::AccountPage, admin_health::AdminHealthPage, collection_editor::CollectionEditorPage,
-    collections::CollectionsPage, duplicates::DuplicatesPage, gallery::GalleryPage, home::HomePage, invite::InvitePage,
-    library::LibraryPage, login::LoginPage, not_found::NotFound, people::PeoplePage, tags::TagsPage, trash::TrashPage,
-    uploads::UploadsPage,
+    collections::CollectionsPage, duplicates::DuplicatesPage, file_request::FileRequestPage, gallery::GalleryPage,
+    home::HomePage, invite::InvitePage, library::LibraryPage, login::LoginPage, not_found::NotFound,
+    people::PeoplePage, share::SharePage, tags::TagsPage, trash::TrashPage, uploads::UploadsPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // Public pages (`/`, `/c/<slug>`) are complete as HTML and do not hydrate: visitors download
     // no Wasm, and the page carries no per-request script nonce, so it can be cached as bytes.
-    let hydrate = use_context::<http::request::Parts>().is_none_or(|parts| !is_public_path(parts.uri.path()));
+    let hydrate = use_context::<http::request::Parts>().is_none_or(|parts| !is_static_page(parts.uri.path()));
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -46,6 +46,8 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/") ssr=SsrMode::Async view=HomePage/>
                 <Route path=path!("/c/:slug") ssr=SsrMode::Async view=GalleryPage/>
+                <Route path=path!("/s/:token") ssr=SsrMode::Async view=SharePage/>
+                <Route path=path!("/s/:token/upload") ssr=SsrMode::Async view=FileRequestPage/>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/library") ssr=SsrMode::Async view=LibraryPage/>
                 <Route path=path!("/uploads") ssr=SsrMode::Async view=UploadsPage/>
@@ -76,6 +78,12 @@ pub fn asset_url(path: &str) -> String {
 /// Pages anyone may see, served as plain HTML (see `server::collections::public_pages`).
 pub fn is_public_path(path: &str) -> bool {
     path == "/" || (path.starts_with("/c/") && path.len() > 3)
+}
+
+/// Pages complete as HTML that do not hydrate: the public ones, and share links (which are
+/// never cached: each visit counts, and a password may be asked).
+pub fn is_static_page(path: &str) -> bool {
+    is_public_path(path) || path.strip_prefix("/s/").is_some_and(|token| !token.is_empty() && !token.contains('/'))
 }
 
 /// "Page · Vitrine". On the server the text is HTML-escaped here, because leptos_meta writes

@@ -8,6 +8,7 @@ pub mod collections;
 pub mod gallery;
 pub mod media;
 pub mod people;
+pub mod shares;
 pub mod tags;
 pub mod trash;
 pub mod uploads;

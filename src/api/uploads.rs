@@ -18,6 +18,9 @@ pub async fn start_upload(
     #[server(default)] collection_id: Option<Uuid>,
 ) -> Result<StartedJob, AppError> {
     let (state, user) = crate::server::signed_in()?;
+    if let crate::model::people::Credential::FileRequest(link) = user.credential {
+        return crate::server::sharing::requests::start(&state, &user, link, &files).await;
+    }
     crate::server::uploads::start_job(&state, user.id, &files, collection_id).await
 }
 
@@ -44,7 +47,7 @@ pub async fn complete_upload(
     #[server(default)] sha256: Option<String>,
 ) -> Result<FileOutcome, AppError> {
     let (state, user) = crate::server::signed_in()?;
-    let uploader = crate::server::uploads::Uploader { user_id: user.id, job_id };
+    let uploader = crate::server::uploads::Uploader::of(&user, job_id);
     let video = video.map_or_else(Default::default, |v| crate::server::uploads::VideoFacts {
         width: v.width,
         height: v.height,

@@ -10,6 +10,7 @@ pub mod people;
 pub mod photo;
 pub mod search;
 pub mod selftest;
+pub mod share;
 pub mod tag;
 pub mod text;
 pub mod trash;

@@ -93,6 +93,8 @@ pub enum Access {
     /// Anyone signed in with a browser session (their own account and tokens): never a token,
     /// so a leaked token cannot change a password or mint more tokens.
     Session,
+    /// Sending files: whoever may `Write`, and a file request's guest (nothing else).
+    Upload,
 }
 
 /// How a request proved who it is.
@@ -102,6 +104,8 @@ pub enum Credential {
     /// A browser session (cookie).
     Session,
     Token(Scope),
+    /// A visitor sending files through this share link (a file request), as its guest.
+    FileRequest(Uuid),
 }
 
 /// The signed-in person, as the server found them for this request and as the UI sees them.
@@ -120,10 +124,12 @@ impl CurrentUser {
         let writes = match self.credential {
             Credential::Session => true,
             Credential::Token(scope) => scope == Scope::Write,
+            // A guest sends files and does nothing else, whatever its account's role.
+            Credential::FileRequest(_) => return matches!(access, Access::Public | Access::Upload),
         };
         match access {
             Access::Public | Access::Read => true,
-            Access::Write => writes && self.role >= Role::Editor,
+            Access::Write | Access::Upload => writes && self.role >= Role::Editor,
             Access::Owner => writes && self.role == Role::Owner,
             Access::Session => self.credential == Credential::Session,
         }
@@ -298,6 +304,16 @@ mod tests {
         let editor = user(Role::Editor, Credential::Session);
         assert!(editor.may(Access::Write) && editor.may(Access::Session) && !editor.may(Access::Owner));
         assert!(!Scope::Write.allowed_for(Role::Viewer) && Scope::Read.allowed_for(Role::Viewer));
+        assert!(editor.may(Access::Upload) && !user(Role::Viewer, Credential::Session).may(Access::Upload));
+    }
+
+    #[test]
+    fn a_file_request_guest_only_sends_files() {
+        let guest = user(Role::Owner, Credential::FileRequest(Uuid::nil()));
+        assert!(guest.may(Access::Upload) && guest.may(Access::Public));
+        for denied in [Access::Read, Access::Write, Access::Owner, Access::Session] {
+            assert!(!guest.may(denied), "{denied:?}");
+        }
     }
 
     #[test]

@@ -12,6 +12,8 @@ use crate::api::collections::{
 };
 use crate::components::media_image::MediaImage;
 use crate::components::require_user::{use_can_edit, RequireUser};
+use crate::components::share_inbox::ShareInbox;
+use crate::components::share_links::ShareLinks;
 use crate::model::collection::CollectionWithItems;
 use crate::model::media::MediaItem;
 use crate::model::text::{Description, Title};
@@ -179,6 +181,10 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
                     <OrderRow item index count dragging drop_target move_item cover choose_cover can_edit/>
                 }/>
             </ol>
+        </Show>
+        <Show when=move || can_edit.get()>
+            <ShareInbox collection_id=id accepted=reload/>
+            <ShareLinks collection_id=id/>
         </Show>
     }
 }

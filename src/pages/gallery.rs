@@ -83,9 +83,6 @@ fn Gallery(gallery: CollectionWithItems, share_image: Option<String>, canonical_
     } else {
         collection.description.chars().take(300).collect()
     };
-    let ids: Vec<String> = items.iter().map(|i| format!("m-{}", i.media.id)).collect();
-    let count = items.len();
-
     view! {
         <Title text=collection.title.clone()/>
         <Meta name="description" content=description.clone()/>
@@ -104,27 +101,39 @@ fn Gallery(gallery: CollectionWithItems, share_image: Option<String>, canonical_
         <main class="page gallery" id="gallery">
             <h1>{collection.title.clone()}</h1>
             {(!collection.description.trim().is_empty()).then(|| view! { <p class="lead">{collection.description.clone()}</p> })}
-            {if items.is_empty() {
-                view! { <p class="empty">"This gallery is empty."</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="gallery-grid">
-                        {items.iter().enumerate().map(|(i, item)| view! { <GalleryTile item=item.clone() index=i/> }).collect_view()}
-                    </ul>
-                    {items.into_iter().enumerate().map(|(i, item)| {
-                        let previous = i.checked_sub(1).map(|p| ids[p].clone());
-                        let next = ids.get(i + 1).cloned();
-                        view! { <Lightbox item index=i count previous next/> }
-                    }).collect_view()}
-                }.into_any()
-            }}
+            <GalleryItems items originals=Vec::new()/>
         </main>
         <script src=crate::app::asset_url("/gallery.js") defer=true></script>
     }
 }
 
+/// The grid and its lightboxes, as a published gallery and a share link show them. With
+/// `originals` (one per item, in order), each tile offers its original for download.
 #[component]
-fn GalleryTile(item: MediaItem, index: usize) -> impl IntoView {
+pub fn GalleryItems(items: Vec<MediaItem>, originals: Vec<String>) -> impl IntoView {
+    let ids: Vec<String> = items.iter().map(|i| format!("m-{}", i.media.id)).collect();
+    let count = items.len();
+    if items.is_empty() {
+        return view! { <p class="empty">"This gallery is empty."</p> }.into_any();
+    }
+    view! {
+        <ul class="gallery-grid">
+            {items.iter().enumerate().map(|(i, item)| {
+                let original = originals.get(i).cloned();
+                view! { <GalleryTile item=item.clone() index=i original/> }
+            }).collect_view()}
+        </ul>
+        {items.into_iter().enumerate().map(|(i, item)| {
+            let previous = i.checked_sub(1).map(|p| ids[p].clone());
+            let next = ids.get(i + 1).cloned();
+            view! { <Lightbox item index=i count previous next/> }
+        }).collect_view()}
+    }
+    .into_any()
+}
+
+#[component]
+fn GalleryTile(item: MediaItem, index: usize, original: Option<String>) -> impl IntoView {
     let media = item.media.clone();
     let anchor = format!("#m-{}", media.id);
     let loading = match index {
@@ -151,7 +160,11 @@ fn GalleryTile(item: MediaItem, index: usize) -> impl IntoView {
         }
         .into_any()
     };
-    view! { <li class="gallery-item" data-media-id=media.id.to_string()>{inner}</li> }
+    let download = original.map(|href| {
+        let label = format!("Download {}", media.display_name());
+        view! { <a class="download" href=href download="" aria-label=label>"Download original"</a> }
+    });
+    view! { <li class="gallery-item" data-media-id=media.id.to_string()>{inner}{download}</li> }
 }
 
 /// A full-screen view of one item, shown when the URL's fragment names it.

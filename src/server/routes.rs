@@ -18,7 +18,7 @@ use tower_sessions::SessionManagerLayer;
 use crate::app::{shell, App};
 use crate::server::db::DbSessionStore;
 use crate::server::state::AppState;
-use crate::server::{collections, health, images, media, people, security};
+use crate::server::{collections, health, images, media, people, security, sharing};
 
 /// `store`: the embedded store's route on the app's own origin, when browsers upload there.
 pub fn router(
@@ -42,10 +42,12 @@ pub fn router(
         .route("/trash", post(media::trash_form::submit))
         .route("/tags", post(media::tags_form::submit))
         .route("/duplicates", post(media::duplicates::submit))
+        .route("/s/{token}", post(sharing::form::unlock))
         .leptos_routes_with_context(state, generate_route_list(App), page_context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
+        .layer(from_fn_with_state(state.clone(), sharing::views::count))
         .layer(from_fn_with_state(state.clone(), people::session::authenticate))
         .layer(from_fn_with_state(state.clone(), security::same_origin_only))
         .layer(from_fn(security::limit_body))

@@ -60,7 +60,7 @@ pub fn set_page_policy(state: &AppState) {
         return;
     };
     let public =
-        use_context::<http::request::Parts>().is_some_and(|parts| crate::app::is_public_path(parts.uri.path()));
+        use_context::<http::request::Parts>().is_some_and(|parts| crate::app::is_static_page(parts.uri.path()));
     let policy = if public {
         Some(state.policies.static_page.clone())
     } else {

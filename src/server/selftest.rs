@@ -210,12 +210,16 @@ async fn cdn(state: &AppState, client: &reqwest::Client) -> Check {
     if let Err(e) = state.storage.put_bytes(&key, "image/png", png).await {
         return Check::fail(NAME, format!("cannot store a probe image: {e}"), "See the bucket check.");
     }
-    let url = crate::cdn::image_url(&state.image_base, key.as_str(), &crate::cdn::Transform::width(64));
+    let url = state
+        .delivery
+        .for_page(crate::server::delivery::Audience::Library, state.clock.now())
+        .image(&key, &crate::cdn::Transform::width(64));
     let result = client.get(&url).send().await;
     let _ = state.storage.delete(&key).await;
     let served_by = if state.cdn_base_url.is_some() { "the CDN" } else { "the local image origin" };
     let fix =
-        "Check VITRINE_CDN_BASE_URL: its origin must be this bucket (or Vitrine's /cdn), and resizing by ?width= on.";
+        "Check VITRINE_CDN_BASE_URL: its origin must be this bucket (or Vitrine's /cdn), and resizing by ?width= on; \
+         with token authentication on, VITRINE_CDN_TOKEN_KEY must be the zone's key.";
     match result {
         Err(e) => Check::fail(NAME, format!("{url} did not answer: {e}"), fix),
         Ok(r) if !r.status().is_success() => Check::fail(NAME, format!("{url} answered {}", r.status()), fix),

@@ -16,9 +16,10 @@ use crate::server::assets::Assets;
 use crate::server::clock::Clock;
 use crate::server::config::{Config, StorageConfig};
 use crate::server::db::{self, DbError, Repo};
+use crate::server::delivery::{Delivery, TokenKey};
 use crate::server::people::password::{self, PasswordError};
 use crate::server::security::Policies;
-use crate::server::state::{image_base, AppState, Shared};
+use crate::server::state::{AppState, Shared};
 use crate::server::storage::embedded::{EmbeddedStore, EmbeddedStoreError};
 use crate::server::storage::{Storage, StoreEndpoint};
 
@@ -118,7 +119,11 @@ impl Application {
             policies: Policies::new(&storage.origin(), config.cdn_base_url.as_ref(), https),
             storage,
             clock,
-            image_base: image_base(&public_base_url, config.cdn_base_url.as_ref()),
+            delivery: Delivery::new(
+                &public_base_url,
+                config.cdn_base_url.as_ref(),
+                config.cdn_token_key.clone().map(TokenKey::new),
+            ),
             public_origin: public_base_url.origin().ascii_serialization(),
             public_base_url,
             cdn_base_url: config.cdn_base_url.clone(),

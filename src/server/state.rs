@@ -32,8 +32,9 @@ pub struct Shared {
     pub public_base_url: Url,
     /// Its origin (`https://media.example.com`), what browsers send in `Origin`.
     pub public_origin: String,
-    /// Where image URLs point: the configured CDN, or this app's own `/cdn` origin.
-    pub image_base: String,
+    /// Where image URLs point (the configured CDN, or this app's own `/cdn` origin), and how
+    /// they are signed.
+    pub delivery: crate::server::delivery::Delivery,
     pub cdn_base_url: Option<Url>,
     pub uploads: UploadConfig,
     /// Where the local image origin keeps its variants (`<data>/cache`).
@@ -80,14 +81,6 @@ impl Deref for AppState {
     type Target = Shared;
     fn deref(&self) -> &Shared {
         &self.0
-    }
-}
-
-/// `image_base` for a configuration: the CDN's base URL, or `<public>/cdn`.
-pub fn image_base(public_base_url: &Url, cdn_base_url: Option<&Url>) -> String {
-    match cdn_base_url {
-        Some(url) => url.as_str().trim_end_matches('/').to_string(),
-        None => format!("{}cdn", public_base_url.as_str()),
     }
 }
 

@@ -20,9 +20,8 @@ enum Needs {
 fn expected(path: &str) -> Option<Needs> {
     use Needs::*;
     Some(match path.strip_prefix("/api/")? {
-        "auth/login" | "auth/logout" | "gallery/get" | "gallery/list" | "invitations/get" | "invitations/accept" => {
-            Public
-        }
+        "auth/login" | "auth/logout" | "gallery/get" | "gallery/list" | "invitations/get" | "invitations/accept"
+        | "shares/open" | "shares/request" => Public,
         "auth/me" | "account/get" | "people/list" | "media/list" | "media/get" | "media/download"
         | "collections/list" | "collections/get" | "uploads/get" | "uploads/list" | "trash/list" | "tags/list"
         | "media/duplicates" => Read,
@@ -56,7 +55,14 @@ fn expected(path: &str) -> Option<Needs> {
         | "tags/rename"
         | "tags/merge"
         | "trash/restore"
-        | "trash/purge" => Write,
+        | "trash/purge"
+        | "shares/create"
+        | "shares/list"
+        | "shares/update"
+        | "shares/revoke"
+        | "shares/inbox"
+        | "shares/accept"
+        | "shares/reject" => Write,
         "people/invite" | "people/update" | "people/disable" | "people/enable" | "people/delete"
         | "invitations/list" | "invitations/revoke" | "admin/check" | "admin/probe" | "admin/probe_done" => Owner,
         "account/update"

@@ -118,6 +118,7 @@ pub struct TestAppBuilder {
     database: Option<TestDatabase>,
     storage: Option<StorageConfig>,
     public_base_url: Option<Url>,
+    cdn_token_key: Option<SecretString>,
 }
 
 impl TestAppBuilder {
@@ -161,6 +162,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Signs every delivery URL with this token key (and the local origin checks them).
+    pub fn cdn_token_key(mut self, key: &str) -> Self {
+        self.cdn_token_key = Some(SecretString::from(key));
+        self
+    }
+
     pub fn public_base_url(mut self, url: &str) -> Self {
         self.public_base_url = Some(Url::parse(url).unwrap());
         self
@@ -183,6 +190,7 @@ impl TestAppBuilder {
                 public_url: None,
             }),
             cdn_base_url: None,
+            cdn_token_key: self.cdn_token_key,
             public_base_url: self.public_base_url,
             admin: AdminConfig {
                 email: Email::parse(ADMIN_EMAIL).unwrap(),
@@ -234,6 +242,7 @@ pub fn test_app() -> TestAppBuilder {
         database: None,
         storage: None,
         public_base_url: None,
+        cdn_token_key: None,
     }
 }
 

@@ -227,11 +227,10 @@ pub async fn gallery(state: &AppState, slug: &str) -> Result<GalleryLookup, AppE
     let items: Vec<_> =
         state.repo.collection_items(collection.id).await?.into_iter().map(|m| public_media_item(state, m)).collect();
     let share_image = cover(collection.cover_media_id, &items).map(|item| {
-        crate::cdn::image_url(
-            &state.image_base,
-            item.media.object_key.as_str(),
-            &crate::cdn::Transform::width(SHARE_IMAGE_WIDTH),
-        )
+        state
+            .delivery
+            .for_page(crate::server::delivery::Audience::Public, state.clock.now())
+            .image(&item.media.object_key, &crate::cdn::Transform::width(SHARE_IMAGE_WIDTH))
     });
     let gallery = CollectionWithItems { collection, items };
     Ok(GalleryLookup::Found { gallery, share_image, canonical_url })

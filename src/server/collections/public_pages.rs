@@ -41,6 +41,9 @@ pub struct GalleryPages {
 struct CachedPage {
     /// The `content_version` the page was rendered at (or later: it is read before rendering).
     version: i64,
+    /// The day its delivery URLs were signed in (`Delivery::public_epoch`): a page is rendered
+    /// again when the day turns, long before its URLs expire.
+    epoch: i64,
     headers: HeaderMap,
     body: Bytes,
     /// The same page gzipped, made once when cached (a 100-image gallery: ~265 KB → ~20 KB).
@@ -105,6 +108,8 @@ pub async fn public_pages(State(state): State<AppState>, request: Request, next:
     let generation = state.changes.current();
     let now_ms = state.clock.now().timestamp_millis();
     let cached = slug.as_ref().and_then(|slug| state.gallery_pages.pages.get(slug));
+    let epoch = state.delivery.public_epoch(state.clock.now());
+    let cached = cached.filter(|page| page.epoch == epoch);
     if let Some(page) = cached.as_ref().filter(|page| page.is_fresh(generation, now_ms)) {
         return serve(page, accepts_gzip, if_none_match.as_deref());
     }
@@ -151,6 +156,7 @@ pub async fn public_pages(State(state): State<AppState>, request: Request, next:
     };
     let page = Arc::new(CachedPage {
         version,
+        epoch,
         gzip: gzip(&bytes),
         headers: parts.headers,
         body: bytes,

@@ -40,6 +40,7 @@ struct RawEnv {
     s3_access_key_id: Option<String>,
     s3_secret_access_key: Option<String>,
     cdn_base_url: Option<String>,
+    cdn_token_key: Option<String>,
     public_base_url: Option<String>,
     admin_email: Option<String>,
     admin_password: Option<String>,
@@ -111,6 +112,9 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub storage: StorageConfig,
     pub cdn_base_url: Option<Url>,
+    /// The pull zone's token authentication key: every delivery URL is then signed, and the
+    /// local image origin refuses unsigned ones.
+    pub cdn_token_key: Option<SecretString>,
     /// `None`: derived from the address the app is bound to.
     pub public_base_url: Option<Url>,
     pub admin: AdminConfig,
@@ -206,6 +210,12 @@ impl Config {
 
         let cdn_base_url =
             non_empty(raw.cdn_base_url).map(|s| parse_http_url("VITRINE_CDN_BASE_URL", &s)).transpose()?;
+        let cdn_token_key = match non_empty(raw.cdn_token_key) {
+            Some(key) if key.len() < 16 => {
+                return Err(bad("VITRINE_CDN_TOKEN_KEY", "must be at least 16 characters (copy it from the pull zone)"))
+            }
+            key => key.map(SecretString::from),
+        };
         let public_base_url =
             non_empty(raw.public_base_url).map(|s| parse_http_url("VITRINE_PUBLIC_BASE_URL", &s)).transpose()?;
 
@@ -260,6 +270,7 @@ impl Config {
             database,
             storage,
             cdn_base_url,
+            cdn_token_key,
             public_base_url,
             admin: AdminConfig { email, password: password.map(SecretString::from) },
             data_dir,

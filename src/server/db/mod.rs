@@ -1,5 +1,5 @@
 //! Persistence: repository traits by domain (users, access, uploads and their parts, transcoding,
-//! collections, media, tags, the trash), and `Repo`, all of them together, implemented once per database.
+//! collections, media, tags, the trash, share links), and `Repo`, all of them together, implemented once per database.
 //!
 //! The SQL of each domain lives in `sql/<domain>.rs`, written once in the dialect both
 //! databases share (`$n` placeholders, `ON CONFLICT`, `RETURNING`, row values) and compiled
@@ -21,6 +21,7 @@ mod media;
 mod postgres;
 mod rows;
 mod session_store;
+mod shares;
 mod sqlite;
 mod tags;
 mod transcode;
@@ -42,6 +43,7 @@ pub use collections::{CollectionRepo, CoverCandidates, Missing, ReorderRefusal};
 pub use media::MediaRepo;
 pub use postgres::PostgresRepo;
 pub use session_store::DbSessionStore;
+pub use shares::{InboxRecord, PasswordChange, ShareFields, ShareRecord, ShareRepo};
 pub use sqlite::SqliteRepo;
 pub use tags::{RenameRefusal, TagRepo};
 pub use transcode::{TranscodeClaim, TranscodeJob, TranscodeRepo};
@@ -112,6 +114,7 @@ pub trait Repo:
     + MediaRepo
     + TrashRepo
     + TagRepo
+    + ShareRepo
     + Send
     + Sync
     + 'static

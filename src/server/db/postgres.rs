@@ -30,6 +30,8 @@ mod repo;
 mod search;
 #[path = "sql/sessions.rs"]
 mod sessions;
+#[path = "sql/shares.rs"]
+mod shares;
 #[path = "sql/tags.rs"]
 mod tags;
 #[path = "sql/transcode.rs"]

@@ -54,6 +54,8 @@ pub struct NewMedia {
     /// A photo's EXIF facts, and when it was taken.
     pub photo: Option<PhotoFacts>,
     pub taken_at: Option<DateTime<Utc>>,
+    /// Sent through this file request: the item waits in its inbox, outside the library.
+    pub inbox: Option<Uuid>,
 }
 
 impl NewMedia {
@@ -69,6 +71,7 @@ impl NewMedia {
             sha256: None,
             photo: None,
             taken_at: None,
+            inbox: None,
         }
     }
 }

@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path as UrlPath, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 mod cache;
 mod render;
@@ -34,6 +34,9 @@ const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 pub enum OriginError {
     #[error("{0}")]
     BadRequest(String),
+    /// Unsigned, tampered with or expired, with token authentication on (as Bunny answers).
+    #[error("this URL is not signed, or its signature does not match or has expired")]
+    Forbidden,
     #[error("no such object")]
     NotFound,
     #[error("{0}")]
@@ -48,6 +51,7 @@ impl IntoResponse for OriginError {
     fn into_response(self) -> Response {
         let status = match &self {
             OriginError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            OriginError::Forbidden => StatusCode::FORBIDDEN,
             OriginError::NotFound => StatusCode::NOT_FOUND,
             OriginError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             OriginError::Store(_) => StatusCode::BAD_GATEWAY,
@@ -64,15 +68,25 @@ impl IntoResponse for OriginError {
     }
 }
 
+/// Where the origin is mounted: the root of the "zone" its tokens are signed below.
+pub const MOUNT: &str = "/cdn";
+
 /// `GET /cdn/{*key}`
-pub async fn serve(
-    State(state): State<AppState>,
-    UrlPath(key): UrlPath<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, OriginError> {
-    let key = ObjectKey::parse(&key).map_err(|e| OriginError::BadRequest(e.into()))?;
-    let transform = Transform::parse_query(query.as_deref().unwrap_or("")).map_err(OriginError::BadRequest)?;
+pub async fn serve(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Result<Response, OriginError> {
+    // The raw path, not the router's decoded one: a token signs the path as it was sent, and a
+    // directory token's path form carries `%2F`s that must not become separators.
+    let below = uri.path().strip_prefix(MOUNT).unwrap_or(uri.path());
+    let admitted = state.delivery.admit(below, uri.query().unwrap_or(""), state.clock.now()).map_err(|refusal| {
+        tracing::debug!(?refusal, path = %uri.path(), "refused a delivery URL");
+        OriginError::Forbidden
+    })?;
+    let raw_key = admitted.path.strip_prefix('/').unwrap_or(&admitted.path);
+    let key = percent_encoding::percent_decode_str(raw_key)
+        .decode_utf8()
+        .ok()
+        .and_then(|key| ObjectKey::parse(&key).ok())
+        .ok_or_else(|| OriginError::BadRequest("not an object key".into()))?;
+    let transform = Transform::parse_query(&admitted.query).map_err(OriginError::BadRequest)?;
     // A trashed item is gone for visitors at once, cached variants included.
     match state.trashed.hides(&state, &key).await {
         Ok(false) => {}

@@ -13,11 +13,12 @@ pub mod trash_form;
 use base64::Engine;
 use uuid::Uuid;
 
-use crate::cdn::{self, Transform};
+use crate::cdn::Transform;
 use crate::error::AppError;
 use crate::model::media::{Media, MediaDetail, MediaItem};
 use crate::model::photo::PhotoFacts;
 use crate::model::text::{AltText, Title};
+use crate::server::delivery::Audience;
 use crate::server::state::AppState;
 
 /// The width of `src` for browsers that ignore `srcset`.
@@ -25,28 +26,36 @@ const FALLBACK_WIDTH: u32 = 640;
 /// Width of the poster frame a video shows before it plays.
 const POSTER_WIDTH: u32 = 960;
 
+/// An item as a signed-in person's pages show it.
 pub fn media_item(state: &AppState, media: Media) -> MediaItem {
-    let base = &state.image_base;
-    let placeholder = media.thumbhash.as_deref().and_then(placeholder_data_url);
-    if media.is_image() {
-        let fallback = media.width.map_or(FALLBACK_WIDTH, |w| w.min(FALLBACK_WIDTH));
-        let url = cdn::image_url(base, media.object_key.as_str(), &Transform::width(fallback));
-        let srcset = cdn::srcset(base, media.object_key.as_str(), &state.image_widths, media.width);
-        MediaItem { media, url, srcset, placeholder, poster: None, hls: None, tags: Vec::new() }
-    } else {
-        let url = cdn::image_url(base, media.object_key.as_str(), &Transform::default());
-        let poster =
-            media.poster_key.as_ref().map(|key| cdn::image_url(base, key.as_str(), &Transform::width(POSTER_WIDTH)));
-        let hls = media.hls_key.as_ref().map(|key| cdn::image_url(base, key.as_str(), &Transform::default()));
-        MediaItem { media, url, srcset: String::new(), placeholder, poster, hls, tags: Vec::new() }
-    }
+    item_for(state, media, Audience::Library)
 }
 
 /// An item as a public page (a published gallery, the front page) shows it: without where
 /// the photo was taken and the camera's serial number.
-pub fn public_media_item(state: &AppState, mut media: Media) -> MediaItem {
-    media.photo = media.photo.as_ref().map(PhotoFacts::public);
-    media_item(state, media)
+pub fn public_media_item(state: &AppState, media: Media) -> MediaItem {
+    item_for(state, media, Audience::Public)
+}
+
+/// An item with its URLs for `audience`; anyone but the team sees it without where the photo
+/// was taken and the camera's serial number.
+pub fn item_for(state: &AppState, mut media: Media, audience: Audience) -> MediaItem {
+    if audience != Audience::Library {
+        media.photo = media.photo.as_ref().map(PhotoFacts::public);
+    }
+    let urls = state.delivery.for_page(audience, state.clock.now());
+    let placeholder = media.thumbhash.as_deref().and_then(placeholder_data_url);
+    if media.is_image() {
+        let fallback = media.width.map_or(FALLBACK_WIDTH, |w| w.min(FALLBACK_WIDTH));
+        let url = urls.image(&media.object_key, &Transform::width(fallback));
+        let srcset = urls.srcset(&media.object_key, &state.image_widths, media.width);
+        MediaItem { media, url, srcset, placeholder, poster: None, hls: None, tags: Vec::new() }
+    } else {
+        let url = urls.original(&media.object_key);
+        let poster = media.poster_key.as_ref().map(|key| urls.image(key, &Transform::width(POSTER_WIDTH)));
+        let hls = media.hls_key.as_ref().map(|key| urls.hls(key));
+        MediaItem { media, url, srcset: String::new(), placeholder, poster, hls, tags: Vec::new() }
+    }
 }
 
 /// A thumbhash as the browser sent it: standard base64 of at most 64 bytes that decodes.

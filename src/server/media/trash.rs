@@ -111,6 +111,12 @@ pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> Result<TrashSweep, A
 /// cached variants and the row. If the store refuses an original, that item and the ones after
 /// it stay in the trash, and the error says how far it got.
 async fn purge_media(state: &AppState, items: impl IntoIterator<Item = Media>) -> Result<Vec<Uuid>, AppError> {
+    delete_for_good(state, items).await
+}
+
+/// Deletes items outside the library (trashed, or rejected from an inbox) as the trash's purge
+/// does; the ids deleted.
+pub async fn delete_for_good(state: &AppState, items: impl IntoIterator<Item = Media>) -> Result<Vec<Uuid>, AppError> {
     let items: Vec<Media> = items.into_iter().collect();
     let mut purged = Vec::with_capacity(items.len());
     for media in &items {

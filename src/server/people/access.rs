@@ -9,9 +9,8 @@ pub fn access_of(path: &str) -> Option<Access> {
     use Access::*;
     let endpoint = path.strip_prefix("/api/")?;
     Some(match endpoint {
-        "auth/login" | "auth/logout" | "gallery/get" | "gallery/list" | "invitations/get" | "invitations/accept" => {
-            Public
-        }
+        "auth/login" | "auth/logout" | "gallery/get" | "gallery/list" | "invitations/get" | "invitations/accept"
+        | "shares/open" | "shares/request" => Public,
         "auth/me" | "account/get" | "people/list" | "media/list" | "media/get" | "media/download"
         | "collections/list" | "collections/get" | "uploads/get" | "uploads/list" | "trash/list" | "tags/list"
         | "media/duplicates" => Read,
@@ -25,27 +24,26 @@ pub fn access_of(path: &str) -> Option<Access> {
         | "collections/reorder"
         | "collections/cover"
         | "collections/publish"
-        | "uploads/start"
-        | "uploads/begin"
-        | "uploads/complete"
-        | "uploads/fail"
-        | "uploads/retry"
-        | "uploads/part"
-        | "uploads/sign_parts"
-        | "uploads/part_done"
-        | "uploads/parts"
         | "uploads/unfinished"
-        | "uploads/poster"
         | "uploads/known"
         | "uploads/known_sizes"
-        | "uploads/limits"
         | "media/tag"
         | "media/set_alt"
         | "media/keep_one"
         | "tags/rename"
         | "tags/merge"
         | "trash/restore"
-        | "trash/purge" => Write,
+        | "trash/purge"
+        | "shares/create"
+        | "shares/list"
+        | "shares/update"
+        | "shares/revoke"
+        | "shares/inbox"
+        | "shares/accept"
+        | "shares/reject" => Write,
+        // What the uploader calls: also open to a file request's guest (see `Access::Upload`).
+        "uploads/start" | "uploads/begin" | "uploads/complete" | "uploads/fail" | "uploads/retry" | "uploads/part"
+        | "uploads/sign_parts" | "uploads/part_done" | "uploads/parts" | "uploads/poster" | "uploads/limits" => Upload,
         "people/invite" | "people/update" | "people/disable" | "people/enable" | "people/delete"
         | "invitations/list" | "invitations/revoke" | "admin/check" | "admin/probe" | "admin/probe_done" => Owner,
         "account/update"

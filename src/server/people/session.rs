@@ -118,6 +118,13 @@ pub async fn authenticate(
         Some(token) => token_user(&state, token).await,
         None => session_user(&state, &session).await,
     };
+    // Nobody signed in on an upload endpoint: maybe a file request's guest (see `sharing::requests`).
+    let found = match found {
+        Ok(None) if required == Some(Some(Access::Upload)) => {
+            crate::server::sharing::requests::guest(&state, &session).await.map(|guest| guest.map(|g| (g, None)))
+        }
+        other => other,
+    };
     let user = match found {
         Ok(found) => found,
         Err(error) if open => {

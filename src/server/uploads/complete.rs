@@ -59,7 +59,10 @@ pub async fn complete_file(
     }
     let mut media = NewMedia::new(Uuid::new_v4());
     media.thumbhash = thumbhash;
-    media.sha256 = sha256;
+    // A guest's hash is not looked up: "the library holds this" would tell a stranger what it
+    // holds. Its item waits in the link's inbox.
+    media.sha256 = sha256.filter(|_| uploader.inbox.is_none());
+    media.inbox = uploader.inbox;
     if file.content_type.is_image() {
         // Width and height from the first bytes of the object, never the whole file.
         if let Some((w, h)) = crate::server::images::dimensions_from_prefix(&prefix) {

@@ -31,12 +31,23 @@ pub struct Uploader {
     pub user_id: Uuid,
     /// When given, the file must belong to this job.
     pub job_id: Option<Uuid>,
+    /// A file request's guest: what it completes goes to this link's inbox.
+    pub inbox: Option<Uuid>,
 }
 
 impl Uploader {
     /// Anyone's own files, whatever job they are in.
     pub fn user(user_id: Uuid) -> Uploader {
-        Uploader { user_id, job_id: None }
+        Uploader { user_id, job_id: None, inbox: None }
+    }
+
+    /// The request's person (or file request guest), naming the job if they like.
+    pub fn of(user: &crate::model::CurrentUser, job_id: Option<Uuid>) -> Uploader {
+        let inbox = match user.credential {
+            crate::model::people::Credential::FileRequest(link) => Some(link),
+            _ => None,
+        };
+        Uploader { user_id: user.id, job_id, inbox }
     }
 }
 

@@ -21,6 +21,7 @@ mod lifecycle;
 mod parts;
 mod people;
 mod publishing;
+mod shares;
 mod tags;
 mod transcode;
 mod trash;
@@ -34,6 +35,7 @@ use lifecycle::*;
 use parts::*;
 use people::*;
 use publishing::*;
+use shares::*;
 use tags::*;
 use transcode::*;
 use trash::*;
@@ -143,6 +145,8 @@ contract!(
     a_trashed_collection_is_hidden_and_comes_back_whole,
     only_what_is_in_the_trash_is_purged,
     the_trash_lists_by_deletion_time_and_what_the_retention_lets_go,
+    // shares.rs
+    share_links_live_with_their_collection,
 );
 
 fn email(s: &str) -> Email {

@@ -12,7 +12,7 @@ use crate::server::db::rows::{to_i32, to_i64, FileRow, WriteTx};
 use crate::server::db::{DbError, NewMedia};
 
 /// Inserts the item for `file`, with what was learnt of it at completion. The content hash
-/// announced at the start wins over one reported now.
+/// announced at the start wins over one reported now. A file request's item goes to its inbox.
 pub(super) async fn insert_new_media(
     tx: &mut WriteTx<'_, Db>,
     file: &FileRow,
@@ -24,10 +24,10 @@ pub(super) async fn insert_new_media(
     sqlx::query(
         "INSERT INTO media (id, object_key, original_filename, content_type, size_bytes, width, height,
              title, alt_text, created_at, sort_name, search_text, thumbhash, poster_key, duration_ms, created_by,
-             sha256, search_name, taken_at, photo_facts)
+             sha256, search_name, taken_at, photo_facts, inbox_share_id, deleted_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, '', '', $8, $9, $10, $11, $12, $13,
              (SELECT created_by FROM upload_jobs WHERE id = $14),
-             COALESCE((SELECT sha256 FROM upload_files WHERE id = $15), $16), $17, $18, $19)",
+             COALESCE((SELECT sha256 FROM upload_files WHERE id = $15), $16), $17, $18, $19, $20, $21)",
     )
     .bind(media.id)
     .bind(&file.object_key)
@@ -48,6 +48,9 @@ pub(super) async fn insert_new_media(
     .bind(&search.name)
     .bind(media.taken_at)
     .bind(media.photo.as_ref().map(|facts| serde_json::to_string(facts).unwrap_or_default()))
+    // An inbox item is outside the library from the moment it arrives (see migration 0018).
+    .bind(media.inbox)
+    .bind(media.inbox.map(|_| now))
     .execute(&mut **tx)
     .await?;
     Ok(())

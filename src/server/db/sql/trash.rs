@@ -80,7 +80,9 @@ impl SqlRepo {
             let mut sql = sqlx::QueryBuilder::<Db>::new("UPDATE media SET deleted_at = ");
             let (at, by) = deleted.unzip();
             sql.push_bind(at).push(", deleted_by = ").push_bind(by.flatten());
+            // An inbox item (also outside the library) is neither trashed nor restored here.
             sql.push(if deleted.is_some() { " WHERE deleted_at IS NULL" } else { " WHERE deleted_at IS NOT NULL" });
+            sql.push(" AND inbox_share_id IS NULL");
             sql.push(" AND id IN ");
             push_ids(&mut sql, chunk);
             sql.push(" RETURNING id");
@@ -174,7 +176,8 @@ impl TrashRepo for SqlRepo {
     async fn trashed_media(&self, scope: TrashScope<'_>, limit: u32) -> Result<Vec<Trashed<Media>>, DbError> {
         let columns = prefixed(MEDIA_COLUMNS, "m");
         let mut sql = sqlx::QueryBuilder::<Db>::new(format!(
-            "SELECT {columns}, m.deleted_at, m.deleted_by FROM media m WHERE m.deleted_at IS NOT NULL"
+            "SELECT {columns}, m.deleted_at, m.deleted_by FROM media m
+             WHERE m.deleted_at IS NOT NULL AND m.inbox_share_id IS NULL"
         ));
         push_scope(&mut sql, scope, "m", limit);
         let rows: Vec<TrashedMediaRow> = sql.build_query_as().fetch_all(&self.pool).await?;
@@ -204,9 +207,10 @@ impl TrashRepo for SqlRepo {
     }
 
     async fn trashed_originals(&self) -> Result<Vec<ObjectKey>, DbError> {
-        let keys: Vec<String> = sqlx::query_scalar("SELECT object_key FROM media WHERE deleted_at IS NOT NULL")
-            .fetch_all(&self.pool)
-            .await?;
+        let keys: Vec<String> =
+            sqlx::query_scalar("SELECT object_key FROM media WHERE deleted_at IS NOT NULL AND inbox_share_id IS NULL")
+                .fetch_all(&self.pool)
+                .await?;
         keys.iter().map(|key| ObjectKey::parse(key).map_err(corrupt)).collect()
     }
 

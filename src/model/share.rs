@@ -1,0 +1,216 @@
+//! Share links as the API and the editor see them, and the rules their settings follow.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::model::text::TextRule;
+
+/// A private link to one collection, `/s/<token>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareLink {
+    pub id: Uuid,
+    pub collection_id: Uuid,
+    /// The whole link, to copy.
+    pub url: String,
+    pub label: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub has_password: bool,
+    pub allow_download: bool,
+    pub allow_upload: bool,
+    pub max_files: Option<u32>,
+    pub max_bytes: Option<u64>,
+    pub view_count: u64,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Where a link stands at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ShareStatus {
+    Active,
+    Expired,
+    Revoked,
+}
+
+impl ShareLink {
+    pub fn status(&self, now: DateTime<Utc>) -> ShareStatus {
+        if self.revoked_at.is_some() {
+            ShareStatus::Revoked
+        } else if self.expires_at.is_some_and(|at| at <= now) {
+            ShareStatus::Expired
+        } else {
+            ShareStatus::Active
+        }
+    }
+}
+
+/// What an editor sets on a link (`/api/shares/create` and `/update`). On update, a missing
+/// `password` keeps the current one, and `remove_password` takes it away.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareSettings {
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub remove_password: bool,
+    #[serde(default)]
+    pub allow_download: bool,
+    #[serde(default)]
+    pub allow_upload: bool,
+    #[serde(default)]
+    pub max_files: Option<u32>,
+    #[serde(default)]
+    pub max_bytes: Option<u64>,
+}
+
+/// The limits of a link's settings, in one place for the server and the form.
+pub struct ShareRules;
+
+impl ShareRules {
+    pub const LABEL: TextRule = TextRule { what: "label", max_chars: 100, multiline: false };
+    pub const PASSWORD_MIN_CHARS: usize = 6;
+    pub const PASSWORD_MAX_CHARS: usize = 200;
+    pub const MAX_FILES: u32 = 10_000;
+    /// 1 TiB: beyond it, a quota is no quota.
+    pub const MAX_BYTES: u64 = 1 << 40;
+    /// Links a collection may have, revoked ones included (a list, not a database).
+    pub const MAX_LINKS_PER_COLLECTION: usize = 100;
+
+    /// The settings cleaned (label trimmed), or why they cannot be taken. `now` refuses an
+    /// expiry in the past.
+    pub fn check(settings: &ShareSettings, now: DateTime<Utc>) -> Result<ShareSettings, String> {
+        let mut clean = settings.clone();
+        clean.label = Self::LABEL.clean(&settings.label)?;
+        if settings.expires_at.is_some_and(|at| at <= now) {
+            return Err("The expiry is in the past.".into());
+        }
+        if let Some(password) = &settings.password {
+            let chars = password.chars().count();
+            if !(Self::PASSWORD_MIN_CHARS..=Self::PASSWORD_MAX_CHARS).contains(&chars) {
+                return Err(format!(
+                    "A link's password has {} to {} characters.",
+                    Self::PASSWORD_MIN_CHARS,
+                    Self::PASSWORD_MAX_CHARS
+                ));
+            }
+            if settings.remove_password {
+                return Err("Either set a password or remove it, not both.".into());
+            }
+        }
+        if settings.max_files.is_some_and(|n| n == 0 || n > Self::MAX_FILES) {
+            return Err(format!("The file quota is 1 to {}.", Self::MAX_FILES));
+        }
+        if settings.max_bytes.is_some_and(|n| n == 0 || n > Self::MAX_BYTES) {
+            return Err("The byte quota is 1 byte to 1 TiB.".into());
+        }
+        if !settings.allow_upload && (settings.max_files.is_some() || settings.max_bytes.is_some()) {
+            return Err("Quotas are for links that allow uploads.".into());
+        }
+        Ok(clean)
+    }
+}
+
+/// What `/s/<token>` finds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ShareLookup {
+    Open {
+        gallery: crate::model::collection::CollectionWithItems,
+        /// Each item's original, in the gallery's order, when the link allows downloading.
+        originals: Vec<String>,
+        allow_upload: bool,
+        expires_at: Option<DateTime<Utc>>,
+    },
+    /// The link has a password this browser has not given yet (or just gave wrong).
+    Locked {
+        wrong_password: bool,
+    },
+    /// Expired or revoked: the same answer for both, and never the collection's title.
+    Gone,
+    NotFound,
+}
+
+/// What a file request's page shows its visitor (`/api/shares/request`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FileRequestLookup {
+    /// Open: this browser may now send files through the uploader, into the inbox.
+    Open {
+        collection_title: String,
+        label: String,
+        /// What is left of the link's quotas, if it has them.
+        files_left: Option<u32>,
+        bytes_left: Option<u64>,
+        expires_at: Option<DateTime<Utc>>,
+    },
+    /// The link has a password this browser has not given yet: its page asks for it.
+    Locked,
+    /// Expired, revoked, or not taking files.
+    Gone,
+    NotFound,
+}
+
+/// An item waiting in a file request's inbox, as the editor reviews it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxItem {
+    pub item: crate::model::media::MediaItem,
+    pub share_id: Uuid,
+    /// "from <label>"
+    pub share_label: String,
+    pub collection_id: Uuid,
+    pub received_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    #[test]
+    fn settings_outside_the_rules_are_refused_with_a_reason() {
+        let ok = ShareSettings { label: "  Client review  ".into(), ..Default::default() };
+        assert_eq!(ShareRules::check(&ok, now()).unwrap().label, "Client review");
+        for (settings, needle) in [
+            (ShareSettings { label: "x".repeat(101), ..Default::default() }, "label"),
+            (ShareSettings { expires_at: Some(now()), ..Default::default() }, "past"),
+            (ShareSettings { password: Some("12345".into()), ..Default::default() }, "password"),
+            (
+                ShareSettings { password: Some("123456".into()), remove_password: true, ..Default::default() },
+                "not both",
+            ),
+            (ShareSettings { allow_upload: true, max_files: Some(0), ..Default::default() }, "file quota"),
+            (ShareSettings { allow_upload: true, max_bytes: Some(0), ..Default::default() }, "byte quota"),
+            (ShareSettings { max_files: Some(5), ..Default::default() }, "allow uploads"),
+        ] {
+            let err = ShareRules::check(&settings, now()).unwrap_err();
+            assert!(err.contains(needle), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_link_is_revoked_before_it_is_expired() {
+        let link = ShareLink {
+            id: Uuid::nil(),
+            collection_id: Uuid::nil(),
+            url: String::new(),
+            label: String::new(),
+            expires_at: Some(now()),
+            has_password: false,
+            allow_download: false,
+            allow_upload: false,
+            max_files: None,
+            max_bytes: None,
+            view_count: 0,
+            created_at: now(),
+            revoked_at: None,
+        };
+        assert_eq!(link.status(now() - chrono::Duration::seconds(1)), ShareStatus::Active);
+        assert_eq!(link.status(now()), ShareStatus::Expired);
+        assert_eq!(ShareLink { revoked_at: Some(now()), ..link }.status(now()), ShareStatus::Revoked);
+    }
+}
