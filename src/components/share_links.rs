@@ -162,8 +162,12 @@ fn LinkRow(link: ShareLink, revoke: Action<Uuid, Result<ShareLink, crate::error:
                 ShareStatus::Revoked => view! { <span class="badge">"Revoked"</span> }.into_any(),
                 ShareStatus::Expired => view! { <span class="badge">"Expired"</span> }.into_any(),
                 ShareStatus::Active => view! {
+                    <span class="muted caption" aria-hidden="true">"Gallery"</span>
                     <CopyText label="Share link" text=link.url.clone()/>
-                    {link.allow_upload.then(|| view! { <CopyText label="Upload link" text=format!("{}/upload", link.url)/> })}
+                    {link.allow_upload.then(|| view! {
+                        <span class="muted caption" aria-hidden="true">"Upload page"</span>
+                        <CopyText label="Upload link" text=format!("{}/upload", link.url)/>
+                    })}
                 }.into_any(),
             }}
             <span class="muted">{facts.join(" · ")}</span>

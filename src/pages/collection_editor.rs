@@ -139,6 +139,20 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
     let public_path = move || format!("/c/{}", slug.get());
     // Viewers see the collection and its order; the controls are for editors.
     let can_edit = use_can_edit();
+    // An item accepted from the inbox joins the end: the items are read again, and nothing
+    // else on the page is rebuilt (a second click meanwhile is not lost).
+    let accepted = RwSignal::new(0u32);
+    let refresh = Action::new(move |_: &()| get_collection(id));
+    Effect::new(move |_| {
+        if accepted.get() > 0 {
+            refresh.dispatch(());
+        }
+    });
+    Effect::new(move |_| match refresh.value().get() {
+        Some(Ok(fresh)) => order.set(fresh.items),
+        Some(Err(e)) => error.set(Some(e.to_string())),
+        None => {}
+    });
     let rows = move || order.get().into_iter().enumerate().collect::<Vec<_>>();
     let count = Signal::derive(move || order.with(Vec::len));
 
@@ -183,7 +197,7 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
             </ol>
         </Show>
         <Show when=move || can_edit.get()>
-            <ShareInbox collection_id=id accepted=reload/>
+            <ShareInbox collection_id=id accepted/>
             <ShareLinks collection_id=id/>
         </Show>
     }
@@ -316,7 +330,7 @@ where
             // Visible text is the accessible name; the row's own label says which item it is.
             <button type="button" class="link" disabled=index == 0
                 on:click=move |_| move_item(index, index.saturating_sub(1))>"Move up"</button>
-            <button type="button" class="link" disabled=move || index + 1 >= count.get()
+            <button type="button" class="link" disabled=move || { index + 1 >= count.get() }
                 on:click=move |_| move_item(index, index + 1)>"Move down"</button>
             </Show>
         </li>

@@ -80,7 +80,7 @@ fn Open(
             <p>"Your files go straight to the team's storage. Nothing is shown to anyone until the team accepts it."</p>
             {(!limits.is_empty()).then(|| view! { <p class="hint">{format!("This link takes {}.", limits.join(", "))}</p> })}
             <noscript><p class="error">"Sending files needs JavaScript: turn it on for this page."</p></noscript>
-            <Uploader settled/>
+            <Uploader settled guest=true/>
             <p role="status" class="muted">{move || match settled.get() {
                 0 => String::new(),
                 n => format!("{n} file{} handled. You can close this page once every file says completed.", if n == 1 { "" } else { "s" }),

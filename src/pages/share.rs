@@ -33,7 +33,9 @@ fn answer(status: http::StatusCode) {
             http::HeaderValue::from_static("noindex, nofollow"),
         );
         response.insert_header(http::header::CACHE_CONTROL, http::HeaderValue::from_static("private, no-store"));
-        response.insert_header(http::header::REFERRER_POLICY, http::HeaderValue::from_static("no-referrer"));
+        // No referrer to other origins (the CDN): the token stays on this site. Not `no-referrer`,
+        // which would make the password form's `Origin` "null" and the post cross-site.
+        response.insert_header(http::header::REFERRER_POLICY, http::HeaderValue::from_static("same-origin"));
     }
 }
 
@@ -73,6 +75,7 @@ pub fn SharePage() -> impl IntoView {
                             let message = error.map(|code| unlock_error(&code));
                             view! {
                                 <Title text="Password needed"/>
+                                <header class="topbar public"><span class="brand">"Vitrine"</span></header>
                                 <main class="page narrow">
                                     <h1>"This link needs a password"</h1>
                                     <form class="stack" method="post" action=format!("/s/{token}")>

@@ -126,6 +126,10 @@ pub fn Uploader(
     /// Files of a batch are added to this collection as they complete.
     #[prop(into, optional)]
     collection_id: Signal<Option<Uuid>>,
+    /// A file request's guest: no list of unfinished uploads (the link's guest is shared by
+    /// everyone holding the link, and may not ask for it).
+    #[prop(optional)]
+    guest: bool,
 ) -> impl IntoView {
     let state = UploaderState {
         items: RwSignal::new(Vec::new()),
@@ -257,7 +261,7 @@ pub fn Uploader(
                     <UploadRow item/>
                 </For>
             </ul>
-            <Unfinished state/>
+            {(!guest).then(|| view! { <Unfinished state/> })}
         </section>
     }
 }
