@@ -77,14 +77,16 @@ test-rust:
 	$(LEPTOS_ENV_VARS) cargo test --no-default-features --features ssr
 
 # The browser suite on SQLite (as `make run` has it), then again on PostgreSQL (a fresh database,
-# dropped after), as a server switched to it by VITRINE_DATABASE_URL runs. Without PostgreSQL
+# dropped after) with signed delivery URLs (VITRINE_CDN_TOKEN_KEY), as a server switched to both
+# by environment variables runs. Without PostgreSQL
 # the second pass is skipped with a warning, except in CI.
 test-e2e:
 	cd end2end && npx playwright test
 	@if pg_isready -q -h 127.0.0.1 -p 5432; then \
 		db=vitrine_e2e_$$$$; psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $$db" || exit 1; \
-		echo "Playwright on PostgreSQL ($$db)"; \
-		( cd end2end && E2E_DATABASE_URL=postgres://postgres@127.0.0.1:5432/$$db npx playwright test ); rc=$$?; \
+		echo "Playwright on PostgreSQL ($$db), every delivery URL signed"; \
+		( cd end2end && E2E_DATABASE_URL=postgres://postgres@127.0.0.1:5432/$$db E2E_CDN_TOKEN_KEY=e2e-signing-key-0123456789 \
+			npx playwright test ); rc=$$?; \
 		psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $$db WITH (FORCE)"; exit $$rc; \
 	elif [ "$${CI:-}" = "true" ]; then echo "CI=true and PostgreSQL at 127.0.0.1:5432 is down" >&2; exit 1; \
 	else echo "WARNING: PostgreSQL is down: Playwright on PostgreSQL SKIPPED"; fi

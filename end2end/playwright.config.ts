@@ -8,7 +8,8 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD } from "./constants";
 // The server is the real binary built by `cargo leptos build`, started here on its own port
 // with a throwaway data directory: SQLite and the embedded store, exactly as `make run` has them.
 // E2E_DATABASE_URL (an empty PostgreSQL database, as `make test-e2e` makes) runs the same suite
-// on PostgreSQL instead.
+// on PostgreSQL instead; E2E_CDN_TOKEN_KEY signs every delivery URL (the local origin then
+// refuses unsigned ones).
 const port = Number(process.env.E2E_PORT ?? 3210);
 const baseURL = process.env.E2E_BASE_URL ?? `http://127.0.0.1:${port}`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vitrine-e2e-"));
@@ -49,6 +50,7 @@ export default defineConfig({
           VITRINE_ADMIN_PASSWORD: ADMIN_PASSWORD,
           RUST_LOG: "warn",
           ...(process.env.E2E_DATABASE_URL ? { VITRINE_DATABASE_URL: process.env.E2E_DATABASE_URL } : {}),
+          ...(process.env.E2E_CDN_TOKEN_KEY ? { VITRINE_CDN_TOKEN_KEY: process.env.E2E_CDN_TOKEN_KEY } : {}),
         },
       },
 });

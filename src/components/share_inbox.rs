@@ -16,11 +16,12 @@ pub fn ShareInbox(
     collection_id: Uuid,
     /// Bumped when an item is accepted, so the collection shows it.
     accepted: RwSignal<u32>,
+    /// The page's one live region: what was done is said there.
+    announcement: RwSignal<String>,
 ) -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let items = Resource::new(move || reload.get(), move |_| share_inbox(Some(collection_id)));
     let error = RwSignal::new(None::<String>);
-    let announcement = RwSignal::new(String::new());
     let decide = Action::new(move |(id, accept): &(Uuid, bool)| {
         let (id, accept) = (*id, *accept);
         async move {
@@ -48,7 +49,6 @@ pub fn ShareInbox(
         <section class="share-inbox" aria-labelledby="inbox-heading">
             <h2 id="inbox-heading">"Inbox"</h2>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            <p class="visually-hidden" aria-live="polite">{move || announcement.get()}</p>
             <Transition fallback=|| view! { <p class="loading">"Loading the inbox…"</p> }>
                 {move || Suspend::new(async move {
                     match items.await {

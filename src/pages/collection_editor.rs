@@ -197,7 +197,7 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
             </ol>
         </Show>
         <Show when=move || can_edit.get()>
-            <ShareInbox collection_id=id accepted/>
+            <ShareInbox collection_id=id accepted announcement/>
             <ShareLinks collection_id=id/>
         </Show>
     }
