@@ -15,6 +15,7 @@ async fn reorder(backend: &str, database: DatabaseConfig) {
     const ITEMS: usize = 1000;
     let repo = vitrine::server::db::connect(&database, vitrine::server::clock::Clock::system()).await.unwrap().repo;
     let job = NewUploadJob {
+        quota: None,
         id: Uuid::new_v4(),
         created_by: None,
         collection_id: None,

@@ -46,6 +46,7 @@ async fn spawn(database: DatabaseConfig) -> Bench {
             public_url: None,
         },
         cdn_base_url: None,
+        cdn_token_key: None,
         public_base_url: None,
         admin: AdminConfig { email: Email::parse(EMAIL).unwrap(), password: Some(SecretString::from(PASSWORD)) },
         data_dir: dir.path().to_path_buf(),

@@ -296,15 +296,6 @@ pub fn ladder(widths: &[u32], original_width: Option<u32>) -> Vec<u32> {
     out
 }
 
-/// `url 320w, url 640w, …` over the ladder.
-pub fn srcset(base: &str, key: &str, widths: &[u32], original_width: Option<u32>) -> String {
-    ladder(widths, original_width)
-        .into_iter()
-        .map(|w| format!("{} {w}w", image_url(base, key, &Transform::width(w))))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,14 +351,6 @@ mod tests {
         assert_eq!(ladder(DEFAULT_WIDTHS, Some(6000)), vec![320, 640, 960, 1280, 1920, 2560, 6000]);
         assert_eq!(ladder(DEFAULT_WIDTHS, None), DEFAULT_WIDTHS.to_vec());
         assert_eq!(ladder(&[640, 320, 640], Some(5000)), vec![320, 640, 5000]);
-    }
-
-    #[test]
-    fn srcset_lists_each_width_once() {
-        assert_eq!(
-            srcset(BASE, "k.jpg", &[320, 640], Some(500)),
-            "https://zone.b-cdn.net/k.jpg?width=320 320w, https://zone.b-cdn.net/k.jpg?width=500 500w"
-        );
     }
 
     #[test]

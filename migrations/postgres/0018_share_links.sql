@@ -22,6 +22,8 @@ CREATE INDEX share_links_collection_idx ON share_links (collection_id, created_a
 
 -- File requests: everyone sending through one link uploads as that link's guest, a disabled
 -- account no one signs in to (so the upload books work as for anyone), named "from <label>".
+-- Guests are nobody on the team: never listed among people, even after their link is gone.
+ALTER TABLE users ADD COLUMN is_guest BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE share_links ADD COLUMN guest_user_id UUID REFERENCES users (id) ON DELETE SET NULL;
 -- What a guest sent waits in the inbox of its link: outside the library like a trashed item
 -- (`deleted_at` is when it arrived, so every library query leaves it out), but not in the trash.

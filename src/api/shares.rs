@@ -36,7 +36,8 @@ pub async fn update_share(id: Uuid, #[server(flatten)] settings: ShareSettings) 
     crate::server::sharing::update(&state, id, &settings).await
 }
 
-/// `POST /api/shares/revoke` `{id}` → the link, revoked: its page and its images stop working.
+/// `POST /api/shares/revoke` `{id}` → the link, revoked: its page stops at once, its image URLs
+/// when their signatures run out (at most the library's window).
 #[server(prefix = "/api", endpoint = "shares/revoke", input = Json)]
 pub async fn revoke_share(id: Uuid) -> Result<ShareLink, AppError> {
     let (state, _user) = crate::server::signed_in()?;

@@ -21,7 +21,7 @@ pub async fn start_upload(
     if let crate::model::people::Credential::FileRequest(link) = user.credential {
         return crate::server::sharing::requests::start(&state, &user, link, &files).await;
     }
-    crate::server::uploads::start_job(&state, user.id, &files, collection_id).await
+    crate::server::uploads::start_job(&state, user.id, &files, collection_id, None).await
 }
 
 /// `POST /api/uploads/begin` `{file_id}`: the browser starts the PUT (pending → uploading).

@@ -173,3 +173,57 @@ async fn a_byte_quota_and_a_link_without_uploads_refuse_files() {
     let spec = json!({"files": [{"name": "a.png", "size": 10, "content_type": "image/png"}]});
     assert_eq!(other.api(&app, "/api/uploads/start", spec).await.status(), 401);
 }
+
+#[tokio::test]
+async fn failed_files_count_and_concurrent_batches_never_pass_the_quota() {
+    let app = test_app().spawn().await.signed_in().await;
+    let collection: Value = app.api("/api/collections/create", json!({"title": "Race"})).await.json().await.unwrap();
+    let body = json!({"collection_id": collection["id"], "allow_upload": true, "max_files": 3});
+    let link: Value = app.api("/api/shares/create", body).await.json().await.unwrap();
+    let token = link["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    let guest = Guest::new();
+    guest.api(&app, "/api/shares/request", json!({"token": token})).await;
+
+    // Five batches of one file at once: three are taken, whatever the interleaving.
+    let one = || json!({"files": [{"name": "x.png", "size": 10, "content_type": "image/png"}]});
+    let starts = (0..5).map(|_| guest.api(&app, "/api/uploads/start", one()));
+    let statuses: Vec<u16> = futures::future::join_all(starts).await.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 3, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 2, "{statuses:?}");
+
+    // A failed file still counts (a retry reuses it): failing one frees nothing.
+    let inbox_files: Value = app.api("/api/shares/inbox", json!({})).await.json().await.unwrap();
+    assert_eq!(inbox_files, json!([]), "nothing completed yet");
+    let jobs = app.repo.guest_upload_totals(guest_id(&app, &link).await).await.unwrap();
+    assert_eq!(jobs, (3, 30));
+    assert_eq!(guest.api(&app, "/api/uploads/start", one()).await.status(), 400);
+}
+
+async fn guest_id(app: &TestApp, link: &Value) -> uuid::Uuid {
+    let id: uuid::Uuid = link["id"].as_str().unwrap().parse().unwrap();
+    app.repo.find_share(id).await.unwrap().unwrap().guest_user_id.expect("the guest was made when the link was opened")
+}
+
+#[tokio::test]
+async fn a_viewer_sends_through_a_file_request_as_its_guest_and_a_new_password_locks_it() {
+    let app = test_app().spawn().await.signed_in().await;
+    let collection: Value = app.api("/api/collections/create", json!({"title": "Team"})).await.json().await.unwrap();
+    let body = json!({"collection_id": collection["id"], "allow_upload": true, "password": "first secret"});
+    let link: Value = app.api("/api/shares/create", body).await.json().await.unwrap();
+    let token = link["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    let viewer = app.member("viewer@example.test", "viewer").await;
+    let guest = Guest { client: viewer.client };
+    guest.api(&app, "/api/shares/open", json!({"token": token, "password": "first secret"})).await;
+    let opened: Value = guest.api(&app, "/api/shares/request", json!({"token": token})).await.json().await.unwrap();
+    assert!(opened.get("Open").is_some(), "{opened}");
+    let sent = guest.send(&app, "from-viewer.png", png(40)).await;
+    let inbox: Value = app.api("/api/shares/inbox", json!({})).await.json().await.unwrap();
+    assert_eq!(inbox[0]["item"]["media"]["id"], sent["file"]["media_id"], "a viewer's file waits in the inbox too");
+
+    // A new password: browsers that gave the old one are asked again, and cannot send.
+    app.api("/api/shares/update", json!({"id": link["id"], "allow_upload": true, "password": "second secret"})).await;
+    let spec = json!({"files": [{"name": "b.png", "size": 10, "content_type": "image/png"}]});
+    assert_eq!(guest.api(&app, "/api/uploads/start", spec).await.status(), 403, "the viewer is itself again");
+    let page: Value = guest.api(&app, "/api/shares/open", json!({"token": token})).await.json().await.unwrap();
+    assert_eq!(page, json!({"Locked": {"wrong_password": false}}));
+}

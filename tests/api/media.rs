@@ -77,6 +77,7 @@ async fn a_purge_the_store_refuses_leaves_the_item_in_the_trash() {
     let app = test_app().unreachable_store().spawn().await.signed_in().await;
     let file_id = uuid::Uuid::new_v4();
     let job = NewUploadJob {
+        quota: None,
         id: uuid::Uuid::new_v4(),
         created_by: None,
         collection_id: None,

@@ -119,6 +119,8 @@ async fn lifecycle(db: TestDatabase) {
     let (status, _, html) = visit(&guest, &url).await;
     assert_eq!(status, 410);
     assert!(!html.contains("Client Review"));
+    let listed: Value = app.api("/api/shares/list", json!({"collection_id": id})).await.json().await.unwrap();
+    assert_eq!(listed[0]["view_count"], 1, "gone pages are not views");
     let again: Value = app.api("/api/shares/revoke", json!({"id": link["id"]})).await.json().await.unwrap();
     assert_eq!(again["revoked_at"], revoked["revoked_at"], "revoking twice keeps the first time");
 
@@ -191,8 +193,14 @@ async fn password(db: TestDatabase) {
     let (status, _, html) = visit(&guest, &url).await;
     assert_eq!(status, 200);
     assert!(html.contains("Private Shoot"));
-    // Another browser still has to ask.
+    // Another browser still has to ask. Only pages shown count as views.
     assert_eq!(visit(&visitor(), &url).await.0, 401);
+    let listed: Value = app.api("/api/shares/list", json!({"collection_id": id})).await.json().await.unwrap();
+    assert_eq!(listed[0]["view_count"], 1, "password prompts are not views");
+    // A new password asks this browser again.
+    let body = json!({"id": link["id"], "password": "open sesame 2"});
+    assert_eq!(app.api("/api/shares/update", body).await.status(), 200);
+    assert_eq!(visit(&guest, &url).await.0, 401);
 
     // Removing the password opens the link to everyone; a new one locks it again.
     let body = json!({"id": link["id"], "remove_password": true});

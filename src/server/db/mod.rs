@@ -48,7 +48,7 @@ pub use sqlite::SqliteRepo;
 pub use tags::{RenameRefusal, TagRepo};
 pub use transcode::{TranscodeClaim, TranscodeJob, TranscodeRepo};
 pub use trash::{TrashRepo, TrashScope};
-pub use uploads::{NewMedia, NewMultipart, NewUploadFile, NewUploadJob, PartRepo, Transition, UploadRepo};
+pub use uploads::{NewMedia, NewMultipart, NewUploadFile, NewUploadJob, PartRepo, Transition, UploadQuota, UploadRepo};
 pub use users::{PeopleRefusal, PersonChange, UserRecord, UserRepo};
 
 use crate::server::clock::Clock;
@@ -66,6 +66,9 @@ pub enum DbError {
     Sqlx(sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A file request's batch would pass the link's quota (nothing was written).
+    #[error("the batch would pass the link's quota")]
+    OverQuota,
 }
 
 impl From<sqlx::Error> for DbError {
@@ -93,6 +96,7 @@ impl From<DbError> for crate::error::AppError {
         tracing::error!(error = %e, "database error");
         match e {
             DbError::Unavailable(_) => crate::error::AppError::Unavailable,
+            DbError::OverQuota => crate::error::AppError::invalid("These files would pass what this link takes."),
             _ => crate::error::AppError::Internal,
         }
     }

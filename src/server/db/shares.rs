@@ -102,7 +102,7 @@ pub trait ShareRepo {
         password_hash: &str,
     ) -> Result<Option<Uuid>, DbError>;
 
-    /// Files and bytes the guest has sent or is sending (everything but failed files): what
+    /// Files and bytes the guest's jobs hold (failed files too: a retry reuses the file): what
     /// counts against the link's quotas.
     async fn guest_upload_totals(&self, guest_user_id: Uuid) -> Result<(u32, u64), DbError>;
 

@@ -16,6 +16,18 @@ pub struct NewUploadJob {
     pub created_by: Option<Uuid>,
     pub collection_id: Option<Uuid>,
     pub files: Vec<NewUploadFile>,
+    /// A file request's quotas, checked in the job's own transaction (see `UploadQuota`).
+    pub quota: Option<UploadQuota>,
+}
+
+/// What a file request's guest may still send: every file its jobs hold (failed ones too: a
+/// retry reuses the file) counts. Checked with the link's row locked, so concurrent batches
+/// take turns and none passes the quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadQuota {
+    pub share_id: Uuid,
+    pub max_files: Option<u32>,
+    pub max_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone)]

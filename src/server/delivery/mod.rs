@@ -16,7 +16,7 @@ pub mod token;
 use chrono::{DateTime, Duration, Utc};
 use url::Url;
 
-use crate::cdn::{encode_key, ladder, Transform};
+use crate::cdn::{encode_key, image_url, ladder, Transform};
 use crate::model::ObjectKey;
 pub use token::{Admitted, Refusal, TokenKey};
 
@@ -41,6 +41,9 @@ pub struct Delivery {
     /// The zone root: the CDN's base URL, or `<public>/cdn`, without a trailing `/`.
     base: String,
     key: Option<TokenKey>,
+    /// Whether the local origin is the zone browsers fetch from (no CDN configured), and so
+    /// checks tokens itself. Behind a CDN, the CDN checks them.
+    origin_is_zone: bool,
 }
 
 impl Delivery {
@@ -49,15 +52,7 @@ impl Delivery {
             Some(url) => url.as_str().trim_end_matches('/').to_string(),
             None => format!("{}cdn", public_base_url.as_str()),
         };
-        Delivery { base, key }
-    }
-
-    pub fn base(&self) -> &str {
-        &self.base
-    }
-
-    pub fn signs(&self) -> bool {
-        self.key.is_some()
+        Delivery { base, key, origin_is_zone: cdn_base_url.is_none() }
     }
 
     /// The URLs one page hands out to `audience` at `now`.
@@ -77,12 +72,13 @@ impl Delivery {
     }
 
     /// A request to the local origin: its path below `/cdn` (percent-encoded, as received) and
-    /// its query. With a key, the token must be valid at `now`; what is left is the path and
-    /// the transform's query.
+    /// its query. With a key, and no CDN in front, the token must be valid at `now`; what is
+    /// left is the path and the transform's query. Behind a CDN (which checked the token) a
+    /// token that came along is set aside unchecked.
     pub fn admit(&self, path: &str, query: &str, now: DateTime<Utc>) -> Result<Admitted, Refusal> {
         match &self.key {
-            Some(key) => key.verify(path, query, now.timestamp()),
-            None => Ok(Admitted { path: path.to_string(), query: query.to_string() }),
+            Some(key) if self.origin_is_zone => key.verify(path, query, now.timestamp()),
+            _ => Ok(token::set_aside(path, query)),
         }
     }
 }
@@ -112,14 +108,12 @@ pub struct PageUrls<'a> {
 impl PageUrls<'_> {
     /// `<base>/<key>?<transform>`, signed when signing is on.
     pub fn image(&self, key: &ObjectKey, transform: &Transform) -> String {
-        let path = format!("/{}", encode_key(key.as_str()));
-        let query = transform.query();
         match (&self.delivery.key, self.expires) {
             (Some(token_key), Some(expires)) => {
-                format!("{}{}", self.delivery.base, token_key.sign(&path, &query, expires))
+                let path = format!("/{}", encode_key(key.as_str()));
+                format!("{}{}", self.delivery.base, token_key.sign(&path, &transform.query(), expires))
             }
-            _ if query.is_empty() => format!("{}{path}", self.delivery.base),
-            _ => format!("{}{path}?{query}", self.delivery.base),
+            _ => image_url(&self.delivery.base, key.as_str(), transform),
         }
     }
 
@@ -142,13 +136,11 @@ impl PageUrls<'_> {
     pub fn hls(&self, playlist: &ObjectKey) -> String {
         let path = format!("/{}", encode_key(playlist.as_str()));
         match (&self.delivery.key, self.expires) {
-            (Some(token_key), Some(expires)) => {
-                let directory = match path.rfind('/') {
-                    Some(at) => &path[..=at],
-                    None => "/",
-                };
-                format!("{}{}", self.delivery.base, token_key.sign_directory(directory, &path, expires))
-            }
+            (Some(token_key), Some(expires)) => match path.rfind('/').filter(|at| *at > 0) {
+                Some(at) => format!("{}{}", self.delivery.base, token_key.sign_directory(&path[..=at], &path, expires)),
+                // A playlist at the zone's root: a directory token would open the whole zone.
+                None => self.image(playlist, &Transform::default()),
+            },
             _ => format!("{}{path}", self.delivery.base),
         }
     }
@@ -210,6 +202,27 @@ mod tests {
         assert_eq!((admitted.path.as_str(), admitted.query.as_str()), ("/media/a/b.jpg", "width=640"));
         assert_eq!(delivery.admit(path, query, at(1_000 + 14 * 3_600)), Err(Refusal::Expired));
         assert_eq!(delivery.admit(path, "width=640", at(1_000)), Err(Refusal::Unsigned));
+    }
+
+    #[test]
+    fn behind_a_cdn_the_origin_leaves_tokens_to_the_cdn() {
+        let public = Url::parse("http://127.0.0.1:3000/").unwrap();
+        let cdn = Url::parse("https://zone.b-cdn.net").unwrap();
+        let key = Some(TokenKey::new(SecretString::from("0123456789abcdef0123")));
+        let delivery = Delivery::new(&public, Some(&cdn), key);
+        let admitted = delivery.admit("/media/a/b.jpg", "token=x&width=320&expires=1", at(5)).unwrap();
+        assert_eq!((admitted.path.as_str(), admitted.query.as_str()), ("/media/a/b.jpg", "width=320"));
+        let directory = delivery.admit("/bcdn_token=x&expires=1&token_path=%2Fmedia%2F/media/a/b.m3u8", "", at(5));
+        assert_eq!(directory.unwrap().path, "/media/a/b.m3u8");
+        let urls = delivery.for_page(Audience::Library, at(0));
+        let signed = urls.image(&ObjectKey::parse("media/a/b.jpg").unwrap(), &Transform::width(320));
+        assert!(signed.starts_with("https://zone.b-cdn.net/media/a/b.jpg?token="), "{signed}");
+    }
+
+    #[test]
+    fn a_playlist_at_the_root_gets_no_directory_token() {
+        let url = signing().for_page(Audience::Library, at(0)).hls(&ObjectKey::parse("master.m3u8").unwrap());
+        assert!(url.contains("/cdn/master.m3u8?token="), "{url}");
     }
 
     #[test]

@@ -118,10 +118,17 @@ pub async fn authenticate(
         Some(token) => token_user(&state, token).await,
         None => session_user(&state, &session).await,
     };
-    // Nobody signed in on an upload endpoint: maybe a file request's guest (see `sharing::requests`).
+    // On an upload endpoint, nobody who may upload (signed out, or a viewer): maybe a file
+    // request's guest (see `sharing::requests`).
     let found = match found {
-        Ok(None) if required == Some(Some(Access::Upload)) => {
-            crate::server::sharing::requests::guest(&state, &session).await.map(|guest| guest.map(|g| (g, None)))
+        Ok(user)
+            if required == Some(Some(Access::Upload)) && !user.as_ref().is_some_and(|(u, _)| u.may(Access::Upload)) =>
+        {
+            match crate::server::sharing::requests::guest(&state, &session).await {
+                Ok(Some(guest)) => Ok(Some((guest, None))),
+                Ok(None) => Ok(user),
+                Err(e) => Err(e),
+            }
         }
         other => other,
     };

@@ -23,7 +23,8 @@ use crate::server::people::login_limit::Refused;
 use crate::server::people::{password, secrets};
 use crate::server::state::AppState;
 
-/// The session's list of links whose password this browser gave.
+/// The session's list of links whose password this browser gave, each as `<link id>:<a
+/// fingerprint of the password's hash>`: a new password locks every browser out again.
 const UNLOCKED_KEY: &str = "unlocked_shares";
 /// Tokens are 43 characters; anything much longer is not one.
 const MAX_TOKEN_CHARS: usize = 100;
@@ -179,8 +180,9 @@ pub async fn unlock(
     password_text: Option<String>,
 ) -> Result<bool, AppError> {
     let Some(stored) = &link.password_hash else { return Ok(true) };
-    let mut unlocked: Vec<Uuid> = session.get(UNLOCKED_KEY).await.ok().flatten().unwrap_or_default();
-    if unlocked.contains(&link.id) {
+    let mut unlocked: Vec<String> = session.get(UNLOCKED_KEY).await.ok().flatten().unwrap_or_default();
+    let entry = unlocked_entry(link.id, stored);
+    if unlocked.contains(&entry) {
         return Ok(true);
     }
     let Some(given) = password_text else { return Ok(false) };
@@ -195,12 +197,24 @@ pub async fn unlock(
         limiter.failed(&*state.repo, &state.clock, &account).await.map_err(rate_limited)?;
         return Ok(false);
     }
-    unlocked.push(link.id);
+    unlocked.retain(|e| !e.starts_with(&link.id.to_string()));
+    unlocked.push(entry);
     session.insert(UNLOCKED_KEY, unlocked).await.map_err(|e| {
         tracing::error!(error = %e, "could not keep an unlocked share link in the session");
         AppError::Internal
     })?;
     Ok(true)
+}
+
+fn unlocked_entry(link: Uuid, password_hash: &str) -> String {
+    format!("{link}:{}", &secrets::hash_secret(password_hash)[..16])
+}
+
+/// Whether this browser gave the link's current password (or it has none).
+pub async fn is_unlocked(session: &Session, link: &ShareRecord) -> bool {
+    let Some(stored) = &link.password_hash else { return true };
+    let unlocked: Vec<String> = session.get(UNLOCKED_KEY).await.ok().flatten().unwrap_or_default();
+    unlocked.contains(&unlocked_entry(link.id, stored))
 }
 
 fn rate_limited(refused: Refused) -> AppError {

@@ -15,7 +15,7 @@ use crate::model::people::{Credential, Role};
 use crate::model::share::{FileRequestLookup, InboxItem, ShareLookup};
 use crate::model::upload::{StartedJob, UploadFileSpec};
 use crate::model::CurrentUser;
-use crate::server::db::ShareRecord;
+use crate::server::db::{ShareRecord, UploadQuota};
 use crate::server::state::AppState;
 
 /// The session's file request: the link whose guest this browser sends files as.
@@ -91,6 +91,7 @@ pub async fn guest(state: &AppState, session: &Session) -> Result<Option<Current
     let shown = super::link_of(state, link.clone());
     let works = shown.status(state.clock.now()) == crate::model::share::ShareStatus::Active
         && link.allow_upload
+        && super::is_unlocked(session, &link).await
         && state.repo.find_share_by_token(&link.token).await?.is_some();
     let (true, Some(guest)) = (works, link.guest_user_id) else { return Ok(None) };
     Ok(Some(CurrentUser {
@@ -120,7 +121,7 @@ pub async fn start(
             if files_left == Some(1) { "" } else { "s" }
         )));
     }
-    let bytes: u64 = specs.iter().map(|s| s.size).sum();
+    let bytes = specs.iter().fold(0u64, |sum, s| sum.saturating_add(s.size));
     if let Some(n) = bytes_left.filter(|n| bytes > *n) {
         return Err(AppError::invalid(format!(
             "This link takes {} more; these files are {}.",
@@ -130,7 +131,8 @@ pub async fn start(
     }
     let specs: Vec<UploadFileSpec> =
         specs.iter().cloned().map(|spec| UploadFileSpec { sha256: None, allow_duplicate: true, ..spec }).collect();
-    crate::server::uploads::start_job(state, guest.id, &specs, None).await
+    let quota = UploadQuota { share_id: link.id, max_files: link.max_files, max_bytes: link.max_bytes };
+    crate::server::uploads::start_job(state, guest.id, &specs, None, Some(quota)).await
 }
 
 /// The inbox of a collection's links (every collection's for `None`), oldest first.

@@ -11,7 +11,7 @@ use crate::model::upload::{
 };
 use crate::model::{ContentType, FileName, ObjectKey};
 use crate::server::config::UploadConfig;
-use crate::server::db::{NewMultipart, NewUploadFile, NewUploadJob};
+use crate::server::db::{NewMultipart, NewUploadFile, NewUploadJob, UploadQuota};
 use crate::server::state::AppState;
 
 /// A file of a batch that passed every check.
@@ -117,6 +117,7 @@ pub async fn start_job(
     user_id: Uuid,
     specs: &[UploadFileSpec],
     collection_id: Option<Uuid>,
+    quota: Option<UploadQuota>,
 ) -> Result<StartedJob, AppError> {
     let files = validate_batch(specs, &state.uploads)?;
     if let Some(collection_id) = collection_id {
@@ -200,7 +201,8 @@ pub async fn start_job(
     if new_files.is_empty() {
         return Ok(StartedJob { job: None, files: answers.into_iter().flatten().collect() });
     }
-    let new_job = NewUploadJob { id: Uuid::new_v4(), created_by: Some(user_id), collection_id, files: new_files };
+    let new_job =
+        NewUploadJob { id: Uuid::new_v4(), created_by: Some(user_id), collection_id, files: new_files, quota };
     let created = match state.repo.create_upload_job(&new_job).await {
         Ok(created) => created,
         Err(e) => {

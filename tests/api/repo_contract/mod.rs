@@ -147,6 +147,7 @@ contract!(
     the_trash_lists_by_deletion_time_and_what_the_retention_lets_go,
     // shares.rs
     share_links_live_with_their_collection,
+    a_file_requests_quota_holds_against_concurrent_batches,
 );
 
 fn email(s: &str) -> Email {
@@ -237,6 +238,7 @@ async fn password_can_be_replaced(db: &TestDatabase) {
 
 pub(crate) fn new_job(names: &[&str], expires_in: Duration) -> NewUploadJob {
     NewUploadJob {
+        quota: None,
         id: Uuid::new_v4(),
         created_by: None,
         collection_id: None,

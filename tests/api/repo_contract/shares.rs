@@ -77,3 +77,40 @@ pub(super) async fn share_links_live_with_their_collection(db: &TestDatabase) {
     assert!(repo.find_share_by_token("token-1").await.unwrap().is_none());
     assert!(repo.create_share(Uuid::new_v4(), collection, "t4", &fields("x"), None, None).await.unwrap().is_none());
 }
+
+/// The quota is checked in the job's own transaction with the link's row locked: of batches
+/// written at once, exactly as many as fit are taken, and failed files still count.
+pub(super) async fn a_file_requests_quota_holds_against_concurrent_batches(db: &TestDatabase) {
+    use vitrine::server::db::{DbError, UploadQuota};
+    let repo = db.repo().await;
+    let collection = Uuid::new_v4();
+    repo.create_collection(collection, &title("Quota"), "quota", &desc(""), None).await.unwrap();
+    let mut upload = fields("Drop box");
+    upload.allow_upload = true;
+    let link = repo.create_share(Uuid::new_v4(), collection, "tq", &upload, None, None).await.unwrap().unwrap();
+    let guest = repo.guest_of_share(link.id, "g@guests.invalid", "from Drop box", "x").await.unwrap().unwrap();
+    assert_eq!(repo.guest_of_share(link.id, "other@guests.invalid", "x", "x").await.unwrap(), Some(guest), "one guest");
+    assert!(repo.list_people().await.unwrap().iter().all(|p| p.id != guest), "a guest is nobody on the team");
+
+    let quota = UploadQuota { share_id: link.id, max_files: Some(3), max_bytes: None };
+    let batches = (0..6).map(|_| {
+        let mut job = super::new_job(&["one.png"], Duration::hours(1));
+        job.created_by = Some(guest);
+        job.quota = Some(quota);
+        let repo = repo.clone();
+        async move { repo.create_upload_job(&job).await }
+    });
+    let results = futures::future::join_all(batches).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3);
+    assert!(results.iter().filter(|r| r.is_err()).all(|r| matches!(r, Err(DbError::OverQuota))));
+    let taken = results.into_iter().flatten().next().unwrap();
+    repo.fail_upload_file(taken.files[0].id, "cut off").await.unwrap();
+    assert_eq!(repo.guest_upload_totals(guest).await.unwrap(), (3, 3 * 1234), "a failed file still counts");
+
+    let bytes = UploadQuota { share_id: link.id, max_files: None, max_bytes: Some(4 * 1234) };
+    let mut job = super::new_job(&["big.png", "bigger.png"], Duration::hours(1));
+    job.created_by = Some(guest);
+    job.quota = Some(bytes);
+    assert!(matches!(repo.create_upload_job(&job).await, Err(DbError::OverQuota)), "5 × 1234 bytes pass 4 × 1234");
+    assert_eq!(repo.guest_upload_totals(guest).await.unwrap().0, 3, "a refused batch leaves nothing");
+}

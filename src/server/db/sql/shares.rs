@@ -217,8 +217,8 @@ impl ShareRepo for SqlRepo {
             Some(None) => {
                 let guest = Uuid::new_v4();
                 sqlx::query(
-                    "INSERT INTO users (id, email, password_hash, display_name, role, created_at, disabled_at)
-                     VALUES ($1, $2, $3, $4, 'viewer', $5, $5)",
+                    "INSERT INTO users (id, email, password_hash, display_name, role, created_at, disabled_at, is_guest)
+                     VALUES ($1, $2, $3, $4, 'viewer', $5, $5, TRUE)",
                 )
                 .bind(guest)
                 .bind(email)
@@ -242,7 +242,7 @@ impl ShareRepo for SqlRepo {
     async fn guest_upload_totals(&self, guest_user_id: Uuid) -> Result<(u32, u64), DbError> {
         let (files, bytes): (i64, Option<i64>) = sqlx::query_as(
             "SELECT COUNT(*), CAST(SUM(f.size_bytes) AS BIGINT) FROM upload_files f
-             JOIN upload_jobs j ON j.id = f.job_id WHERE j.created_by = $1 AND f.status <> 'failed'",
+             JOIN upload_jobs j ON j.id = f.job_id WHERE j.created_by = $1",
         )
         .bind(guest_user_id)
         .fetch_one(&self.pool)
@@ -316,6 +316,13 @@ impl ShareRepo for SqlRepo {
                 tx.rollback().await?;
                 continue;
             }
+            // Touching the collection first locks its row (PostgreSQL), so concurrent additions
+            // take turns and never share a place.
+            sqlx::query("UPDATE collections SET updated_at = $2, content_version = content_version + 1 WHERE id = $1")
+                .bind(collection)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
                 "INSERT INTO collection_media (collection_id, media_id, display_order, added_at)
                  SELECT $1, $2, COALESCE(CAST(MAX(display_order) AS BIGINT), -1) + 1, $3
@@ -326,11 +333,6 @@ impl ShareRepo for SqlRepo {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("UPDATE collections SET updated_at = $2, content_version = content_version + 1 WHERE id = $1")
-                .bind(collection)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
             tx.commit().await?;
             accepted.push(*id);
         }

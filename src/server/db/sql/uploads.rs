@@ -22,6 +22,13 @@ impl UploadRepo for SqlRepo {
         let now = self.now();
         let total = i32::try_from(job.files.len()).map_err(corrupt)?;
         let mut tx = self.begin_write().await?;
+        if let Some(quota) = &job.quota {
+            // Locks the link's row (PostgreSQL; SQLite writes one at a time anyway).
+            sqlx::query("UPDATE share_links SET view_count = view_count WHERE id = $1")
+                .bind(quota.share_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query(
             "INSERT INTO upload_jobs (id, status, total_files, completed_files, failed_files,
                  collection_id, created_by, created_at, updated_at)
@@ -66,6 +73,22 @@ impl UploadRepo for SqlRepo {
                     .push_bind(file.sha256.as_deref());
             });
             insert.build().execute(&mut *tx).await?;
+        }
+        if let Some(quota) = &job.quota {
+            let (files, bytes): (i64, Option<i64>) = sqlx::query_as(
+                "SELECT COUNT(*), CAST(SUM(f.size_bytes) AS BIGINT) FROM upload_files f
+                 JOIN upload_jobs j ON j.id = f.job_id WHERE j.created_by = $1",
+            )
+            .bind(job.created_by)
+            .fetch_one(&mut *tx)
+            .await?;
+            let over_files = quota.max_files.is_some_and(|max| files > i64::from(max));
+            let over_bytes =
+                quota.max_bytes.is_some_and(|max| bytes.unwrap_or(0) > i64::try_from(max).unwrap_or(i64::MAX));
+            if over_files || over_bytes {
+                tx.rollback().await?;
+                return Err(DbError::OverQuota);
+            }
         }
         tx.commit().await?;
         self.find_upload_job(job.id).await?.ok_or(DbError::Sqlx(sqlx::Error::RowNotFound))

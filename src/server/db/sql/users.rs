@@ -59,7 +59,7 @@ impl UserRepo for SqlRepo {
     async fn list_people(&self) -> Result<Vec<Person>, DbError> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users
-             WHERE id NOT IN (SELECT guest_user_id FROM share_links WHERE guest_user_id IS NOT NULL)
+             WHERE NOT is_guest
              ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'editor' THEN 1 ELSE 2 END,
                       lower(CASE WHEN display_name = '' THEN email ELSE display_name END), id"
         );
