@@ -1,5 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from "../constants";
 import { dropGeneratedImages, signIn } from "./helpers";
 
 test("a guest sends files through a file request, the editor accepts one and rejects one", async ({ page, browser }) => {
@@ -90,4 +91,50 @@ test("a share link's password works without JavaScript and never lands in the ad
   const robots = await visitor.locator('meta[name="robots"]').getAttribute("content");
   expect(robots).toContain("noindex");
   await context.close();
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("an editor makes and revokes a share link with plain form posts", async ({ page }) => {
+    const urls: string[] = [];
+    page.on("request", (request) => urls.push(request.url()));
+    await page.goto("/login");
+    await page.getByLabel("Email").fill(ADMIN_EMAIL);
+    await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+    await page.getByLabel("Password").press("Enter");
+    await expect(page).toHaveURL(/\/library$/);
+    const stamp = Date.now();
+    const collection = await (await page.request.post("/api/collections/create", { data: { title: `No script ${stamp}` } })).json();
+
+    await page.goto(`/collections/${collection.id}`);
+    await page.getByLabel("Label").fill("Without scripts");
+    await page.getByLabel("Password (optional)").fill("plain form secret");
+    await page.getByLabel("Expires after (days, empty for never)").fill("3");
+    await page.getByRole("button", { name: "Create link" }).click();
+    await expect(page).toHaveURL(new RegExp(`/collections/${collection.id}$`));
+    const row = page.locator(".share-row").filter({ hasText: "Without scripts" });
+    await expect(row).toContainText("password");
+    await expect(row).toContainText("until ");
+
+    // A setting the browser's own checks let through but the server refuses comes back as a
+    // sentence, and nothing is made.
+    const refused = await page.request.post("/shares", {
+      form: { intent: "create", collection_id: collection.id, label: "Too short", password: "abc" },
+      maxRedirects: 0,
+    });
+    expect(refused.status()).toBe(303);
+    const back = refused.headers()["location"];
+    expect(back).toBe(`/collections/${collection.id}?share_error=invalid`);
+    await page.goto(back);
+    await expect(page.getByRole("alert")).toContainText("a password 6 to 200");
+    await expect(page.locator(".share-row")).toHaveCount(1);
+
+    await row.getByRole("button", { name: "Revoke Without scripts" }).click();
+    await expect(page.locator(".share-row").filter({ hasText: "Without scripts" }).locator(".badge")).toHaveText("Revoked");
+    for (const url of urls) {
+      expect(url).not.toContain("secret");
+      expect(url).not.toContain("password=");
+    }
+  });
 });

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::api::shares::{create_share, list_shares, revoke_share};
 use crate::components::copy_text::CopyText;
-use crate::model::share::{ShareLink, ShareRules, ShareSettings, ShareStatus};
+use crate::model::share::{ShareForm, ShareLink, ShareRules, ShareSettings, ShareStatus};
 
 /// Now, as the browser's clock says (the server checks expiries against its own).
 fn now() -> chrono::DateTime<chrono::Utc> {
@@ -17,11 +17,24 @@ fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
+/// The sentence for the `share_error` code a form post's redirect carries.
+pub fn share_error(code: &str) -> &'static str {
+    match code {
+        "invalid" => "Those settings were not taken: a label has at most 100 characters, a password 6 to 200, an expiry 1 to 3650 days, quotas whole numbers (with uploads only).",
+        "forbidden" => "Only editors and owners make and revoke share links.",
+        "not_found" => "That link or collection no longer exists.",
+        _ => "Something went wrong. Try again.",
+    }
+}
+
 #[component]
 pub fn ShareLinks(collection_id: Uuid) -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let links = Resource::new(move || reload.get(), move |_| list_shares(collection_id));
-    let error = RwSignal::new(None::<String>);
+    // A form posted without JavaScript comes back with `?share_error=<code>`.
+    let query = leptos_router::hooks::use_query_map();
+    let error =
+        RwSignal::new(query.with_untracked(|q| q.get("share_error")).map(|code| share_error(&code).to_string()));
     let label = RwSignal::new(String::new());
     let days = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -50,46 +63,33 @@ pub fn ShareLinks(collection_id: Uuid) -> impl IntoView {
     });
     let on_create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let expires_at = match days.get_untracked().trim() {
-            "" => None,
-            text => match text.parse::<i64>() {
-                Ok(n) if (1..=3650).contains(&n) => Some(now() + chrono::Duration::days(n)),
-                _ => {
-                    error.set(Some("Give the expiry as a number of days from 1 to 3650, or leave it empty.".into()));
-                    return;
-                }
-            },
-        };
-        let password = Some(password.get_untracked()).filter(|p| !p.is_empty());
-        let uploads = allow_upload.get_untracked();
-        let quota = |text: String| -> Result<Option<u64>, ()> {
-            match text.trim() {
-                "" => Ok(None),
-                t => t.parse::<u64>().map(Some).map_err(|_| ()),
-            }
-        };
-        let (Ok(files), Ok(megabytes)) = (quota(max_files.get_untracked()), quota(max_megabytes.get_untracked()))
-        else {
-            error.set(Some("Quotas are whole numbers, or empty for none.".into()));
-            return;
-        };
-        create.dispatch(ShareSettings {
+        let ticked = |on: bool| on.then(|| "on".to_string());
+        let form = ShareForm {
             label: label.get_untracked(),
-            expires_at,
-            password,
-            allow_download: allow_download.get_untracked(),
-            allow_upload: uploads,
-            max_files: files.filter(|_| uploads).map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
-            max_bytes: megabytes.filter(|_| uploads).map(|n| n.saturating_mul(1_000_000)),
-            ..ShareSettings::default()
-        });
+            days: days.get_untracked(),
+            password: password.get_untracked(),
+            allow_download: ticked(allow_download.get_untracked()),
+            allow_upload: ticked(allow_upload.get_untracked()),
+            max_files: max_files.get_untracked(),
+            max_megabytes: max_megabytes.get_untracked(),
+        };
+        match form.settings(now()) {
+            Ok(settings) => {
+                create.dispatch(settings);
+            }
+            Err(e) => error.set(Some(e)),
+        }
     };
 
     view! {
         <section class="share-links" aria-labelledby="share-links-heading">
             <h2 id="share-links-heading">"Share links"</h2>
             <p class="hint">"A private link shows this collection to whoever has it, published or not, until it expires or you revoke it."</p>
-            <form class="stack share-form" on:submit=on_create>
+            // A real form post before the page hydrates or without JavaScript (`POST /shares`):
+            // the password never lands in a URL.
+            <form class="stack share-form" method="post" action="/shares" on:submit=on_create>
+                <input type="hidden" name="intent" value="create"/>
+                <input type="hidden" name="collection_id" value=collection_id.to_string()/>
                 <label>"Label" <input type="text" name="label" maxlength=ShareRules::LABEL.max_chars placeholder="Client review"
                     prop:value=move || label.get() on:input=move |ev| label.set(event_target_value(&ev))/></label>
                 <label>"Expires after (days, empty for never)" <input type="number" name="days" min="1" max="3650" inputmode="numeric"
@@ -101,12 +101,10 @@ pub fn ShareLinks(collection_id: Uuid) -> impl IntoView {
                     on:change=move |ev| allow_download.set(event_target_checked(&ev))/>" Allow downloading originals"</label>
                 <label class="inline"><input type="checkbox" name="allow_upload" prop:checked=move || allow_upload.get()
                     on:change=move |ev| allow_upload.set(event_target_checked(&ev))/>" Allow uploads (a file request: what is sent waits in the inbox below)"</label>
-                <Show when=move || allow_upload.get()>
-                    <label>"Most files (empty for no limit)" <input type="number" name="max_files" min="1" max=ShareRules::MAX_FILES inputmode="numeric"
-                        prop:value=move || max_files.get() on:input=move |ev| max_files.set(event_target_value(&ev))/></label>
-                    <label>"Most megabytes (empty for no limit)" <input type="number" name="max_megabytes" min="1" inputmode="numeric"
-                        prop:value=move || max_megabytes.get() on:input=move |ev| max_megabytes.set(event_target_value(&ev))/></label>
-                </Show>
+                <label>"Most files, with uploads (empty for no limit)" <input type="number" name="max_files" min="1" max=ShareRules::MAX_FILES inputmode="numeric"
+                    prop:value=move || max_files.get() on:input=move |ev| max_files.set(event_target_value(&ev))/></label>
+                <label>"Most megabytes, with uploads (empty for no limit)" <input type="number" name="max_megabytes" min="1" inputmode="numeric"
+                    prop:value=move || max_megabytes.get() on:input=move |ev| max_megabytes.set(event_target_value(&ev))/></label>
                 <button type="submit" disabled=move || create.pending().get()>"Create link"</button>
             </form>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
@@ -172,7 +170,15 @@ fn LinkRow(link: ShareLink, revoke: Action<Uuid, Result<ShareLink, crate::error:
             }}
             <span class="muted">{facts.join(" · ")}</span>
             {(status == ShareStatus::Active).then(|| view! {
-                <button type="button" class="danger" aria-label=revoke_label on:click=move |_| { revoke.dispatch(id); }>"Revoke"</button>
+                <form method="post" action="/shares" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                    ev.prevent_default();
+                    revoke.dispatch(id);
+                }>
+                    <input type="hidden" name="intent" value="revoke"/>
+                    <input type="hidden" name="collection_id" value=link.collection_id.to_string()/>
+                    <input type="hidden" name="id" value=id.to_string()/>
+                    <button type="submit" class="danger" aria-label=revoke_label>"Revoke"</button>
+                </form>
             })}
         </li>
     }

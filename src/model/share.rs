@@ -114,6 +114,58 @@ impl ShareRules {
     }
 }
 
+/// The editor's "new link" form as typed: the same fields whether the hydrated page reads them
+/// or the form is posted without JavaScript (`POST /shares`), read into settings in one place.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareForm {
+    #[serde(default)]
+    pub label: String,
+    /// Days until the link expires; empty for never.
+    #[serde(default)]
+    pub days: String,
+    #[serde(default)]
+    pub password: String,
+    /// A checkbox: present ("on") when ticked.
+    #[serde(default)]
+    pub allow_download: Option<String>,
+    #[serde(default)]
+    pub allow_upload: Option<String>,
+    #[serde(default)]
+    pub max_files: String,
+    #[serde(default)]
+    pub max_megabytes: String,
+}
+
+impl ShareForm {
+    /// The settings the form asks for, at `now`; quotas only count with uploads allowed.
+    pub fn settings(&self, now: DateTime<Utc>) -> Result<ShareSettings, String> {
+        let number = |text: &str, what: &str| -> Result<Option<u64>, String> {
+            match text.trim() {
+                "" => Ok(None),
+                t => t.parse::<u64>().map(Some).map_err(|_| format!("{what} is a whole number, or empty for none.")),
+            }
+        };
+        let expires_at = match number(&self.days, "The expiry in days")? {
+            None => None,
+            Some(n @ 1..=3650) => Some(now + chrono::Duration::days(n as i64)),
+            Some(_) => return Err("Give the expiry as a number of days from 1 to 3650, or leave it empty.".into()),
+        };
+        let uploads = self.allow_upload.is_some();
+        let max_files = number(&self.max_files, "The file quota")?.filter(|_| uploads);
+        let max_megabytes = number(&self.max_megabytes, "The megabyte quota")?.filter(|_| uploads);
+        Ok(ShareSettings {
+            label: self.label.clone(),
+            expires_at,
+            password: Some(self.password.clone()).filter(|p| !p.is_empty()),
+            remove_password: false,
+            allow_download: self.allow_download.is_some(),
+            allow_upload: uploads,
+            max_files: max_files.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+            max_bytes: max_megabytes.map(|n| n.saturating_mul(1_000_000)),
+        })
+    }
+}
+
 /// What `/s/<token>` finds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ShareLookup {
@@ -190,6 +242,27 @@ mod tests {
             let err = ShareRules::check(&settings, now()).unwrap_err();
             assert!(err.contains(needle), "{err}");
         }
+    }
+
+    #[test]
+    fn the_form_reads_days_checkboxes_and_quotas() {
+        let form = ShareForm {
+            label: "Anna".into(),
+            days: " 7 ".into(),
+            password: String::new(),
+            allow_download: Some("on".into()),
+            allow_upload: None,
+            max_files: "5".into(),
+            max_megabytes: "20".into(),
+        };
+        let settings = form.settings(now()).unwrap();
+        assert_eq!(settings.expires_at, Some(now() + chrono::Duration::days(7)));
+        assert!(settings.allow_download && !settings.allow_upload && settings.password.is_none());
+        assert_eq!((settings.max_files, settings.max_bytes), (None, None), "quotas only with uploads");
+        let uploads = ShareForm { allow_upload: Some("on".into()), ..form.clone() }.settings(now()).unwrap();
+        assert_eq!((uploads.max_files, uploads.max_bytes), (Some(5), Some(20_000_000)));
+        assert!(ShareForm { days: "0".into(), ..form.clone() }.settings(now()).unwrap_err().contains("1 to 3650"));
+        assert!(ShareForm { max_files: "x".into(), allow_upload: Some("on".into()), ..form }.settings(now()).is_err());
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub fn router(
         .route("/tags", post(media::tags_form::submit))
         .route("/duplicates", post(media::duplicates::submit))
         .route("/s/{token}", post(sharing::form::unlock))
+        .route("/shares", post(sharing::form::manage))
         .leptos_routes_with_context(state, generate_route_list(App), page_context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -1,12 +1,19 @@
-//! `POST /s/<token>` (form): a share link's password, as a plain form post, so it works
-//! without JavaScript (share pages do not hydrate) and never lands in the address bar. The
-//! answer is a redirect (303) back to the link; a failure carries a short `error` code.
+//! Share links as plain form posts, answered by a redirect (303) with a short code on failure:
+//! `POST /s/<token>`, a visitor's password (share pages do not hydrate; it never lands in the
+//! address bar); `POST /shares`, the editor's "create" and "revoke" before the page hydrates or
+//! without JavaScript (the hydrated page calls the JSON API; both run `sharing`'s code).
 
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::model::people::Access;
+use crate::model::share::ShareForm;
+use crate::model::CurrentUser;
 use tower_sessions::Session;
 
 use crate::server::people::forms::error_code;
@@ -41,5 +48,52 @@ pub async fn unlock(
         Ok(true) => Redirect::to(&page).into_response(),
         Ok(false) => Redirect::to(&format!("{page}?error=password")).into_response(),
         Err(e) => Redirect::to(&format!("{page}?error={}", error_code(&e))).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Manage {
+    intent: String,
+    collection_id: Uuid,
+    #[serde(default)]
+    id: Option<Uuid>,
+    #[serde(flatten)]
+    form: ShareForm,
+}
+
+/// `POST /shares` (form): `intent=create` with the new link's fields, or `intent=revoke` with
+/// its `id`; back to the collection's editor.
+pub async fn manage(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Form(form): Form<Manage>,
+) -> Response {
+    let Some(Extension(user)) = user else {
+        return Redirect::to("/login").into_response();
+    };
+    let editor = format!("/collections/{}", form.collection_id);
+    let outcome = match form.intent.as_str() {
+        _ if !user.may(Access::Write) => Err(AppError::Forbidden),
+        "create" => match form.form.settings(state.clock.now()) {
+            Ok(settings) => super::create(&state, form.collection_id, &settings, user.id).await.map(|_| ()),
+            Err(reason) => Err(AppError::Invalid(reason)),
+        },
+        "revoke" => match form.id {
+            Some(id) => super::revoke(&state, id).await.map(|_| ()),
+            None => Err(AppError::invalid("no link named")),
+        },
+        _ => Err(AppError::invalid("not a share link command")),
+    };
+    match outcome {
+        Ok(()) => Redirect::to(&editor).into_response(),
+        Err(e) => {
+            let code = match e {
+                AppError::Invalid(_) => "invalid",
+                AppError::Forbidden => "forbidden",
+                AppError::NotFound(_) => "not_found",
+                _ => "error",
+            };
+            Redirect::to(&format!("{editor}?share_error={code}")).into_response()
+        }
     }
 }
