@@ -8,7 +8,8 @@ use crate::api::shares::{create_share, list_shares, revoke_share};
 use crate::components::copy_text::CopyText;
 use crate::model::share::{ShareForm, ShareLink, ShareRules, ShareSettings, ShareStatus};
 
-/// Now, as the browser's clock says (the server checks expiries against its own).
+/// Now, as the browser's clock says: only for turning the hydrated form's "days" into an expiry
+/// (a link's status comes from the server's clock).
 fn now() -> chrono::DateTime<chrono::Utc> {
     #[cfg(feature = "hydrate")]
     let ms = js_sys::Date::now() as i64;
@@ -127,7 +128,7 @@ pub fn ShareLinks(collection_id: Uuid) -> impl IntoView {
 
 #[component]
 fn LinkRow(link: ShareLink, revoke: Action<Uuid, Result<ShareLink, crate::error::AppError>>) -> impl IntoView {
-    let status = link.status(now());
+    let status = link.status;
     let name = if link.label.is_empty() { "Unlabelled link".to_string() } else { link.label.clone() };
     let mut facts = vec![match link.expires_at {
         Some(at) if status == ShareStatus::Expired => format!("expired {}", crate::model::short_utc(&at)),

@@ -23,6 +23,9 @@ pub struct ShareLink {
     pub view_count: u64,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// As the server's clock has it when the link was read (a page rendered on the server, or
+    /// without JavaScript, must not judge expiry by a clock it does not have).
+    pub status: ShareStatus,
 }
 
 /// Where a link stands at a moment.
@@ -33,11 +36,12 @@ pub enum ShareStatus {
     Revoked,
 }
 
-impl ShareLink {
-    pub fn status(&self, now: DateTime<Utc>) -> ShareStatus {
-        if self.revoked_at.is_some() {
+impl ShareStatus {
+    /// A link with this expiry and revocation, at `now`.
+    pub fn of(expires_at: Option<DateTime<Utc>>, revoked_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> ShareStatus {
+        if revoked_at.is_some() {
             ShareStatus::Revoked
-        } else if self.expires_at.is_some_and(|at| at <= now) {
+        } else if expires_at.is_some_and(|at| at <= now) {
             ShareStatus::Expired
         } else {
             ShareStatus::Active
@@ -267,23 +271,10 @@ mod tests {
 
     #[test]
     fn a_link_is_revoked_before_it_is_expired() {
-        let link = ShareLink {
-            id: Uuid::nil(),
-            collection_id: Uuid::nil(),
-            url: String::new(),
-            label: String::new(),
-            expires_at: Some(now()),
-            has_password: false,
-            allow_download: false,
-            allow_upload: false,
-            max_files: None,
-            max_bytes: None,
-            view_count: 0,
-            created_at: now(),
-            revoked_at: None,
-        };
-        assert_eq!(link.status(now() - chrono::Duration::seconds(1)), ShareStatus::Active);
-        assert_eq!(link.status(now()), ShareStatus::Expired);
-        assert_eq!(ShareLink { revoked_at: Some(now()), ..link }.status(now()), ShareStatus::Revoked);
+        let at = Some(now());
+        assert_eq!(ShareStatus::of(at, None, now() - chrono::Duration::seconds(1)), ShareStatus::Active);
+        assert_eq!(ShareStatus::of(at, None, now()), ShareStatus::Expired);
+        assert_eq!(ShareStatus::of(at, at, now()), ShareStatus::Revoked);
+        assert_eq!(ShareStatus::of(None, None, now()), ShareStatus::Active);
     }
 }

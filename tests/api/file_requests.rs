@@ -175,7 +175,9 @@ async fn a_byte_quota_and_a_link_without_uploads_refuse_files() {
 }
 
 #[tokio::test]
-async fn failed_files_count_and_concurrent_batches_never_pass_the_quota() {
+async fn batches_sent_at_once_take_the_quota_and_failed_files_still_count() {
+    // Whether the requests really overlap depends on scheduling; the contract test
+    // `a_file_requests_quota_holds_against_concurrent_batches` writes overlapping batches for sure.
     let app = test_app().spawn().await.signed_in().await;
     let collection: Value = app.api("/api/collections/create", json!({"title": "Race"})).await.json().await.unwrap();
     let body = json!({"collection_id": collection["id"], "allow_upload": true, "max_files": 3});

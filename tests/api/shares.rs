@@ -111,11 +111,14 @@ async fn lifecycle(db: TestDatabase) {
     let (status, _, html) = visit(&guest, &url).await;
     assert_eq!(status, 410);
     assert!(!html.contains("Client Review"), "an expired link does not name the collection");
+    let listed: Value = app.api("/api/shares/list", json!({"collection_id": id})).await.json().await.unwrap();
+    assert_eq!(listed[0]["status"], "Expired", "the editor sees it by the server's clock");
     app.clock.advance(chrono::Duration::days(-2));
 
     // Revoked: the same; the list keeps it, marked.
     let revoked: Value = app.api("/api/shares/revoke", json!({"id": link["id"]})).await.json().await.unwrap();
     assert!(revoked["revoked_at"].is_string());
+    assert_eq!(revoked["status"], "Revoked");
     let (status, _, html) = visit(&guest, &url).await;
     assert_eq!(status, 410);
     assert!(!html.contains("Client Review"));

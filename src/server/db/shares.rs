@@ -89,8 +89,8 @@ pub trait ShareRepo {
     /// Revokes the link (the first revocation's time stays); `None` if there is no such link.
     async fn revoke_share(&self, id: Uuid) -> Result<Option<ShareRecord>, DbError>;
 
-    /// One more view of the link's page.
-    async fn count_share_view(&self, id: Uuid) -> Result<(), DbError>;
+    /// One more view of the page of the link with this token (none: nothing happens).
+    async fn count_share_view(&self, token: &str) -> Result<(), DbError>;
 
     /// The link's guest account: made (disabled, a viewer, with this email, name and unusable
     /// password hash) the first time, the same one after. `None` if there is no such link.

@@ -49,6 +49,7 @@ pub fn link_of(state: &AppState, record: ShareRecord) -> ShareLink {
         view_count: record.view_count,
         created_at: record.created_at,
         revoked_at: record.revoked_at,
+        status: ShareStatus::of(record.expires_at, record.revoked_at, state.clock.now()),
     }
 }
 
@@ -163,7 +164,7 @@ pub async fn active(state: &AppState, token: &str) -> Result<Result<ShareRecord,
         return Ok(Err(ShareLookup::NotFound));
     }
     let Some(link) = state.repo.find_share_by_token(token).await? else { return Ok(Err(ShareLookup::NotFound)) };
-    if link_of(state, link.clone()).status(state.clock.now()) != ShareStatus::Active {
+    if ShareStatus::of(link.expires_at, link.revoked_at, state.clock.now()) != ShareStatus::Active {
         return Ok(Err(ShareLookup::Gone));
     }
     Ok(Ok(link))

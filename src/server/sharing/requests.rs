@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::people::{Credential, Role};
-use crate::model::share::{FileRequestLookup, InboxItem, ShareLookup};
+use crate::model::share::{FileRequestLookup, InboxItem, ShareLookup, ShareStatus};
 use crate::model::upload::{StartedJob, UploadFileSpec};
 use crate::model::CurrentUser;
 use crate::server::db::{ShareRecord, UploadQuota};
@@ -88,8 +88,8 @@ pub async fn open(
 pub async fn guest(state: &AppState, session: &Session) -> Result<Option<CurrentUser>, AppError> {
     let Ok(Some(link_id)) = session.get::<Uuid>(REQUEST_KEY).await else { return Ok(None) };
     let Some(link) = state.repo.find_share(link_id).await? else { return Ok(None) };
-    let shown = super::link_of(state, link.clone());
-    let works = shown.status(state.clock.now()) == crate::model::share::ShareStatus::Active
+    let status = ShareStatus::of(link.expires_at, link.revoked_at, state.clock.now());
+    let works = status == ShareStatus::Active
         && link.allow_upload
         && super::is_unlocked(session, &link).await
         && state.repo.find_share_by_token(&link.token).await?.is_some();

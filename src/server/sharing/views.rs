@@ -19,12 +19,7 @@ pub async fn count(State(state): State<AppState>, request: Request, next: Next) 
     let token = token.map(str::to_string);
     let response = next.run(request).await;
     if let (Some(token), StatusCode::OK) = (token, response.status()) {
-        let counted = match state.repo.find_share_by_token(&token).await {
-            Ok(Some(link)) => state.repo.count_share_view(link.id).await,
-            Ok(None) => Ok(()),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = counted {
+        if let Err(e) = state.repo.count_share_view(&token).await {
             tracing::warn!(error = %e, "could not count a share link view");
         }
     }

@@ -60,8 +60,9 @@ pub(super) async fn share_links_live_with_their_collection(db: &TestDatabase) {
     assert_eq!(removed.password_hash, None);
     assert!(repo.update_share(Uuid::new_v4(), &fields("x"), &PasswordChange::Keep).await.unwrap().is_none());
 
-    repo.count_share_view(second.id).await.unwrap();
-    repo.count_share_view(second.id).await.unwrap();
+    repo.count_share_view("token-2").await.unwrap();
+    repo.count_share_view("token-2").await.unwrap();
+    repo.count_share_view("no-such-token").await.unwrap();
     assert_eq!(repo.find_share(second.id).await.unwrap().unwrap().view_count, 2);
 
     let revoked = repo.revoke_share(second.id).await.unwrap().unwrap();

@@ -181,9 +181,9 @@ impl ShareRepo for SqlRepo {
         Ok(row.map(Into::into))
     }
 
-    async fn count_share_view(&self, id: Uuid) -> Result<(), DbError> {
-        sqlx::query("UPDATE share_links SET view_count = view_count + 1 WHERE id = $1")
-            .bind(id)
+    async fn count_share_view(&self, token: &str) -> Result<(), DbError> {
+        sqlx::query("UPDATE share_links SET view_count = view_count + 1 WHERE token = $1")
+            .bind(token)
             .execute(&mut *self.writer().await?)
             .await?;
         Ok(())
