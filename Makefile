@@ -101,6 +101,8 @@ hosting-tools:
 		{ apt-get update -qq && apt-get install -y -qq nginx-light caddy openssl curl iproute2; }
 
 tools:
+	@# libheif (HEIC/AVIF decoding, AVIF encoding) is linked into the server.
+	@dpkg -s libheif-dev pkg-config >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq libheif-dev pkg-config; }
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@if ! cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)"; then \
 		echo "installing cargo-leptos $(CARGO_LEPTOS_VERSION) (10-17 min, once)"; \
@@ -119,6 +121,9 @@ browser:
 
 e2e-deps:
 	@cd end2end && { [ -d node_modules/@playwright/test ] || npm ci --no-audit --no-fund; }
+	@# heif-enc makes the HEIC and AVIF files the browser tests upload; unzip checks the ZIPs.
+	@command -v heif-enc >/dev/null && command -v unzip >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq libheif-examples unzip; }
 
 # The contract suite runs on PostgreSQL too. In CI a missing Postgres fails the run; elsewhere
 # the tests say they skipped it.

@@ -76,7 +76,7 @@ async fn serving(dir: &Path, app: &Binary, key: &str) {
     let nginx = Nginx::start(dir);
     let targets = [
         ("public gallery of 100 images (cached page, gzip)", "/c/bench-gallery", "gallery.html", 0.5, Some(10.0)),
-        ("cached /cdn 640-px variant (JPEG)", &*format!("/cdn/{key}?width=640"), "variant.jpg", 0.5, None),
+        ("cached /cdn 640-px variant (JPEG)", &*format!("/cdn/{key}?width=640"), "variant.jpg", 0.8, None),
         ("static /pkg/vitrine.css (gzip)", "/pkg/vitrine.css", "vitrine.css", 0.5, None),
         ("static /favicon.svg", "/favicon.svg", "favicon.svg", 0.5, None),
     ];

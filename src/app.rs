@@ -75,9 +75,10 @@ pub fn asset_url(path: &str) -> String {
     path.to_string()
 }
 
-/// Pages anyone may see, served as plain HTML (see `server::collections::public_pages`).
+/// Pages anyone may see, served as plain HTML (see `server::collections::public_pages`). A
+/// gallery's download (`/c/<slug>/download`) is not one: the team may download any collection.
 pub fn is_public_path(path: &str) -> bool {
-    path == "/" || (path.starts_with("/c/") && path.len() > 3)
+    path == "/" || path.strip_prefix("/c/").is_some_and(|slug| !slug.is_empty() && !slug.contains('/'))
 }
 
 /// Pages complete as HTML that do not hydrate: the public ones, and share links (which are

@@ -6,6 +6,8 @@ use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::focus::{largest_window, FocalPoint};
+
 /// Widths offered in a `srcset` unless configured otherwise.
 pub const DEFAULT_WIDTHS: &[u32] = &[320, 640, 960, 1280, 1920, 2560];
 
@@ -17,7 +19,8 @@ pub enum Format {
     Jpeg,
     Png,
     Webp,
-    /// WebP when the browser says it accepts it, the original's format otherwise.
+    Avif,
+    /// AVIF, else WebP, when the browser says it accepts it; the original's format otherwise.
     Auto,
 }
 
@@ -27,6 +30,7 @@ impl Format {
             Format::Jpeg => "jpeg",
             Format::Png => "png",
             Format::Webp => "webp",
+            Format::Avif => "avif",
             Format::Auto => "auto",
         }
     }
@@ -36,6 +40,7 @@ impl Format {
             "jpeg" | "jpg" => Format::Jpeg,
             "png" => Format::Png,
             "webp" => Format::Webp,
+            "avif" => Format::Avif,
             "auto" => Format::Auto,
             _ => return None,
         })
@@ -130,6 +135,37 @@ pub struct Transform {
 impl Transform {
     pub fn width(width: u32) -> Transform {
         Transform { width: Some(width), ..Transform::default() }
+    }
+
+    /// A `ratio` crop, `width` wide, that keeps `focus` in frame: the largest such window of
+    /// the `size`d picture, centred on the point where it can be (Bunny's `focus_crop`). A
+    /// picture never measured gets the centre's `aspect_ratio` crop.
+    pub fn crop_around(
+        focus: Option<FocalPoint>,
+        size: Option<(u32, u32)>,
+        ratio: (u32, u32),
+        width: u32,
+    ) -> Transform {
+        let crop = match size {
+            Some((w, h)) if w > 0 && h > 0 => {
+                let (cw, ch) = largest_window(f64::from(w), f64::from(h), ratio);
+                // A crop window is at most MAX_DIMENSION on a side (a smaller one, same shape).
+                let fit = (f64::from(MAX_DIMENSION) / cw.max(ch)).min(1.0);
+                let (cw, ch) = ((cw * fit).floor().max(1.0), (ch * fit).floor().max(1.0));
+                let focus = focus.unwrap_or(FocalPoint::CENTRE);
+                Transform {
+                    focus_crop: Some(FocusCrop {
+                        width: cw as u32,
+                        height: ch as u32,
+                        x: FocusCoordinate::Relative(focus.x()),
+                        y: FocusCoordinate::Relative(focus.y()),
+                    }),
+                    ..Transform::default()
+                }
+            }
+            _ => Transform { aspect_ratio: Some(ratio), ..Transform::default() },
+        };
+        Transform { width: Some(width), ..crop }
     }
 
     pub fn is_identity(&self) -> bool {
@@ -299,6 +335,18 @@ pub fn ladder(widths: &[u32], original_width: Option<u32>) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_crop_around_a_focal_point_asks_for_the_largest_window_there() {
+        let point = FocalPoint::parse(0.25, 0.75).unwrap();
+        let card = Transform::crop_around(Some(point), Some((4000, 3000)), (1200, 630), 1200);
+        assert_eq!(card.query(), "width=1200&focus_crop=4000,2100,0.25,0.75");
+        assert_eq!(Transform::parse_query(&card.query()).unwrap(), card, "the origin reads what the builder writes");
+        let unmeasured = Transform::crop_around(Some(point), None, (1, 1), 320);
+        assert_eq!(unmeasured.query(), "width=320&aspect_ratio=1:1");
+        let huge = Transform::crop_around(None, Some((20000, 10000)), (1, 1), 640);
+        assert_eq!(huge.focus_crop.map(|c| (c.width, c.height)), Some((8192, 8192)));
+    }
 
     const BASE: &str = "https://zone.b-cdn.net";
 

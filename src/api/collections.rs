@@ -79,6 +79,14 @@ pub async fn set_collection_cover(id: Uuid, #[server(default)] media_id: Option<
     crate::server::collections::set_cover(&state, id, media_id).await
 }
 
+/// `POST /api/collections/downloads` `{id, allowed}` → the collection: whether its public
+/// gallery's visitors may download it as one ZIP (`/c/<slug>/download`; the team always may).
+#[server(prefix = "/api", endpoint = "collections/downloads", input = Json)]
+pub async fn allow_collection_download(id: Uuid, allowed: bool) -> Result<Collection, AppError> {
+    let (state, _user) = crate::server::signed_in()?;
+    state.repo.set_allow_download(id, allowed).await?.ok_or_else(|| AppError::NotFound("The collection".into()))
+}
+
 /// `POST /api/collections/publish` `{id, published}` → the collection.
 #[server(prefix = "/api", endpoint = "collections/publish", input = Json)]
 pub async fn publish_collection(id: Uuid, published: bool) -> Result<Collection, AppError> {

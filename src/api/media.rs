@@ -89,6 +89,14 @@ pub async fn tag_media(
     crate::server::media::tags::tag(&state, &ids, &add, &remove).await
 }
 
+/// `POST /api/media/focus` `{id, focus: {x, y} | null}` → the item: an image's focal point, as
+/// fractions of its width and height (`null`: the centre). Every crop keeps it in frame.
+#[server(prefix = "/api", endpoint = "media/focus", input = Json)]
+pub async fn set_focal_point(id: Uuid, focus: Option<crate::model::focus::FocalPoint>) -> Result<MediaItem, AppError> {
+    let (state, _user) = crate::server::signed_in()?;
+    crate::server::media::set_focal_point(&state, id, focus).await
+}
+
 /// `POST /api/media/set_alt` `{ids, alt_text}` → how many items now have this alt text (the
 /// bulk edit bar's "set alt text").
 #[server(prefix = "/api", endpoint = "media/set_alt", input = Json)]

@@ -1,6 +1,6 @@
 //! An item's picture as every page shows it: the `srcset` from the one builder in `cdn`, its
-//! intrinsic size (no layout shift), its ThumbHash placeholder until the image arrives, and an
-//! alt text (the item's, else its name).
+//! intrinsic size (no layout shift), its ThumbHash placeholder until the image arrives, its
+//! focal point kept in view where CSS crops it, and an alt text (the item's, else its name).
 
 use leptos::prelude::*;
 
@@ -34,7 +34,16 @@ pub fn MediaImage(
         false if media.alt_text.is_empty() => media.display_name().to_string(),
         false => media.alt_text.clone(),
     };
-    let style = placeholder.map(|p| format!("background-image: url({p})"));
+    // Wherever CSS crops it (`object-fit: cover` tiles and cards), its focal point stays in view.
+    let style = [
+        placeholder.map(|p| format!("background-image: url({p})")),
+        media.focus.map(|f| format!("object-position: {}", f.object_position())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("; ");
+    let style = (!style.is_empty()).then_some(style);
     view! {
         <img src=url srcset=srcset sizes=sizes width=media.width height=media.height alt=alt style=style
             loading=if loading == Loading::Lazy { "lazy" } else { "eager" }

@@ -14,6 +14,9 @@ pub struct Collection {
     pub cover_media_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Visitors of its public gallery may download it as one ZIP (the team always may).
+    #[serde(default)]
+    pub allow_download: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

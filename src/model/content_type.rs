@@ -63,6 +63,12 @@ impl ContentType {
         self.kind() == Some(MediaKind::Video)
     }
 
+    /// A photo a resizing CDN may not read (Bunny's optimizer reads JPEG, PNG, GIF and WebP):
+    /// it is shown through a display rendition made at completion (`ObjectKey::display_rendition`).
+    pub fn needs_display_rendition(&self) -> bool {
+        matches!(self.0.as_str(), "image/heic" | "image/heif" | "image/avif" | "image/tiff")
+    }
+
     /// A raster image the image origin may decode and resize (SVG is markup: never).
     pub fn is_raster_image(&self) -> bool {
         self.is_image() && self.0 != "image/svg+xml"
@@ -114,5 +120,11 @@ mod tests {
         assert_eq!(kind("audio/ogg"), None);
         assert!(!ContentType::parse("image/svg+xml").unwrap().is_raster_image());
         assert!(ContentType::parse("image/avif").unwrap().is_raster_image());
+        for shown_through_a_rendition in ["image/heic", "image/heif", "image/avif", "image/tiff"] {
+            assert!(ContentType::parse(shown_through_a_rendition).unwrap().needs_display_rendition());
+        }
+        for read_by_the_cdn in ["image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4"] {
+            assert!(!ContentType::parse(read_by_the_cdn).unwrap().needs_display_rendition());
+        }
     }
 }

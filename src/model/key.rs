@@ -1,6 +1,6 @@
 //! Where things live in the bucket. One type knows the whole layout: an upload's original at
 //! `media/<uuid>/<name>.<ext>`, a video's poster frame beside it, its HLS renditions under
-//! `<key>.hls/`. Nothing else spells a key out.
+//! `<key>.hls/`, a photo's display rendition beside it. Nothing else spells a key out.
 
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +53,24 @@ impl ObjectKey {
         ObjectKey(format!("{}.poster.jpg", self.0))
     }
 
+    /// The display rendition of a photo a CDN may not read (HEIC, AVIF, TIFF): the same pixels
+    /// as a JPEG, or a WebP when they are transparent, beside the original.
+    pub fn display_rendition(&self, transparent: bool) -> ObjectKey {
+        ObjectKey(format!("{}.display.{}", self.0, if transparent { "webp" } else { "jpg" }))
+    }
+
+    /// The original an object of the bucket belongs to: itself, or the key its poster, display
+    /// rendition or HLS renditions hang off.
+    pub fn original_of(key: &str) -> &str {
+        if let Some(at) = key.find(".hls/") {
+            return &key[..at];
+        }
+        [".poster.jpg", ".display.jpg", ".display.webp"]
+            .iter()
+            .find_map(|suffix| key.strip_suffix(suffix))
+            .unwrap_or(key)
+    }
+
     /// The folder of a video's HLS renditions (with its trailing `/`).
     pub fn hls_dir(&self) -> String {
         format!("{}.hls/", self.0)
@@ -84,6 +102,16 @@ impl AsRef<str> for ObjectKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn posters_and_renditions_belong_to_their_original() {
+        let photo = ObjectKey::parse("media/x/a.heic").unwrap();
+        assert_eq!(ObjectKey::original_of(photo.display_rendition(false).as_str()), "media/x/a.heic");
+        assert_eq!(ObjectKey::original_of(photo.display_rendition(true).as_str()), "media/x/a.heic");
+        assert_eq!(ObjectKey::original_of("media/x/a.mp4.poster.jpg"), "media/x/a.mp4");
+        assert_eq!(ObjectKey::original_of("media/x/a.mp4.hls/720p/seg1.ts"), "media/x/a.mp4");
+        assert_eq!(ObjectKey::original_of("media/x/a.png"), "media/x/a.png");
+    }
 
     #[test]
     fn keys_from_outside_are_checked() {

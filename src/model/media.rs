@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::model::content_type::ContentType;
 pub use crate::model::content_type::MediaKind;
+use crate::model::focus::FocalPoint;
 use crate::model::key::ObjectKey;
 use crate::model::photo::PhotoFacts;
 
@@ -41,15 +42,36 @@ pub struct Media {
     /// public pages `PhotoFacts::public` only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub photo: Option<PhotoFacts>,
+    /// The display rendition of a photo a CDN may not read (HEIC, AVIF, TIFF): what every
+    /// size of it is made from (`Media::display_source`); the original stays the download.
+    #[serde(default)]
+    pub display_key: Option<ObjectKey>,
+    /// Where the eye goes; `None`: the centre. Every crop keeps it in frame.
+    #[serde(default)]
+    pub focus: Option<FocalPoint>,
 }
 
+/// The share card (OpenGraph and Twitter) a gallery's cover becomes: width and height.
+pub const SHARE_CARD: (u32, u32) = (1200, 630);
+
 impl Media {
+    /// A crop of this picture to `size` (width, height) that keeps its focal point in frame.
+    pub fn crop(&self, size: (u32, u32)) -> crate::cdn::Transform {
+        crate::cdn::Transform::crop_around(self.focus, self.width.zip(self.height), size, size.0)
+    }
+
     pub fn is_image(&self) -> bool {
         self.content_type.is_image()
     }
 
     pub fn is_video(&self) -> bool {
         self.content_type.is_video()
+    }
+
+    /// What every size of an image is made from: its display rendition if it has one (a HEIC,
+    /// AVIF or TIFF), else the original.
+    pub fn display_source(&self) -> &ObjectKey {
+        self.display_key.as_ref().unwrap_or(&self.object_key)
     }
 
     /// The moment the "taken" sort orders by: when the photo was taken, else when it was
@@ -257,6 +279,8 @@ mod tests {
             created_by: None,
             taken_at: None,
             photo: None,
+            display_key: None,
+            focus: None,
         }
     }
 

@@ -4,6 +4,7 @@ pub mod collection;
 pub mod content_type;
 mod email;
 pub mod file_name;
+pub mod focus;
 pub mod key;
 pub mod media;
 pub mod people;

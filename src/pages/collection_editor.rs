@@ -8,7 +8,8 @@ use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 use crate::api::collections::{
-    get_collection, publish_collection, reorder_collection, set_collection_cover, UpdateCollection,
+    allow_collection_download, get_collection, publish_collection, reorder_collection, set_collection_cover,
+    UpdateCollection,
 };
 use crate::components::media_image::MediaImage;
 use crate::components::require_user::{use_can_edit, RequireUser};
@@ -105,6 +106,13 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
         save.dispatch(order.with_untracked(|items| items.iter().map(|i| i.media.id).collect()));
     };
 
+    let downloads = RwSignal::new(collection.allow_download);
+    let allow_downloads = Action::new(move |value: &bool| allow_collection_download(id, *value));
+    Effect::new(move |_| match allow_downloads.value().get() {
+        Some(Ok(c)) => downloads.set(c.allow_download),
+        Some(Err(e)) => error.set(Some(e.to_string())),
+        None => {}
+    });
     let publish = Action::new(move |value: &bool| publish_collection(id, *value));
     Effect::new(move |_| match publish.value().get() {
         Some(Ok(c)) => published.set(c.published),
@@ -167,7 +175,12 @@ fn EditorBody(data: CollectionWithItems, reload: RwSignal<u32>) -> impl IntoView
                         disabled=move || publish.pending().get()>
                         {move || if published.get() { "Unpublish" } else { "Publish" }}
                     </button>
+                    <label class="inline"><input type="checkbox" prop:checked=move || downloads.get()
+                        disabled=move || allow_downloads.pending().get()
+                        on:change=move |ev| { allow_downloads.dispatch(event_target_checked(&ev)); }/>
+                        " Visitors may download it all"</label>
                 </Show>
+                <a class="button" href=move || format!("/c/{}/download", slug.get()) download="">"Download all (ZIP)"</a>
             </div>
         </div>
         <Show when=move || can_edit.get()>

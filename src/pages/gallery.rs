@@ -10,6 +10,7 @@ use crate::api::gallery::get_gallery;
 use crate::components::media_image::{Loading, MediaImage};
 use crate::model::collection::{CollectionWithItems, GalleryLookup};
 use crate::model::media::MediaItem;
+use crate::model::media::SHARE_CARD;
 use crate::pages::not_found::NotFound;
 
 /// Images above the fold load at once (the first, the likely largest paint, first of all); the
@@ -91,7 +92,11 @@ fn Gallery(gallery: CollectionWithItems, share_image: Option<String>, canonical_
         <Meta property="og:title" content=collection.title.clone()/>
         <Meta property="og:description" content=description.clone()/>
         <Meta property="og:url" content=canonical_url/>
-        {share_image.clone().map(|url| view! { <Meta property="og:image" content=url/> })}
+        {share_image.clone().map(|url| view! {
+            <Meta property="og:image" content=url/>
+            <Meta property="og:image:width" content=SHARE_CARD.0.to_string()/>
+            <Meta property="og:image:height" content=SHARE_CARD.1.to_string()/>
+        })}
         <Meta name="twitter:card" content=if share_image.is_some() { "summary_large_image" } else { "summary" }/>
         <Meta name="twitter:title" content=collection.title.clone()/>
         {share_image.map(|url| view! { <Meta name="twitter:image" content=url/> })}
@@ -101,6 +106,9 @@ fn Gallery(gallery: CollectionWithItems, share_image: Option<String>, canonical_
         <main class="page gallery" id="gallery">
             <h1>{collection.title.clone()}</h1>
             {(!collection.description.trim().is_empty()).then(|| view! { <p class="lead">{collection.description.clone()}</p> })}
+            {collection.allow_download.then(|| view! {
+                <p><a class="button" href=format!("/c/{}/download", collection.slug) download="">"Download all (ZIP)"</a></p>
+            })}
             <GalleryItems items originals=Vec::new()/>
         </main>
         <script src=crate::app::asset_url("/gallery.js") defer=true></script>

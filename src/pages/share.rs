@@ -55,6 +55,7 @@ pub fn SharePage() -> impl IntoView {
                             #[cfg(feature = "ssr")]
                             answer(http::StatusCode::OK);
                             let collection = gallery.collection;
+                            let download_all = !originals.is_empty();
                             view! {
                                 <Title text=collection.title.clone()/>
                                 <header class="topbar public"><span class="brand">"Vitrine"</span></header>
@@ -63,6 +64,7 @@ pub fn SharePage() -> impl IntoView {
                                     {(!collection.description.trim().is_empty()).then(|| view! { <p class="lead">{collection.description.clone()}</p> })}
                                     {expires_at.map(|at| view! { <p class="muted">"This link works until " {crate::model::short_utc(&at)} "."</p> })}
                                     {allow_upload.then(|| view! { <p><a class="button primary" href=format!("/s/{token}/upload")>"Send files"</a></p> })}
+                                    {download_all.then(|| view! { <p><a class="button" href=format!("/s/{token}/download") download="">"Download all (ZIP)"</a></p> })}
                                     <GalleryItems items=gallery.items originals/>
                                 </main>
                                 <script src=crate::app::asset_url("/gallery.js") defer=true></script>

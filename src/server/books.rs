@@ -54,14 +54,6 @@ pub struct Audit {
     pub too_young: u64,
 }
 
-/// The original an object belongs to: itself, or the key its poster or renditions hang off.
-fn original_of(key: &str) -> &str {
-    if let Some(at) = key.find(".hls/") {
-        return &key[..at];
-    }
-    key.strip_suffix(".poster.jpg").unwrap_or(key)
-}
-
 /// Compares the bucket with the books as of `now`; `on_page(objects so far)` as it lists.
 pub async fn audit(state: &AppState, now: DateTime<Utc>, on_page: impl Fn(u64)) -> Result<Audit, String> {
     let grace = chrono::Duration::from_std(state.uploads.url_ttl + state.uploads.sweep_grace).unwrap_or_default();
@@ -71,7 +63,8 @@ pub async fn audit(state: &AppState, now: DateTime<Utc>, on_page: impl Fn(u64)) 
     let mut after = None;
     loop {
         let (page, next) = state.storage.list_page(after).await.map_err(|e| format!("listing the bucket: {e}"))?;
-        let roots: Vec<String> = page.iter().map(|o| original_of(&o.key).to_string()).collect();
+        let roots: Vec<String> =
+            page.iter().map(|o| crate::model::ObjectKey::original_of(&o.key).to_string()).collect();
         let known = state.repo.known_originals(&roots).await.map_err(|e| e.to_string())?;
         for (object, root) in page.into_iter().zip(roots) {
             audit.objects += 1;
@@ -170,14 +163,4 @@ pub async fn repair(state: &AppState, findings: &[Finding]) -> Result<usize, Str
         done += 1;
     }
     Ok(done)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn posters_and_renditions_belong_to_their_original() {
-        assert_eq!(super::original_of("media/x/a.mp4.poster.jpg"), "media/x/a.mp4");
-        assert_eq!(super::original_of("media/x/a.mp4.hls/720p/seg1.ts"), "media/x/a.mp4");
-        assert_eq!(super::original_of("media/x/a.png"), "media/x/a.png");
-    }
 }

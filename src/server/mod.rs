@@ -1,6 +1,7 @@
 //! Server-only code (feature `ssr`), by domain: uploads, media, collections, people; and what
 //! holds them together: configuration, start-up, state, the clock, database, storage.
 
+pub mod archive;
 pub mod assets;
 pub mod books;
 pub mod clock;

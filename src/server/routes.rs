@@ -44,6 +44,8 @@ pub fn router(
         .route("/duplicates", post(media::duplicates::submit))
         .route("/s/{token}", post(sharing::form::unlock))
         .route("/shares", post(sharing::form::manage))
+        .route("/c/{slug}/download", get(collections::download::collection))
+        .route("/s/{token}/download", get(collections::download::shared))
         .leptos_routes_with_context(state, generate_route_list(App), page_context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -56,7 +58,11 @@ pub fn router(
         // Text responses are gzipped on the way out (cached galleries come gzipped already);
         // video is excluded because Range responses must stay byte-exact.
         .layer(
-            CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotForContentType::const_new("video/"))),
+            CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::const_new("video/"))
+                    .and(NotForContentType::const_new("application/zip")),
+            ),
         )
         .layer(TraceLayer::new_for_http());
 

@@ -119,6 +119,7 @@ pub struct TestAppBuilder {
     storage: Option<StorageConfig>,
     public_base_url: Option<Url>,
     cdn_token_key: Option<SecretString>,
+    cdn_base_url: Option<Url>,
 }
 
 impl TestAppBuilder {
@@ -168,6 +169,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Delivery URLs point at this CDN zone (as `VITRINE_CDN_BASE_URL` does).
+    pub fn cdn_base_url(mut self, url: &str) -> Self {
+        self.cdn_base_url = Some(Url::parse(url).unwrap());
+        self
+    }
+
     pub fn public_base_url(mut self, url: &str) -> Self {
         self.public_base_url = Some(Url::parse(url).unwrap());
         self
@@ -189,7 +196,7 @@ impl TestAppBuilder {
                 region: "auto".into(),
                 public_url: None,
             }),
-            cdn_base_url: None,
+            cdn_base_url: self.cdn_base_url,
             cdn_token_key: self.cdn_token_key,
             public_base_url: self.public_base_url,
             admin: AdminConfig {
@@ -243,6 +250,7 @@ pub fn test_app() -> TestAppBuilder {
         storage: None,
         public_base_url: None,
         cdn_token_key: None,
+        cdn_base_url: None,
     }
 }
 
@@ -252,6 +260,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
+    /// The database the app runs on (for a test that must change a row behind its back).
+    pub fn database_url(&self) -> &str {
+        &self._db.config.url
+    }
+
     pub fn url(&self, path: &str) -> String {
         self.address.join(path).unwrap().to_string()
     }

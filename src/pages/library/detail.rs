@@ -14,6 +14,7 @@ use crate::model::people::FORMER_MEMBER;
 use crate::model::photo::PhotoFacts;
 use crate::model::text::{AltText, Title};
 
+use super::focus::FocalPointEditor;
 use super::tags::TagEditor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +138,7 @@ fn DetailBody(detail: MediaDetail) -> impl IntoView {
                 on:input=move |ev| alt_text.set(event_target_value(&ev)) on:blur=save_on_blur></textarea></label>
             {status}
         </div>
+        {item.media.is_image().then(|| view! { <FocalPointEditor item=item.clone() can_edit/> })}
         <TagEditor media_id tags=item.tags.clone() can_edit/>
         <div class="stack">
             <span>"URL"</span>

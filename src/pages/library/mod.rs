@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 mod bulk;
 mod detail;
+mod focus;
 mod grid;
 mod tags;
 

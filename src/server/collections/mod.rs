@@ -1,6 +1,7 @@
 //! Collections: creation with a unique slug that survives concurrent titles, membership, order,
 //! publication; and their public pages (`public_pages`).
 
+pub mod download;
 pub mod public_pages;
 
 use std::future::Future;
@@ -12,6 +13,7 @@ use crate::model::collection::{
     Collection, CollectionSummary, CollectionWithItems, GalleryLookup, MembershipChange, PublishedCollection,
 };
 use crate::model::media::cover;
+use crate::model::media::SHARE_CARD;
 use crate::model::text::{Description, Title};
 use crate::server::db::{DbError, Missing, ReorderRefusal};
 use crate::server::media::{media_item, public_media_item};
@@ -19,8 +21,6 @@ use crate::server::naming::{next_candidate, slugify, suffix_root};
 use crate::server::state::AppState;
 
 const SLUG_CONSTRAINT: &str = "collections_slug_key";
-/// Width of the share image (OpenGraph and Twitter cards).
-const SHARE_IMAGE_WIDTH: u32 = 1200;
 /// Most items one membership request may name.
 const MAX_IDS: usize = 1000;
 /// Most items one reorder may order.
@@ -230,7 +230,7 @@ pub async fn gallery(state: &AppState, slug: &str) -> Result<GalleryLookup, AppE
         state
             .delivery
             .for_page(crate::server::delivery::Audience::Public, state.clock.now())
-            .image(&item.media.object_key, &crate::cdn::Transform::width(SHARE_IMAGE_WIDTH))
+            .image(item.media.display_source(), &item.media.crop(SHARE_CARD))
     });
     let gallery = CollectionWithItems { collection, items };
     Ok(GalleryLookup::Found { gallery, share_image, canonical_url })

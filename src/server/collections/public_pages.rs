@@ -266,6 +266,7 @@ mod tests {
         assert!(is_public_page(&Method::GET, "/"));
         assert!(is_public_page(&Method::GET, "/c/summer-camp"));
         assert!(!is_public_page(&Method::GET, "/c/"));
+        assert!(!is_public_page(&Method::GET, "/c/summer-camp/download"), "the team downloads any collection");
         assert!(!is_public_page(&Method::GET, "/library"));
         assert!(!is_public_page(&Method::POST, "/"));
     }

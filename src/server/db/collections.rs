@@ -94,6 +94,9 @@ pub trait CollectionRepo {
 
     async fn set_published(&self, id: Uuid, published: bool) -> Result<Option<Collection>, DbError>;
 
+    /// Whether a public gallery's visitors may download the collection as one ZIP.
+    async fn set_allow_download(&self, id: Uuid, allowed: bool) -> Result<Option<Collection>, DbError>;
+
     /// Chooses the cover (`None`: the default). The cover must be one of the items.
     async fn set_cover(&self, id: Uuid, media_id: Option<Uuid>) -> Result<Result<Collection, Missing>, DbError>;
 

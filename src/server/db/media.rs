@@ -1,5 +1,6 @@
 //! The library's items.
 
+use crate::model::focus::FocalPoint;
 use async_trait::async_trait;
 use uuid::Uuid;
 
@@ -39,6 +40,16 @@ pub trait MediaRepo {
     /// Sets title and alt text (and the name and search keys that follow from them); every
     /// gallery showing the item changes version in the same transaction.
     async fn update_media(&self, id: Uuid, title: &Title, alt_text: &AltText) -> Result<Option<Media>, DbError>;
+
+    /// Sets (or, with `None`, clears) an image's focal point; every gallery showing the item
+    /// changes version in the same transaction (its crops move).
+    async fn set_focal_point(&self, id: Uuid, focus: Option<FocalPoint>) -> Result<Option<Media>, DbError>;
+
+    /// The CRC-32s remembered for these items (those known).
+    async fn crc32s(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, u32)>, DbError>;
+
+    /// Remembers an item's CRC-32, learnt by reading it whole into an archive.
+    async fn remember_crc32(&self, id: Uuid, crc32: u32) -> Result<(), DbError>;
 
     /// The collections an item is in, by title.
     async fn media_collections(&self, id: Uuid) -> Result<Vec<CollectionRef>, DbError>;

@@ -18,13 +18,13 @@ pub(crate) const FILE_COLUMNS: &str = "id, job_id, media_id, object_key, origina
      status, etag, error, url_expires_at, created_at, updated_at, completed_at, multipart_upload_id, part_size, \
      last_modified, fingerprint, duplicate_of";
 pub(crate) const COLLECTION_COLUMNS: &str =
-    "id, title, slug, description, published, cover_media_id, created_at, updated_at";
+    "id, title, slug, description, published, cover_media_id, created_at, updated_at, allow_download";
 /// Marks every collection holding media `$1` as changed (see `content_version`).
 pub(crate) const BUMP_COLLECTIONS_OF_MEDIA: &str = "UPDATE collections SET content_version = content_version + 1
      WHERE id IN (SELECT collection_id FROM collection_media WHERE media_id = $1)";
 pub(crate) const MEDIA_COLUMNS: &str =
     "id, object_key, original_filename, content_type, size_bytes, width, height, title, alt_text, thumbhash, created_at, \
-     poster_key, duration_ms, hls_key, created_by, taken_at, photo_facts";
+     poster_key, duration_ms, hls_key, created_by, taken_at, photo_facts, display_key, focus_x, focus_y";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -141,6 +141,7 @@ pub(crate) struct CollectionRow {
     pub(crate) cover_media_id: Option<Uuid>,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) updated_at: DateTime<Utc>,
+    pub(crate) allow_download: bool,
 }
 
 impl From<CollectionRow> for Collection {
@@ -154,6 +155,7 @@ impl From<CollectionRow> for Collection {
             cover_media_id: row.cover_media_id,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            allow_download: row.allow_download,
         }
     }
 }
@@ -185,6 +187,9 @@ pub(crate) struct MediaRow {
     pub(crate) taken_at: Option<DateTime<Utc>>,
     /// `PhotoFacts` as JSON.
     pub(crate) photo_facts: Option<String>,
+    pub(crate) display_key: Option<String>,
+    pub(crate) focus_x: Option<f64>,
+    pub(crate) focus_y: Option<f64>,
 }
 
 impl TryFrom<MediaRow> for Media {
@@ -208,6 +213,11 @@ impl TryFrom<MediaRow> for Media {
             created_by: row.created_by,
             taken_at: row.taken_at,
             photo: row.photo_facts.as_deref().map(serde_json::from_str).transpose().map_err(corrupt)?,
+            display_key: row.display_key.as_deref().map(ObjectKey::parse).transpose().map_err(corrupt)?,
+            focus: match (row.focus_x, row.focus_y) {
+                (Some(x), Some(y)) => Some(crate::model::focus::FocalPoint::parse(x, y).map_err(corrupt)?),
+                _ => None,
+            },
         })
     }
 }

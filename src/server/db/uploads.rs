@@ -59,6 +59,8 @@ pub struct NewMedia {
     pub height: Option<u32>,
     pub thumbhash: Option<String>,
     pub poster_key: Option<ObjectKey>,
+    /// A HEIC's, AVIF's or TIFF's display rendition, stored before the completion is recorded.
+    pub display_key: Option<ObjectKey>,
     pub duration_ms: Option<u64>,
     /// The content's SHA-256 as the uploader computed it while sending, for a file started
     /// before its hash was known (the hash announced at the start wins).
@@ -79,6 +81,7 @@ impl NewMedia {
             height: None,
             thumbhash: None,
             poster_key: None,
+            display_key: None,
             duration_ms: None,
             sha256: None,
             photo: None,

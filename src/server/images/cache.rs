@@ -10,7 +10,8 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::http::HeaderValue;
 
-use crate::cdn::{Format, Transform};
+use super::render::AutoFormat;
+use crate::cdn::Transform;
 use crate::model::ObjectKey;
 
 /// Memory the variants may take on one instance (`VITRINE_*` needs no knob yet: a 640-px JPEG
@@ -59,17 +60,16 @@ impl Variants {
     }
 }
 
-/// What a variant is: the key, the canonical parameters and, for `format=auto`, whether this
-/// browser takes WebP. Its ETag follows from it.
+/// What a variant is: the key, the canonical parameters and, for `format=auto`, what this
+/// browser takes. Its ETag follows from it.
 pub(super) struct VariantId {
     text: String,
     pub(super) etag: HeaderValue,
 }
 
 impl VariantId {
-    pub(super) fn new(key: &ObjectKey, transform: &Transform, accepts_webp: bool) -> VariantId {
-        let auto_webp = transform.format == Some(Format::Auto) && accepts_webp;
-        let text = format!("{key}?{}{}", transform.query(), if auto_webp { "#webp" } else { "" });
+    pub(super) fn new(key: &ObjectKey, transform: &Transform, auto: AutoFormat) -> VariantId {
+        let text = format!("{key}?{}{}", transform.query(), auto.suffix("#"));
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         text.hash(&mut hasher);
         let etag = HeaderValue::from_str(&format!("\"v{:016x}\"", hasher.finish()))
@@ -78,14 +78,11 @@ impl VariantId {
     }
 }
 
-/// `<data>/cache/<key>/<query>[.webp]`: all of an item's variants in one directory, so a delete
-/// removes them together.
-pub(super) fn cache_path(data_dir: &Path, key: &ObjectKey, transform: &Transform, accepts_webp: bool) -> PathBuf {
-    let auto_webp = transform.format == Some(Format::Auto) && accepts_webp;
+/// `<data>/cache/<key>/<query>[.webp|.avif]`: all of an item's variants in one directory, so a
+/// delete removes them together.
+pub(super) fn cache_path(data_dir: &Path, key: &ObjectKey, transform: &Transform, auto: AutoFormat) -> PathBuf {
     let mut name = transform.query().replace(['/', '\\'], "_");
-    if auto_webp {
-        name.push_str(".webp");
-    }
+    name.push_str(&auto.suffix("."));
     variant_dir(data_dir, key).join(name)
 }
 

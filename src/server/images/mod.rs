@@ -12,12 +12,13 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 mod cache;
+pub mod decode;
 mod render;
 pub mod small;
 
 use cache::{cache_path, write_atomically, Variant, VariantId};
 pub use cache::{variant_dir, Variants};
-pub use render::{dimensions_from_prefix, render_variant};
+pub use render::{dimensions_from_prefix, encode_heif, render_variant, AutoFormat, AVIF_MAX_PIXELS};
 use render::{render, OutputFormat};
 
 use image::ImageFormat;
@@ -27,7 +28,7 @@ use crate::model::{ContentType, ObjectKey};
 use crate::server::state::AppState;
 
 /// Originals larger than this are served but not transformed.
-const MAX_SOURCE_BYTES: u64 = 100 * 1024 * 1024;
+pub const MAX_SOURCE_BYTES: u64 = 100 * 1024 * 1024;
 const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 
 #[derive(Debug, thiserror::Error)]
@@ -96,16 +97,15 @@ pub async fn serve(State(state): State<AppState>, uri: Uri, headers: HeaderMap) 
     if transform.is_identity() {
         return stream_original(&state, &key, &headers).await;
     }
-    let accepts_webp =
-        headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("image/webp"));
-    let id = VariantId::new(&key, &transform, accepts_webp);
+    let auto = AutoFormat::negotiate(&transform, headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()));
+    let id = VariantId::new(&key, &transform, auto);
     if if_none_match(&headers, id.etag.to_str().unwrap_or_default()) {
         return Ok(not_modified(&id.etag));
     }
     if let Some(variant) = state.variants.get(&id) {
         return Ok(variant_response(&variant, &id.etag));
     }
-    let cache_path = cache_path(&state.data_dir, &key, &transform, accepts_webp);
+    let cache_path = cache_path(&state.data_dir, &key, &transform, auto);
     if let Ok(bytes) = tokio::fs::read(&cache_path).await {
         // A cached file keeps its bytes' format; it is sniffed again when served.
         let variant = Arc::new(variant_of(bytes, OutputFormat::Unknown));
@@ -131,7 +131,7 @@ pub async fn serve(State(state): State<AppState>, uri: Uri, headers: HeaderMap) 
         .await
         .map_err(|e| OriginError::Store(e.to_string()))?
         .ok_or(OriginError::NotFound)?;
-    let (bytes, format) = tokio::task::spawn_blocking(move || render(&original, &transform, accepts_webp))
+    let (bytes, format) = tokio::task::spawn_blocking(move || render(&original, &transform, auto))
         .await
         .map_err(|e| OriginError::Internal(e.to_string()))??;
     let path = cache_path;
@@ -197,6 +197,7 @@ fn variant_of(bytes: Vec<u8>, format: OutputFormat) -> Variant {
         OutputFormat::Unknown => match image::guess_format(&bytes) {
             Ok(ImageFormat::Jpeg) => OutputFormat::Jpeg,
             Ok(ImageFormat::WebP) => OutputFormat::Webp,
+            Ok(ImageFormat::Avif) => OutputFormat::Avif,
             _ => OutputFormat::Png,
         },
         known => known,

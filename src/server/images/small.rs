@@ -4,11 +4,11 @@
 //! is honoured, as the browser's decoder does. CPU work: callers run it on the blocking pool.
 
 use std::io::{BufReader, Read, Seek};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use base64::Engine;
 use image::metadata::Orientation;
-use image::{DynamicImage, ImageReader, Limits, RgbImage};
+use image::{DynamicImage, ImageReader, Limits};
 
 /// The longest side of the image a ThumbHash is made from (the browser draws it at this size).
 pub const THUMBHASH_SIDE: u32 = 100;
@@ -22,13 +22,22 @@ const MAX_PROGRESSIVE_PIXELS: u64 = 12_000_000;
 /// Whole decodes run one at a time, so several files in flight never hold several of them.
 static WHOLE_DECODE: Mutex<()> = Mutex::new(());
 
+/// Waits for this instance's turn to decode a whole image (see `WHOLE_DECODE`).
+pub fn whole_decode_turn() -> MutexGuard<'static, ()> {
+    WHOLE_DECODE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// A ThumbHash (standard base64, as the browser sends it) of the image `content_type` in
-/// `source`; `None` for a type this reader does not decode (HEIC, AVIF, TIFF) or a broken file.
+/// `source`; `None` for a type this reader does not decode or a broken file.
 pub fn thumbhash<R: Read + Seek>(source: R, content_type: &str) -> Option<String> {
-    let image = decode_small(source, content_type, THUMBHASH_SIDE)?;
+    decode_small(source, content_type, THUMBHASH_SIDE).map(|image| thumbhash_of(&image))
+}
+
+/// The ThumbHash of decoded pixels.
+pub fn thumbhash_of(image: &DynamicImage) -> String {
     let small = image.thumbnail(THUMBHASH_SIDE, THUMBHASH_SIDE).to_rgba8();
     let hash = thumbhash::rgba_to_thumb_hash(small.width() as usize, small.height() as usize, small.as_raw());
-    Some(base64::engine::general_purpose::STANDARD.encode(hash))
+    base64::engine::general_purpose::STANDARD.encode(hash)
 }
 
 /// The image, upright, at least `side` pixels on its longer side where it is that big (a JPEG
@@ -36,7 +45,9 @@ pub fn thumbhash<R: Read + Seek>(source: R, content_type: &str) -> Option<String
 pub fn decode_small<R: Read + Seek>(source: R, content_type: &str, side: u32) -> Option<DynamicImage> {
     match content_type {
         "image/jpeg" => jpeg_scaled(source, side),
-        "image/png" | "image/gif" | "image/webp" => whole(source),
+        "image/png" | "image/gif" | "image/webp" | "image/tiff" => whole(source),
+        // The browser cannot decode these: the server makes their placeholder.
+        "image/heic" | "image/heif" | "image/avif" => heif(source),
         _ => None,
     }
 }
@@ -50,26 +61,22 @@ fn jpeg_scaled<R: Read>(source: R, side: u32) -> Option<DynamicImage> {
         return None;
     }
     let side = u16::try_from(side).unwrap_or(u16::MAX);
-    let (width, height) = decoder.scale(side, side).ok()?;
-    let decoded = decoder.decode().ok()?;
-    let rgb: Vec<u8> = match decoder.info()?.pixel_format {
-        jpeg_decoder::PixelFormat::RGB24 => decoded,
-        jpeg_decoder::PixelFormat::L8 => decoded.iter().flat_map(|&l| [l, l, l]).collect(),
-        jpeg_decoder::PixelFormat::L16 => decoded.chunks_exact(2).flat_map(|l| [l[0], l[0], l[0]]).collect(),
-        // Adobe's CMYK JPEGs are stored inverted.
-        jpeg_decoder::PixelFormat::CMYK32 => decoded
-            .chunks_exact(4)
-            .flat_map(|p| {
-                let k = u16::from(p[3]);
-                [p[0], p[1], p[2]].map(|c| (u16::from(c) * k / 255) as u8)
-            })
-            .collect(),
-    };
-    let mut image = DynamicImage::ImageRgb8(RgbImage::from_raw(u32::from(width), u32::from(height), rgb)?);
+    decoder.scale(side, side).ok()?;
+    let mut image = DynamicImage::ImageRgb8(super::decode::jpeg_pixels(&mut decoder).ok()?);
     if let Some(orientation) = decoder.exif_data().and_then(Orientation::from_exif_chunk) {
         image.apply_orientation(orientation);
     }
     Some(image)
+}
+
+fn heif<R: Read>(mut source: R) -> Option<DynamicImage> {
+    let mut bytes = Vec::new();
+    source.read_to_end(&mut bytes).ok()?;
+    if super::decode::SourceKind::sniff(&bytes) != super::decode::SourceKind::Heif {
+        return None;
+    }
+    let _one_at_a_time = whole_decode_turn();
+    super::decode::decode(&bytes, |_, _| 1.0).ok().map(|decoded| decoded.image)
 }
 
 fn whole<R: Read + Seek>(source: R) -> Option<DynamicImage> {
@@ -83,7 +90,7 @@ fn whole<R: Read + Seek>(source: R) -> Option<DynamicImage> {
         return None;
     }
     let orientation = image::ImageDecoder::orientation(&mut decoder).unwrap_or(Orientation::NoTransforms);
-    let _one_at_a_time = WHOLE_DECODE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _one_at_a_time = whole_decode_turn();
     let mut image = DynamicImage::from_decoder(decoder).ok()?;
     image.apply_orientation(orientation);
     Some(image)
@@ -92,6 +99,8 @@ fn whole<R: Read + Seek>(source: R) -> Option<DynamicImage> {
 #[cfg(test)]
 mod tests {
     use std::io::Cursor;
+
+    use image::RgbImage;
 
     use super::*;
 
@@ -152,7 +161,7 @@ mod tests {
         let bytes = base64::engine::general_purpose::STANDARD.decode(hash).unwrap();
         let (w, h, _) = thumbhash::thumb_hash_to_rgba(&bytes).unwrap();
         assert!(w > h, "a landscape photo gives a landscape placeholder ({w}x{h})");
-        assert_eq!(thumbhash(Cursor::new(jpeg(64, 64)), "image/heic"), None);
+        assert_eq!(thumbhash(Cursor::new(jpeg(64, 64)), "image/heic"), None, "a JPEG is not a HEIC");
         assert_eq!(thumbhash(Cursor::new(b"not a picture".to_vec()), "image/jpeg"), None);
         assert_eq!(thumbhash(Cursor::new(b"not a picture".to_vec()), "image/png"), None);
     }

@@ -4,6 +4,7 @@
 
 pub mod duplicates;
 pub mod exif;
+pub mod rendition;
 pub mod tags;
 pub mod tags_form;
 pub mod transcode;
@@ -15,6 +16,7 @@ use uuid::Uuid;
 
 use crate::cdn::Transform;
 use crate::error::AppError;
+use crate::model::focus::FocalPoint;
 use crate::model::media::{Media, MediaDetail, MediaItem};
 use crate::model::photo::PhotoFacts;
 use crate::model::text::{AltText, Title};
@@ -47,8 +49,8 @@ pub fn item_for(state: &AppState, mut media: Media, audience: Audience) -> Media
     let placeholder = media.thumbhash.as_deref().and_then(placeholder_data_url);
     if media.is_image() {
         let fallback = media.width.map_or(FALLBACK_WIDTH, |w| w.min(FALLBACK_WIDTH));
-        let url = urls.image(&media.object_key, &Transform::width(fallback));
-        let srcset = urls.srcset(&media.object_key, &state.image_widths, media.width);
+        let url = urls.image(media.display_source(), &Transform::width(fallback));
+        let srcset = urls.srcset(media.display_source(), &state.image_widths, media.width);
         MediaItem { media, url, srcset, placeholder, poster: None, hls: None, tags: Vec::new() }
     } else {
         let url = urls.original(&media.object_key);
@@ -103,6 +105,17 @@ pub async fn set_alt_text(state: &AppState, ids: &[Uuid], alt_text: &str) -> Res
         }
     }
     Ok(changed)
+}
+
+/// Sets an image's focal point (`None`: back to the centre).
+pub async fn set_focal_point(state: &AppState, id: Uuid, focus: Option<FocalPoint>) -> Result<MediaItem, AppError> {
+    let media = state.repo.find_media(id).await?.ok_or_else(|| AppError::NotFound("The media item".into()))?;
+    if !media.is_image() {
+        return Err(AppError::invalid("Only a photo has a focal point."));
+    }
+    let media =
+        state.repo.set_focal_point(id, focus).await?.ok_or_else(|| AppError::NotFound("The media item".into()))?;
+    Ok(media_item(state, media))
 }
 
 pub async fn update(state: &AppState, id: Uuid, title: &str, alt_text: &str) -> Result<MediaItem, AppError> {

@@ -122,9 +122,9 @@ pub async fn delete_for_good(state: &AppState, items: impl IntoIterator<Item = M
     for media in &items {
         // The poster first: if the original then fails, a retry finds the item still whole
         // enough to delete (a missing poster is only a missing picture).
-        if let Some(poster) = &media.poster_key {
-            if let Err(e) = state.storage.delete(poster).await {
-                tracing::warn!(error = %e, key = %poster, "store refused to delete a poster");
+        for made_from_it in media.poster_key.iter().chain(&media.display_key) {
+            if let Err(e) = state.storage.delete(made_from_it).await {
+                tracing::warn!(error = %e, key = %made_from_it, "store refused to delete a poster or display rendition");
             }
         }
         if media.hls_key.is_some() {
@@ -142,12 +142,14 @@ pub async fn delete_for_good(state: &AppState, items: impl IntoIterator<Item = M
                 media.display_name()
             )));
         }
-        state.variants.forget(&media.object_key);
-        let cache = crate::server::images::variant_dir(&state.data_dir, &media.object_key);
-        match tokio::fs::remove_dir_all(&cache).await {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => tracing::warn!(error = %e, path = %cache.display(), "could not remove cached variants"),
+        for source in std::iter::once(&media.object_key).chain(&media.display_key) {
+            state.variants.forget(source);
+            let cache = crate::server::images::variant_dir(&state.data_dir, source);
+            match tokio::fs::remove_dir_all(&cache).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => tracing::warn!(error = %e, path = %cache.display(), "could not remove cached variants"),
+            }
         }
         if state.repo.purge_media(media.id).await? {
             purged.push(media.id);

@@ -13,6 +13,7 @@ use super::{already_failed, current, file_not_found, owned_file, storage_failed,
 use crate::error::AppError;
 use crate::model::upload::{FileOutcome, UploadFile, UploadFileStatus};
 use crate::server::db::{NewMedia, Transition};
+use crate::server::media::rendition::{self, RenditionError};
 use crate::server::state::AppState;
 use crate::server::storage::{same_etag, ObjectHead};
 
@@ -79,6 +80,26 @@ pub async fn complete_file(
             media.photo = (!facts.is_empty()).then_some(facts);
         }
     }
+    if file.content_type.needs_display_rendition() {
+        // A HEIC, AVIF or TIFF is shown through a rendition made now; one this server cannot
+        // read is refused rather than kept as a broken picture.
+        match rendition::make(state, &file.object_key, file.size).await {
+            Ok(rendition) => {
+                media.width = Some(rendition.width);
+                media.height = Some(rendition.height);
+                media.thumbhash = media.thumbhash.or(Some(rendition.thumbhash));
+                media.display_key = Some(rendition.key);
+            }
+            Err(RenditionError::Unreadable(why)) => {
+                let reason = format!("It cannot be shown: {why}. It was deleted.");
+                return Err(refuse(state, &file, reason).await);
+            }
+            Err(RenditionError::Store(e)) => {
+                tracing::error!(error = %e, key = %file.object_key, "could not store a display rendition");
+                return Err(AppError::Unavailable);
+            }
+        }
+    }
     if file.content_type.is_video() {
         video_facts(state, &file, video, &mut media).await;
     }
@@ -101,7 +122,7 @@ async fn record(
         // The library holds this content already: the second copy goes. Should this fail, the
         // object is an orphan that `vitrine check --repair` removes.
         tracing::info!(key = %file.object_key, %held, "completed upload is a copy of an item: its object is deleted");
-        for key in std::iter::once(&file.object_key).chain(media.poster_key.as_ref()) {
+        for key in std::iter::once(&file.object_key).chain(&media.poster_key).chain(&media.display_key) {
             if let Err(e) = state.storage.delete(key).await {
                 tracing::error!(error = %e, %key, "could not delete the object of a copy");
             }
@@ -118,12 +139,17 @@ async fn record(
 }
 
 /// A file whose bytes are not what it claimed: failed with the reason, and its object deleted.
-/// The failure is recorded first (a guarded transition), so a file is never both deleted and
-/// completed, whichever request gets there first.
 async fn refuse_content(state: &AppState, file: &UploadFile, found: &str) -> AppError {
     let found = if found.contains('/') { format!("look like {found}") } else { format!("are {found}") };
     let reason = format!("The content is not {}: its first bytes {found}. It was deleted.", file.content_type);
-    tracing::warn!(key = %file.object_key, declared = %file.content_type, %found, "upload content does not match its type");
+    refuse(state, file, reason).await
+}
+
+/// A file refused for `reason`: failed, and its object deleted. The failure is recorded first
+/// (a guarded transition), so a file is never both deleted and completed, whichever request
+/// gets there first.
+async fn refuse(state: &AppState, file: &UploadFile, reason: String) -> AppError {
+    tracing::warn!(key = %file.object_key, declared = %file.content_type, %reason, "upload refused");
     match state.repo.fail_upload_file(file.id, &reason).await {
         Ok(Some(Transition { changed: true, .. })) => {
             if let Err(e) = state.storage.delete(&file.object_key).await {

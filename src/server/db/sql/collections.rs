@@ -306,6 +306,22 @@ impl CollectionRepo for SqlRepo {
         Ok(row.map(Into::into))
     }
 
+    async fn set_allow_download(&self, id: Uuid, allowed: bool) -> Result<Option<Collection>, DbError> {
+        let row: Option<CollectionRow> = sqlx::query_as(&format!(
+            "UPDATE collections SET allow_download = $2, updated_at = $3, content_version = content_version + 1
+             WHERE id = $1 AND deleted_at IS NULL RETURNING {COLLECTION_COLUMNS}"
+        ))
+        .bind(id)
+        .bind(allowed)
+        .bind(self.now())
+        .fetch_optional(&mut *self.writer().await?)
+        .await?;
+        if row.is_some() {
+            self.content_changed().await;
+        }
+        Ok(row.map(Into::into))
+    }
+
     async fn set_cover(&self, id: Uuid, media_id: Option<Uuid>) -> Result<Result<Collection, Missing>, DbError> {
         let mut tx = self.begin_write().await?;
         if let Some(media_id) = media_id {

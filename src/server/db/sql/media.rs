@@ -1,5 +1,6 @@
 //! The library's items, in the SQL both databases speak. Compiled once per backend.
 
+use crate::model::focus::FocalPoint;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
@@ -210,6 +211,43 @@ impl MediaRepo for SqlRepo {
         tx.commit().await?;
         self.content_changed().await;
         row.map(Media::try_from).transpose()
+    }
+
+    async fn set_focal_point(&self, id: Uuid, focus: Option<FocalPoint>) -> Result<Option<Media>, DbError> {
+        let mut tx = self.begin_write().await?;
+        let row: Option<MediaRow> = sqlx::query_as(&format!(
+            "UPDATE media SET focus_x = $2, focus_y = $3 WHERE id = $1 AND deleted_at IS NULL RETURNING {MEDIA_COLUMNS}"
+        ))
+        .bind(id)
+        .bind(focus.map(FocalPoint::x))
+        .bind(focus.map(FocalPoint::y))
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query(BUMP_COLLECTIONS_OF_MEDIA).bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        self.content_changed().await;
+        row.map(Media::try_from).transpose()
+    }
+
+    async fn crc32s(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, u32)>, DbError> {
+        let mut known = Vec::new();
+        for chunk in ids.chunks(BATCH_ROWS) {
+            let mut sql =
+                sqlx::QueryBuilder::<Db>::new("SELECT id, crc32 FROM media WHERE crc32 IS NOT NULL AND id IN ");
+            push_ids(&mut sql, chunk);
+            let rows: Vec<(Uuid, i64)> = sql.build_query_as().fetch_all(&self.pool).await?;
+            known.extend(rows.into_iter().filter_map(|(id, crc)| u32::try_from(crc).ok().map(|crc| (id, crc))));
+        }
+        Ok(known)
+    }
+
+    async fn remember_crc32(&self, id: Uuid, crc32: u32) -> Result<(), DbError> {
+        sqlx::query("UPDATE media SET crc32 = $2 WHERE id = $1")
+            .bind(id)
+            .bind(i64::from(crc32))
+            .execute(&mut *self.writer().await?)
+            .await?;
+        Ok(())
     }
 
     async fn media_collections(&self, id: Uuid) -> Result<Vec<CollectionRef>, DbError> {

@@ -24,10 +24,10 @@ pub(super) async fn insert_new_media(
     sqlx::query(
         "INSERT INTO media (id, object_key, original_filename, content_type, size_bytes, width, height,
              title, alt_text, created_at, sort_name, search_text, thumbhash, poster_key, duration_ms, created_by,
-             sha256, search_name, taken_at, photo_facts, inbox_share_id, deleted_at)
+             sha256, search_name, taken_at, photo_facts, inbox_share_id, deleted_at, display_key)
          VALUES ($1, $2, $3, $4, $5, $6, $7, '', '', $8, $9, $10, $11, $12, $13,
              (SELECT created_by FROM upload_jobs WHERE id = $14),
-             COALESCE((SELECT sha256 FROM upload_files WHERE id = $15), $16), $17, $18, $19, $20, $21)",
+             COALESCE((SELECT sha256 FROM upload_files WHERE id = $15), $16), $17, $18, $19, $20, $21, $22)",
     )
     .bind(media.id)
     .bind(&file.object_key)
@@ -51,6 +51,7 @@ pub(super) async fn insert_new_media(
     // An inbox item is outside the library from the moment it arrives (see migration 0018).
     .bind(media.inbox)
     .bind(media.inbox.map(|_| now))
+    .bind(media.display_key.as_ref().map(ObjectKey::as_str))
     .execute(&mut **tx)
     .await?;
     Ok(())
