@@ -4,6 +4,9 @@
 use super::{is_not_found, request_failed, ObjectHead, Storage, StorageError};
 use crate::model::{ContentType, ObjectKey};
 
+/// The size of the reads an object is streamed in.
+const STREAM_CHUNK: usize = 256 * 1024;
+
 /// An object streamed from the store.
 pub struct StoredObject {
     pub content_type: Option<String>,
@@ -76,7 +79,12 @@ impl Storage {
                 content_length: object.content_length().and_then(|n| u64::try_from(n).ok()),
                 content_range: object.content_range().map(str::to_string),
                 etag: object.e_tag().map(str::to_string),
-                body: axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(object.body.into_async_read())),
+                // 256 KiB reads: a video or a ZIP of gigabytes moves in a few thousand chunks, not
+                // a million of the reader's default 4 KiB.
+                body: axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+                    object.body.into_async_read(),
+                    STREAM_CHUNK,
+                )),
             })),
             Err(e) if is_not_found(&e) => Ok(None),
             Err(e) => Err(request_failed(e)),
