@@ -63,10 +63,13 @@ impl ContentType {
         self.kind() == Some(MediaKind::Video)
     }
 
-    /// A photo a resizing CDN may not read (Bunny's optimizer reads JPEG, PNG, GIF and WebP):
-    /// it is shown through a display rendition made at completion (`ObjectKey::display_rendition`).
+    /// Photos a resizing CDN may not read (Bunny's optimizer reads JPEG, PNG, GIF and WebP):
+    /// shown through a display rendition (`ObjectKey::display_rendition`).
+    pub const SHOWN_THROUGH_RENDITIONS: [&'static str; 4] = ["image/heic", "image/heif", "image/avif", "image/tiff"];
+
+    /// One of `SHOWN_THROUGH_RENDITIONS`: its rendition is made at completion.
     pub fn needs_display_rendition(&self) -> bool {
-        matches!(self.0.as_str(), "image/heic" | "image/heif" | "image/avif" | "image/tiff")
+        Self::SHOWN_THROUGH_RENDITIONS.contains(&self.0.as_str())
     }
 
     /// A raster image the image origin may decode and resize (SVG is markup: never).

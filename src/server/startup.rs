@@ -185,6 +185,16 @@ impl Application {
             let _ = rx.wait_for(|v| *v).await;
         };
         let sweeper = tokio::spawn(crate::server::uploads::run_sweeper(self.state.clone(), shutdown_rx.clone()));
+        // Photos stored before display renditions existed get theirs (cut short by a stop, it
+        // picks up at the next start).
+        let backfill_state = self.state.clone();
+        tokio::spawn(async move {
+            match crate::server::media::rendition::backfill(&backfill_state).await {
+                Ok(0) => {}
+                Ok(made) => tracing::info!(made, "display renditions made for earlier photos"),
+                Err(e) => tracing::warn!(error = %e, "could not make display renditions for earlier photos"),
+            }
+        });
         let transcoder = self.state.uploads.transcode.then(|| {
             tokio::spawn(crate::server::media::transcode::run_worker(self.state.clone(), shutdown_rx.clone()))
         });

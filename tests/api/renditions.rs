@@ -139,3 +139,25 @@ async fn trashing_and_purging_removes_the_rendition_too() {
     assert_eq!(app.api("/api/trash/purge", json!({"media": [item["media"]["id"]]})).await.status(), 200);
     assert!(app.storage.head(&rendition).await.unwrap().is_none(), "purged with its original");
 }
+
+#[tokio::test]
+async fn photos_stored_before_renditions_existed_get_theirs() {
+    let app = spawn_app().await.signed_in().await;
+    app.upload("old.heic", "image/heic", heic(600, 400)).await;
+    let item = item_named(&app, "old.heic").await;
+    let rendition = vitrine::model::ObjectKey::parse(item["media"]["display_key"].as_str().unwrap()).unwrap();
+    // As an earlier version left it: no rendition, no placeholder.
+    app.storage.delete(&rendition).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(app.database_url()).await.unwrap();
+    sqlx::query("UPDATE media SET display_key = NULL, thumbhash = NULL").execute(&pool).await.unwrap();
+    assert_eq!(item_named(&app, "old.heic").await["media"]["display_key"], Value::Null);
+
+    let made = vitrine::server::media::rendition::backfill(&app.state).await.unwrap();
+    assert_eq!(made, 1);
+    let item = item_named(&app, "old.heic").await;
+    assert_eq!(item["media"]["display_key"], rendition.as_str());
+    assert!(item["media"]["thumbhash"].is_string());
+    let variant = app.client.get(item["url"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(variant.status(), 200);
+    assert_eq!(vitrine::server::media::rendition::backfill(&app.state).await.unwrap(), 0, "nothing left");
+}

@@ -1,12 +1,13 @@
 //! The library's items.
 
-use crate::model::focus::FocalPoint;
 use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::DbError;
+use crate::model::focus::FocalPoint;
 use crate::model::media::{CollectionRef, Media, MediaQuery};
 use crate::model::text::{AltText, Title};
+use crate::model::ObjectKey;
 
 #[async_trait]
 pub trait MediaRepo {
@@ -44,6 +45,19 @@ pub trait MediaRepo {
     /// Sets (or, with `None`, clears) an image's focal point; every gallery showing the item
     /// changes version in the same transaction (its crops move).
     async fn set_focal_point(&self, id: Uuid, focus: Option<FocalPoint>) -> Result<Option<Media>, DbError>;
+
+    /// Up to `limit` items of a type shown through a display rendition that have none (stored
+    /// before renditions existed), after item `after` in id order.
+    async fn media_without_rendition(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<Media>, DbError>;
+
+    /// Records an item's display rendition, its upright size and (if it had none) placeholder.
+    async fn set_display_rendition(
+        &self,
+        id: Uuid,
+        key: &ObjectKey,
+        size: (u32, u32),
+        thumbhash: &str,
+    ) -> Result<(), DbError>;
 
     /// The CRC-32s remembered for these items (those known).
     async fn crc32s(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, u32)>, DbError>;

@@ -1,7 +1,9 @@
 //! An image decoded small and cheaply, for a placeholder: a JPEG at 1/2, 1/4 or 1/8 of its size
 //! straight from its DCT coefficients (what libvips calls shrink-on-load), so a 24 MP photo costs
-//! about a 64th of its pixels; PNG, GIF and WebP whole, within a pixel budget. EXIF orientation
-//! is honoured, as the browser's decoder does. CPU work: callers run it on the blocking pool.
+//! about a 64th of its pixels; PNG, GIF, WebP and TIFF whole, within a pixel budget; HEIC and
+//! AVIF whole through libheif, one at a time (the browser cannot decode them, so the server makes
+//! their placeholders). EXIF orientation is honoured, as the browser's decoder does. CPU work:
+//! callers run it on the blocking pool.
 
 use std::io::{BufReader, Read, Seek};
 use std::sync::{Mutex, MutexGuard};

@@ -4,6 +4,7 @@
 //! recorded. Every size of it is then made from the rendition (`Media::display_source`), by the
 //! CDN or the local origin alike; "download original" still gives the original. A completion
 //! that dies halfway is repeated by its uploader, and the rendition is simply made again.
+//! Items stored before renditions existed get theirs after start (`backfill`).
 
 use image::DynamicImage;
 
@@ -60,6 +61,31 @@ pub async fn make(state: &AppState, key: &ObjectKey, size: u64) -> Result<Rendit
         .await
         .map_err(|e| RenditionError::Store(e.to_string()))?;
     Ok(Rendition { key: rendition_key, width, height, thumbhash })
+}
+
+/// Items read per round of the backfill.
+const BACKFILL_BATCH: u32 = 50;
+
+/// Makes the renditions items stored before they existed lack, one at a time, after start.
+/// Instances that run it at once make the same rendition twice, harmlessly (same key, same
+/// bytes). One that cannot be read is left as it is, and logged. The number made.
+pub async fn backfill(state: &AppState) -> Result<usize, crate::error::AppError> {
+    let mut after = None;
+    let mut made = 0;
+    loop {
+        let batch = state.repo.media_without_rendition(after, BACKFILL_BATCH).await?;
+        let Some(last) = batch.last() else { return Ok(made) };
+        after = Some(last.id);
+        for media in batch {
+            match make(state, &media.object_key, media.size).await {
+                Ok(r) => {
+                    state.repo.set_display_rendition(media.id, &r.key, (r.width, r.height), &r.thumbhash).await?;
+                    made += 1;
+                }
+                Err(e) => tracing::warn!(key = %media.object_key, error = %e, "no display rendition for an item"),
+            }
+        }
+    }
 }
 
 type Rendered = (Vec<u8>, bool, u32, u32, String);

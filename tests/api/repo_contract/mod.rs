@@ -16,6 +16,7 @@ use crate::helpers::TestDatabase;
 
 mod books;
 mod collections;
+mod delivery;
 mod library;
 mod lifecycle;
 mod parts;
@@ -30,6 +31,7 @@ mod uploads;
 // Each file's checks by name, for `contract!` (which calls `super::<check>`).
 use books::*;
 use collections::*;
+use delivery::*;
 use library::*;
 use lifecycle::*;
 use parts::*;
@@ -94,6 +96,11 @@ contract!(
     titles_order_by_bytes_on_both_databases,
     every_change_to_a_published_page_bumps_its_version,
     the_cover_must_be_one_of_the_items,
+    // delivery.rs
+    focal_points_are_kept_and_cleared,
+    items_without_a_display_rendition_are_found_and_given_one,
+    crc32s_are_remembered_whole,
+    visitors_downloads_are_a_collection_setting,
     // parts.rs
     parts_are_listed_by_number_per_file,
     re_recording_a_part_replaces_it,

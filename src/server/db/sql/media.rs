@@ -1,18 +1,20 @@
 //! The library's items, in the SQL both databases speak. Compiled once per backend.
 
-use crate::model::focus::FocalPoint;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::{search, Db, SqlRepo};
+use crate::model::focus::FocalPoint;
 use crate::model::media::{sort_name, CollectionRef, Media, MediaQuery, MediaSort};
 use crate::model::photo::PhotoFacts;
 use crate::model::search::{SearchDocument, SearchTerms};
 use crate::model::text::{AltText, Title};
+use crate::model::ContentType;
+use crate::model::ObjectKey;
 use crate::server::db::rows::{
-    prefixed, push_ids, to_i64, MediaRow, WriteTx, BATCH_ROWS, BUMP_COLLECTIONS_OF_MEDIA, MEDIA_COLUMNS,
+    prefixed, push_ids, to_i32, to_i64, MediaRow, WriteTx, BATCH_ROWS, BUMP_COLLECTIONS_OF_MEDIA, MEDIA_COLUMNS,
 };
 use crate::server::db::{DbError, MediaRepo};
 
@@ -227,6 +229,49 @@ impl MediaRepo for SqlRepo {
         tx.commit().await?;
         self.content_changed().await;
         row.map(Media::try_from).transpose()
+    }
+
+    async fn media_without_rendition(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<Media>, DbError> {
+        let mut sql =
+            sqlx::QueryBuilder::<Db>::new(format!("SELECT {MEDIA_COLUMNS} FROM media WHERE display_key IS NULL"));
+        sql.push(" AND content_type IN (");
+        let mut types = sql.separated(", ");
+        for content_type in ContentType::SHOWN_THROUGH_RENDITIONS {
+            types.push_bind(content_type);
+        }
+        sql.push(")");
+        if let Some(after) = after {
+            sql.push(" AND id > ").push_bind(after);
+        }
+        sql.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit));
+        let rows: Vec<MediaRow> = sql.build_query_as().fetch_all(&self.pool).await?;
+        rows.into_iter().map(Media::try_from).collect()
+    }
+
+    async fn set_display_rendition(
+        &self,
+        id: Uuid,
+        key: &ObjectKey,
+        size: (u32, u32),
+        thumbhash: &str,
+    ) -> Result<(), DbError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE media SET display_key = $2, width = $3, height = $4, thumbhash = COALESCE(thumbhash, $5)
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(key.as_str())
+        .bind(to_i32(size.0)?)
+        .bind(to_i32(size.1)?)
+        .bind(thumbhash)
+        .execute(&mut *tx)
+        .await?;
+        // Galleries showing it are rendered again with the rendition's URLs.
+        sqlx::query(BUMP_COLLECTIONS_OF_MEDIA).bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        self.content_changed().await;
+        Ok(())
     }
 
     async fn crc32s(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, u32)>, DbError> {
