@@ -52,7 +52,8 @@ fn downloads(html: &str) -> Vec<String> {
         .skip(1)
         .filter_map(|rest| {
             let (href, after) = rest.split_once('"')?;
-            after.starts_with(" download=").then(|| href.replace("&amp;", "&"))
+            // Each original's link; not the "Download all (ZIP)" one (see `downloads.rs`).
+            (after.starts_with(" download=") && !href.ends_with("/download")).then(|| href.replace("&amp;", "&"))
         })
         .collect()
 }
