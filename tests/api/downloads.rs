@@ -126,6 +126,10 @@ async fn a_resumed_download_is_byte_identical_to_a_whole_one() {
         resumed.push(joined);
     }
     let whole = get(&app.client, &url, None).await.bytes().await.unwrap().to_vec();
+    // Every entry's CRC-32 is now remembered, so a later resume reads nothing it does not send.
+    let media = app.repo.list_media(&vitrine::model::media::MediaQuery::default(), 10).await.unwrap();
+    let ids: Vec<uuid::Uuid> = media.iter().map(|m| m.id).collect();
+    assert_eq!(app.repo.crc32s(&ids).await.unwrap().len(), 3, "each entry's CRC-32 is remembered");
     assert_eq!(whole.len() as u64, length);
     for (at, joined) in splits.iter().zip(&resumed) {
         assert!(joined == &whole, "split at {at} differs");
