@@ -106,8 +106,8 @@ fn content_disposition(name: &str) -> HeaderValue {
 
 async fn remembered_crcs(state: &AppState, items: &[Media]) -> Result<Vec<Option<u32>>, crate::error::AppError> {
     let ids: Vec<Uuid> = items.iter().map(|m| m.id).collect();
-    let known = state.repo.crc32s(&ids).await?;
-    Ok(ids.iter().map(|id| known.iter().find(|(k, _)| k == id).map(|(_, crc)| *crc)).collect())
+    let known: std::collections::HashMap<Uuid, u32> = state.repo.crc32s(&ids).await?.into_iter().collect();
+    Ok(ids.iter().map(|id| known.get(id).copied()).collect())
 }
 
 /// Sends the pieces of one response into the channel, reading from the store as it goes.
