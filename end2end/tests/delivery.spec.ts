@@ -117,14 +117,24 @@ test("an editor sets a focal point by click and arrow keys, and the previews fol
   // Where the click landed, to the pixel.
   expect(stored.items[0].media.focus.x).toBeCloseTo(0.7, 2);
   expect(stored.items[0].media.focus.y).toBeCloseTo(0.25, 2);
-  // The tile in the grid keeps the point in view too (once the library is listed again).
+  // The tile in the grid follows at once, without listing the library again.
+  const tile = page.locator(".media-tile").filter({ hasText: path.basename(heic) });
+  await expect(tile.locator("img")).toHaveAttribute("style", /object-position: 70\.\d\d% 2[45]\.\d\d%/);
+  // So does its name, when a title is saved (on leaving the field).
+  const title = `Harbour ${stamp}`;
+  await panel.getByLabel("Title").fill(title);
+  const titled = page.waitForResponse((r) => r.url().endsWith("/api/media/update") && r.status() === 200);
+  await panel.getByLabel("Alt text").focus();
+  await titled;
+  await expect(page.locator(".media-tile").filter({ hasText: title })).toHaveCount(1);
+  // And a fresh listing agrees with what the tile shows.
   await page.reload();
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-  await expect(page.locator(".media-tile").filter({ hasText: path.basename(heic) }).locator("img")).toHaveAttribute(
+  await expect(page.locator(".media-tile").filter({ hasText: title }).locator("img")).toHaveAttribute(
     "style",
     /object-position: 70\.\d\d% 2[45]\.\d\d%/,
   );
-  await page.locator(".media-tile").filter({ hasText: path.basename(heic) }).click();
+  await page.locator(".media-tile").filter({ hasText: title }).click();
   await expect(panel.getByRole("group", { name: /Focal point/ })).toBeVisible();
   const results = await new AxeBuilder({ page }).include(".detail").analyze();
   const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");

@@ -51,8 +51,12 @@ fn DetailBody(detail: MediaDetail) -> impl IntoView {
     let saved = StoredValue::new((item.media.title.clone(), item.media.alt_text.clone()));
     let state = RwSignal::new(SaveState::Idle);
     let save = Action::new(move |(title, alt): &(String, String)| update_media(media_id, title.clone(), alt.clone()));
+    let saved_items = use_context::<super::SavedItems>();
     Effect::new(move |_| match save.value().get() {
         Some(Ok(item)) => {
+            if let Some(saved_items) = saved_items {
+                saved_items.record(item.clone());
+            }
             saved.set_value((item.media.title.clone(), item.media.alt_text.clone()));
             state.set(SaveState::Saved);
         }

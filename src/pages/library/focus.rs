@@ -18,6 +18,12 @@ pub(super) fn FocalPointEditor(item: MediaItem, can_edit: Signal<bool>) -> impl 
     let size = item.media.width.zip(item.media.height);
     let point = RwSignal::new(item.media.focus.unwrap_or(FocalPoint::CENTRE));
     let save = Action::new(move |focus: &Option<FocalPoint>| set_focal_point(media_id, *focus));
+    let saved_items = use_context::<super::SavedItems>();
+    Effect::new(move |_| {
+        if let (Some(Ok(item)), Some(saved_items)) = (save.value().get(), saved_items) {
+            saved_items.record(item);
+        }
+    });
     let set = move |focus: Option<FocalPoint>| {
         point.set(focus.unwrap_or(FocalPoint::CENTRE));
         save.dispatch(focus);

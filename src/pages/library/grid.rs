@@ -98,8 +98,12 @@ pub(super) fn MediaTile(
         });
         anchor.set(Some(id));
     };
+    // The item as the detail panel last saved it: this tile follows its edits at once.
+    let saved = use_context::<super::SavedItems>();
+    let listed = item.clone();
+    let current = Memo::new(move |_| saved.and_then(|s| s.get(id)).unwrap_or_else(|| listed.clone()));
+    let name = move || current.with(|i| i.media.display_name().to_string());
     let media = item.media.clone();
-    let name = media.display_name().to_string();
     let preview = if media.is_video() {
         // The poster frame made at upload stands in until it plays; without one the browser
         // shows the first frame it can fetch.
@@ -109,16 +113,19 @@ pub(super) fn MediaTile(
     } else {
         // The grid's columns are at least 220 px: one on a phone, two up to ~720 px, tiles of
         // at most ~300 px beyond. The browser picks the srcset entry for its DPR.
-        view! { <MediaImage item sizes="(max-width: 480px) 100vw, (max-width: 720px) 50vw, 300px" loading/> }.into_any()
+        let image = move || {
+            view! { <MediaImage item=current.get() sizes="(max-width: 480px) 100vw, (max-width: 720px) 50vw, 300px" loading/> }
+        };
+        image.into_any()
     };
     view! {
         <div class="media-tile" class:selected=is_selected role="option" tabindex="0" aria-selected=move || is_selected().to_string()
             data-media-id=id.to_string() on:click=on_click on:keydown=on_key>
             {preview}
             <div class="caption">
-                <span class="tile-check" class:checked=is_selected aria-hidden="true" title=format!("Select {name}")
+                <span class="tile-check" class:checked=is_selected aria-hidden="true" title=move || format!("Select {}", name())
                     on:click=toggle>{move || if is_selected() { "\u{2713}" } else { "" }}</span>
-                <span class="name">{name.clone()}</span>
+                <span class="name">{name}</span>
                 <span class="size">{format_size(media.size, DECIMAL)}</span>
             </div>
         </div>

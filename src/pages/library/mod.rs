@@ -3,7 +3,7 @@
 //! bar: tags, alt text, a collection, the trash, with undo); open one to edit its title, alt
 //! text and tags.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -52,6 +52,7 @@ fn LibraryView() -> impl IntoView {
     // The team, for the uploader filter and the detail panel's "uploaded by".
     let people = Resource::new(|| (), |_| list_people());
     provide_context(Team(people));
+    provide_context(SavedItems(RwSignal::new(HashMap::new())));
     let query = Memo::new(move |_| MediaQuery {
         kind: kind.get(),
         uploader: uploader.get(),
@@ -276,3 +277,21 @@ fn LibraryView() -> impl IntoView {
 /// The team as the library page loaded it (see `detail`).
 #[derive(Clone, Copy)]
 pub(super) struct Team(pub(super) Resource<Result<Vec<Person>, AppError>>);
+
+/// Items as the detail panel last saved them (title, alt text, focal point), so their tiles
+/// show the change at once instead of at the next listing.
+#[derive(Clone, Copy)]
+pub(super) struct SavedItems(RwSignal<HashMap<Uuid, MediaItem>>);
+
+impl SavedItems {
+    pub(super) fn record(self, item: MediaItem) {
+        self.0.update(|saved| {
+            saved.insert(item.media.id, item);
+        });
+    }
+
+    /// The item as last saved, if it was saved since the page listed it.
+    pub(super) fn get(self, id: Uuid) -> Option<MediaItem> {
+        self.0.with(|saved| saved.get(&id).cloned())
+    }
+}
