@@ -127,6 +127,17 @@ test("an editor sets a focal point by click and arrow keys, and the previews fol
   await panel.getByLabel("Alt text").focus();
   await titled;
   await expect(page.locator(".media-tile").filter({ hasText: title })).toHaveCount(1);
+  // A later listing wins over what the panel saved: alt text set from the bulk bar shows once
+  // the library is listed again (here by a search), not the panel's older copy.
+  await page.locator(".media-tile").filter({ hasText: title }).locator(".tile-check").click();
+  const alt = `A harbour at dusk ${stamp}`;
+  await page.getByLabel("Alt text for the selection").fill(alt);
+  await page.getByRole("button", { name: "Set alt text" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Set the alt text of 1 item." })).toBeVisible();
+  const listed = page.waitForResponse((r) => r.url().endsWith("/api/media/list") && r.status() === 200);
+  await page.getByRole("searchbox", { name: "Search" }).fill(title);
+  await listed;
+  await expect(page.locator(".media-tile").filter({ hasText: title }).locator("img")).toHaveAttribute("alt", alt);
   // And a fresh listing agrees with what the tile shows.
   await page.reload();
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");

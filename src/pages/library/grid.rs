@@ -99,10 +99,14 @@ pub(super) fn MediaTile(
         anchor.set(Some(id));
     };
     // The item as the detail panel last saved it: this tile follows its edits at once.
+    // Only this tile's entry is compared, so a save elsewhere re-renders nothing here.
     let saved = use_context::<super::SavedItems>();
+    let edited = Memo::new(move |_| saved.and_then(|s| s.get(id)));
     let listed = item.clone();
-    let current = Memo::new(move |_| saved.and_then(|s| s.get(id)).unwrap_or_else(|| listed.clone()));
-    let name = move || current.with(|i| i.media.display_name().to_string());
+    let current = move || edited.get().unwrap_or_else(|| listed.clone());
+    let listed_name = item.media.display_name().to_string();
+    let name =
+        move || edited.with(|e| e.as_ref().map_or_else(|| listed_name.clone(), |i| i.media.display_name().to_string()));
     let media = item.media.clone();
     let preview = if media.is_video() {
         // The poster frame made at upload stands in until it plays; without one the browser
@@ -114,16 +118,20 @@ pub(super) fn MediaTile(
         // The grid's columns are at least 220 px: one on a phone, two up to ~720 px, tiles of
         // at most ~300 px beyond. The browser picks the srcset entry for its DPR.
         let image = move || {
-            view! { <MediaImage item=current.get() sizes="(max-width: 480px) 100vw, (max-width: 720px) 50vw, 300px" loading/> }
+            view! { <MediaImage item=current() sizes="(max-width: 480px) 100vw, (max-width: 720px) 50vw, 300px" loading/> }
         };
         image.into_any()
+    };
+    let check_title = {
+        let name = name.clone();
+        move || format!("Select {}", name())
     };
     view! {
         <div class="media-tile" class:selected=is_selected role="option" tabindex="0" aria-selected=move || is_selected().to_string()
             data-media-id=id.to_string() on:click=on_click on:keydown=on_key>
             {preview}
             <div class="caption">
-                <span class="tile-check" class:checked=is_selected aria-hidden="true" title=move || format!("Select {}", name())
+                <span class="tile-check" class:checked=is_selected aria-hidden="true" title=check_title
                     on:click=toggle>{move || if is_selected() { "\u{2713}" } else { "" }}</span>
                 <span class="name">{name}</span>
                 <span class="size">{format_size(media.size, DECIMAL)}</span>

@@ -52,7 +52,8 @@ fn LibraryView() -> impl IntoView {
     // The team, for the uploader filter and the detail panel's "uploaded by".
     let people = Resource::new(|| (), |_| list_people());
     provide_context(Team(people));
-    provide_context(SavedItems(RwSignal::new(HashMap::new())));
+    let saved_items = SavedItems(RwSignal::new(HashMap::new()));
+    provide_context(saved_items);
     let query = Memo::new(move |_| MediaQuery {
         kind: kind.get(),
         uploader: uploader.get(),
@@ -66,6 +67,12 @@ fn LibraryView() -> impl IntoView {
     // The first page renders on the server; later pages are appended as the sentinel scrolls
     // into view. A new query starts over.
     let first_page = Resource::new(move || query.get(), list_media);
+    // A fresh listing already holds every edit made before it, and perhaps later ones made
+    // elsewhere (the bulk bar, a teammate): the saved copies give way to it.
+    Effect::new(move |_| {
+        first_page.track();
+        saved_items.clear();
+    });
     let more = RwSignal::new(Vec::<MediaItem>::new());
     let cursor = RwSignal::new(None::<Option<MediaCursor>>);
     let removed = RwSignal::new(HashSet::<Uuid>::new());
@@ -288,6 +295,10 @@ impl SavedItems {
         self.0.update(|saved| {
             saved.insert(item.media.id, item);
         });
+    }
+
+    fn clear(self) {
+        self.0.update(HashMap::clear);
     }
 
     /// The item as last saved, if it was saved since the page listed it.
